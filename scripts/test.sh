@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: formatting, lints, then every test.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/bootstrap.sh
+cargo fmt --all -- --check
+cargo clippy --all-targets --locked -- -D warnings
+# Snapshots are compared, never rewritten, here.
+INSTA_UPDATE=no cargo test --all-targets --locked

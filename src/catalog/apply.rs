@@ -1,0 +1,418 @@
+//! Replaying one statement into the catalog.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{
+    AlterTableStmt, AlterTableType, ColumnDef, ConstrType, CreateStmt, DropStmt, IndexStmt,
+    ObjectType, RangeVar, RenameStmt,
+};
+
+use super::{
+    Catalog, Column, Constraint, ConstraintKind, Index, QualifiedName, RelationKind, Table, types,
+};
+use crate::parse::ast;
+
+pub(super) fn range_var(range_var: &RangeVar) -> QualifiedName {
+    let (schema, name) = ast::range_var_name(range_var);
+    QualifiedName::new(schema, name)
+}
+
+impl Catalog {
+    /// Applies the effect of `node`, run by migration `migration` of the set. Statements the
+    /// catalog does not model leave it unchanged.
+    pub fn apply(&mut self, node: &NodeEnum, migration: usize) {
+        match node {
+            NodeEnum::CreateSchemaStmt(stmt) => {
+                self.schemas.insert(stmt.schemaname.clone());
+            }
+            NodeEnum::CreateStmt(stmt) => self.create_table(stmt, migration),
+            NodeEnum::CreateTableAsStmt(stmt) => {
+                if let Some(rel) = stmt.into.as_ref().and_then(|into| into.rel.as_ref()) {
+                    let kind = if stmt.objtype == ObjectType::ObjectMatview as i32 {
+                        RelationKind::MaterializedView
+                    } else {
+                        RelationKind::Table
+                    };
+                    self.add_relation(range_var(rel), kind, migration);
+                }
+            }
+            NodeEnum::ViewStmt(stmt) => {
+                if let Some(view) = &stmt.view {
+                    self.add_relation(range_var(view), RelationKind::View, migration);
+                }
+            }
+            NodeEnum::AlterTableStmt(stmt) => self.alter_table(stmt, migration),
+            NodeEnum::IndexStmt(stmt) => self.create_index(stmt, migration),
+            NodeEnum::RenameStmt(stmt) => self.rename(stmt),
+            NodeEnum::DropStmt(stmt) => self.drop(stmt),
+            _ => {}
+        }
+    }
+
+    fn add_relation(&mut self, name: QualifiedName, kind: RelationKind, migration: usize) {
+        let table = Table {
+            name: name.clone(),
+            kind,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            created_in: migration,
+        };
+        self.tables.insert(name, table);
+    }
+
+    fn create_table(&mut self, stmt: &CreateStmt, migration: usize) {
+        let Some(relation) = &stmt.relation else {
+            return;
+        };
+        let name = range_var(relation);
+        if stmt.if_not_exists && self.tables.contains_key(&name) {
+            return;
+        }
+        let mut table = Table {
+            name: name.clone(),
+            kind: RelationKind::Table,
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            created_in: migration,
+        };
+        for element in &stmt.table_elts {
+            match element.node.as_ref() {
+                Some(NodeEnum::ColumnDef(column)) => add_column(&mut table, column),
+                Some(NodeEnum::Constraint(constraint)) => {
+                    add_constraint(&mut table, constraint, &[])
+                }
+                _ => {}
+            }
+        }
+        self.tables.insert(name.clone(), table);
+        self.add_constraint_indexes(&name, migration);
+    }
+
+    fn alter_table(&mut self, stmt: &AlterTableStmt, migration: usize) {
+        let Some(relation) = &stmt.relation else {
+            return;
+        };
+        let name = range_var(relation);
+        for cmd in &stmt.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                continue;
+            };
+            let Some(table) = self.tables.get_mut(&name) else {
+                return;
+            };
+            let subtype =
+                AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
+            let def = cmd.def.as_deref().and_then(|def| def.node.as_ref());
+            match (subtype, def) {
+                (AlterTableType::AtAddColumn, Some(NodeEnum::ColumnDef(column)))
+                    if !(cmd.missing_ok && table.column(&column.colname).is_some()) =>
+                {
+                    add_column(table, column);
+                }
+                (AlterTableType::AtDropColumn, _) => {
+                    table.columns.retain(|column| column.name != cmd.name);
+                    table.constraints.retain(|c| !c.columns.contains(&cmd.name));
+                    self.indexes.retain(|_, index| {
+                        !(index.table == name && index.columns.contains(&Some(cmd.name.clone())))
+                    });
+                }
+                (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(column))) => {
+                    if let (Some(existing), Some(type_name)) = (
+                        table.columns.iter_mut().find(|c| c.name == cmd.name),
+                        &column.type_name,
+                    ) {
+                        existing.type_name = types::type_name(type_name);
+                    }
+                }
+                (AlterTableType::AtSetNotNull | AlterTableType::AtDropNotNull, _) => {
+                    if let Some(column) = table.columns.iter_mut().find(|c| c.name == cmd.name) {
+                        column.not_null = subtype == AlterTableType::AtSetNotNull;
+                    }
+                }
+                (AlterTableType::AtColumnDefault, _) => {
+                    if let Some(column) = table.columns.iter_mut().find(|c| c.name == cmd.name) {
+                        column.has_default = cmd.def.is_some();
+                    }
+                }
+                (AlterTableType::AtAddConstraint, Some(NodeEnum::Constraint(constraint))) => {
+                    add_constraint(table, constraint, &[]);
+                    self.add_constraint_indexes(&name, migration);
+                }
+                (AlterTableType::AtValidateConstraint, _) => {
+                    for constraint in &mut table.constraints {
+                        if constraint.name.as_deref() == Some(cmd.name.as_str()) {
+                            constraint.validated = true;
+                        }
+                    }
+                }
+                (AlterTableType::AtDropConstraint, _) => {
+                    table
+                        .constraints
+                        .retain(|c| c.name.as_deref() != Some(cmd.name.as_str()));
+                    let index = QualifiedName::new(Some(&name.schema), &cmd.name);
+                    self.indexes.remove(&index);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// PRIMARY KEY and UNIQUE constraints bring an index named after the constraint.
+    fn add_constraint_indexes(&mut self, table: &QualifiedName, migration: usize) {
+        let Some(definition) = self.tables.get(table) else {
+            return;
+        };
+        for constraint in &definition.constraints {
+            if !matches!(
+                constraint.kind,
+                ConstraintKind::PrimaryKey | ConstraintKind::Unique
+            ) {
+                continue;
+            }
+            let index_name = constraint.name.clone().unwrap_or_else(|| {
+                let suffix = if constraint.kind == ConstraintKind::PrimaryKey {
+                    "pkey".to_owned()
+                } else {
+                    format!("{}_key", constraint.columns.join("_"))
+                };
+                format!("{}_{suffix}", table.name)
+            });
+            let name = QualifiedName::new(Some(&table.schema), &index_name);
+            self.indexes.entry(name.clone()).or_insert_with(|| Index {
+                name,
+                table: table.clone(),
+                columns: constraint.columns.iter().cloned().map(Some).collect(),
+                unique: true,
+                partial: false,
+                method: "btree".to_owned(),
+                created_in: migration,
+            });
+        }
+    }
+
+    fn create_index(&mut self, stmt: &IndexStmt, migration: usize) {
+        let Some(relation) = &stmt.relation else {
+            return;
+        };
+        let table = range_var(relation);
+        let columns = stmt
+            .index_params
+            .iter()
+            .map(|param| match param.node.as_ref() {
+                Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => Some(elem.name.clone()),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        let index_name = if stmt.idxname.is_empty() {
+            let keys: Vec<&str> = columns
+                .iter()
+                .map(|c| c.as_deref().unwrap_or("expr"))
+                .collect();
+            format!("{}_{}_idx", table.name, keys.join("_"))
+        } else {
+            stmt.idxname.clone()
+        };
+        let name = QualifiedName::new(Some(&table.schema), &index_name);
+        if stmt.if_not_exists && self.indexes.contains_key(&name) {
+            return;
+        }
+        let method = if stmt.access_method.is_empty() {
+            "btree".to_owned()
+        } else {
+            stmt.access_method.clone()
+        };
+        self.indexes.insert(
+            name.clone(),
+            Index {
+                name,
+                table,
+                columns,
+                unique: stmt.unique || stmt.primary,
+                partial: stmt.where_clause.is_some(),
+                method,
+                created_in: migration,
+            },
+        );
+    }
+
+    fn rename(&mut self, stmt: &RenameStmt) {
+        let rename_type = ObjectType::try_from(stmt.rename_type).unwrap_or(ObjectType::Undefined);
+        let Some(relation) = &stmt.relation else {
+            return;
+        };
+        let old = range_var(relation);
+        match rename_type {
+            ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                let Some(mut table) = self.tables.remove(&old) else {
+                    return;
+                };
+                let new = QualifiedName::new(Some(&old.schema), &stmt.newname);
+                table.name = new.clone();
+                for index in self.indexes.values_mut().filter(|index| index.table == old) {
+                    index.table = new.clone();
+                }
+                self.tables.insert(new, table);
+            }
+            ObjectType::ObjectColumn => {
+                let Some(table) = self.tables.get_mut(&old) else {
+                    return;
+                };
+                for column in table.columns.iter_mut().filter(|c| c.name == stmt.subname) {
+                    column.name = stmt.newname.clone();
+                }
+                for constraint in &mut table.constraints {
+                    for column in constraint
+                        .columns
+                        .iter_mut()
+                        .filter(|c| **c == stmt.subname)
+                    {
+                        *column = stmt.newname.clone();
+                    }
+                }
+                for index in self.indexes.values_mut().filter(|index| index.table == old) {
+                    for column in index
+                        .columns
+                        .iter_mut()
+                        .flatten()
+                        .filter(|c| **c == stmt.subname)
+                    {
+                        *column = stmt.newname.clone();
+                    }
+                }
+            }
+            ObjectType::ObjectIndex => {
+                if let Some(mut index) = self.indexes.remove(&old) {
+                    index.name = QualifiedName::new(Some(&old.schema), &stmt.newname);
+                    self.indexes.insert(index.name.clone(), index);
+                }
+            }
+            ObjectType::ObjectTabconstraint => {
+                let Some(table) = self.tables.get_mut(&old) else {
+                    return;
+                };
+                for constraint in &mut table.constraints {
+                    if constraint.name.as_deref() == Some(stmt.subname.as_str()) {
+                        constraint.name = Some(stmt.newname.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn drop(&mut self, stmt: &DropStmt) {
+        let remove_type = ObjectType::try_from(stmt.remove_type).unwrap_or(ObjectType::Undefined);
+        for object in &stmt.objects {
+            let Some(parts) = ast::qualified_name(object) else {
+                continue;
+            };
+            let Some(name) = QualifiedName::from_parts(&parts) else {
+                continue;
+            };
+            match remove_type {
+                ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview => {
+                    self.tables.remove(&name);
+                    self.indexes.retain(|_, index| index.table != name);
+                }
+                ObjectType::ObjectIndex => {
+                    self.indexes.remove(&name);
+                }
+                ObjectType::ObjectSchema => {
+                    self.schemas.remove(&name.name);
+                    self.tables.retain(|table, _| table.schema != name.name);
+                    self.indexes.retain(|index, _| index.schema != name.name);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn add_column(table: &mut Table, column: &ColumnDef) {
+    let mut not_null = column.is_not_null;
+    let mut has_default = column.raw_default.is_some();
+    for constraint in &column.constraints {
+        let Some(NodeEnum::Constraint(constraint)) = constraint.node.as_ref() else {
+            continue;
+        };
+        match ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined) {
+            ConstrType::ConstrNotnull | ConstrType::ConstrPrimary => not_null = true,
+            ConstrType::ConstrDefault
+            | ConstrType::ConstrIdentity
+            | ConstrType::ConstrGenerated => {
+                has_default = true;
+            }
+            _ => {}
+        }
+        add_constraint(table, constraint, std::slice::from_ref(&column.colname));
+    }
+    let type_name = column
+        .type_name
+        .as_ref()
+        .map(types::type_name)
+        .unwrap_or_default();
+    table
+        .columns
+        .retain(|existing| existing.name != column.colname);
+    table.columns.push(Column {
+        name: column.colname.clone(),
+        type_name,
+        not_null,
+        has_default,
+    });
+}
+
+/// Records a table or column constraint; `column` is the column it was written on, if any.
+fn add_constraint(
+    table: &mut Table,
+    constraint: &pg_query::protobuf::Constraint,
+    column: &[String],
+) {
+    let keys = |nodes: &[pg_query::protobuf::Node]| -> Vec<String> {
+        if nodes.is_empty() {
+            column.to_vec()
+        } else {
+            ast::strings(nodes).into_iter().map(str::to_owned).collect()
+        }
+    };
+    let (kind, columns) =
+        match ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined) {
+            ConstrType::ConstrPrimary => {
+                let columns = keys(&constraint.keys);
+                for column in table
+                    .columns
+                    .iter_mut()
+                    .filter(|c| columns.contains(&c.name))
+                {
+                    column.not_null = true;
+                }
+                (ConstraintKind::PrimaryKey, columns)
+            }
+            ConstrType::ConstrUnique => (ConstraintKind::Unique, keys(&constraint.keys)),
+            ConstrType::ConstrCheck => (ConstraintKind::Check, column.to_vec()),
+            ConstrType::ConstrExclusion => (ConstraintKind::Exclusion, Vec::new()),
+            ConstrType::ConstrForeign => {
+                let Some(references) = constraint.pktable.as_ref().map(range_var) else {
+                    return;
+                };
+                let referenced_columns = ast::strings(&constraint.pk_attrs)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                (
+                    ConstraintKind::ForeignKey {
+                        references,
+                        referenced_columns,
+                    },
+                    keys(&constraint.fk_attrs),
+                )
+            }
+            _ => return,
+        };
+    let name = (!constraint.conname.is_empty()).then(|| constraint.conname.clone());
+    table.constraints.push(Constraint {
+        name,
+        kind,
+        columns,
+        validated: !constraint.skip_validation,
+    });
+}

@@ -1,0 +1,170 @@
+//! Command line: arguments in, exit code out. Wires the stages together.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::Config;
+use crate::diagnostic::Severity;
+use crate::report::{self, Format, Report};
+use crate::{lint, rules, source};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "chronos-lint",
+    version,
+    about = "Schema-governance linter for PostgreSQL migrations shared by several migration systems"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// Files or directories to lint (drizzle folders, Alembic offline SQL, plain .sql).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+
+    /// Configuration file (default: chronos-lint.toml found walking up from the working directory).
+    #[arg(long)]
+    config: Option<PathBuf>,
+
+    /// Glob of paths to skip (repeatable), on top of the config's `exclude`.
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the rules with their default severity.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule id, e.g. ownership-violation.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_INPUT_ERROR: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Rules) => list_rules(),
+        Some(Command::Explain { ref id }) => explain(id),
+        None => run(&cli),
+    }
+}
+
+fn list_rules() -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    for rule in rules::REGISTRY {
+        let meta = rule.meta();
+        let _ = writeln!(
+            out,
+            "{:<26} {:<8} {}",
+            meta.id,
+            meta.severity.as_str(),
+            meta.summary
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+fn explain(id: &str) -> ExitCode {
+    match rules::find(id) {
+        Some(rule) => {
+            print!("{}", rule.meta().doc);
+            ExitCode::SUCCESS
+        }
+        None => {
+            eprintln!("error: unknown rule id `{id}` (see `chronos-lint rules`)");
+            ExitCode::from(EXIT_INPUT_ERROR)
+        }
+    }
+}
+
+fn run(cli: &Cli) -> ExitCode {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let config = match Config::load(cli.config.as_deref(), &cwd) {
+        Ok(config) => config,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+    let exclude = match config.exclude_matcher(&cli.exclude) {
+        Ok(exclude) => exclude,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+
+    let workspace = source::discover(&cli.paths, &config, &exclude);
+    let output = lint::lint(&workspace, &config);
+
+    for error in &workspace.errors {
+        eprintln!("error: {}: {}", error.path, error.message);
+    }
+    let color = cli.format == Format::Human
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+    let report = Report {
+        files: &workspace.files,
+        diagnostics: &output.diagnostics,
+        input_errors: &workspace.errors,
+        stats: output.stats,
+        color,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let written = report::write(cli.format, &report, &mut stdout).and_then(|()| stdout.flush());
+    if let Err(err) = written
+        && err.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the report: {err}");
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
+
+    if !workspace.errors.is_empty() {
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
+    let failing = cli
+        .fail_on
+        .threshold()
+        .is_some_and(|threshold| output.diagnostics.iter().any(|d| d.severity >= threshold));
+    if failing {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,78 @@
+//! What every stage reports: a rule's finding at a byte span of a file.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::source::FileId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value {
+            "info" => Ok(Severity::Info),
+            "warning" => Ok(Severity::Warning),
+            "error" => Ok(Severity::Error),
+            other => Err(format!(
+                "unknown severity `{other}` (expected error, warning or info)"
+            )),
+        }
+    }
+}
+
+/// A finding as a rule produces it, before the linter attaches rule id and severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub file: FileId,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(file: FileId, span: Range<usize>, message: impl Into<String>) -> Self {
+        Finding {
+            file,
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// A finding attributed to its rule, with the configured severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub help: Option<String>,
+    pub file: FileId,
+    pub span: Range<usize>,
+    /// The migration the finding is about, when it is about one.
+    pub migration: Option<String>,
+}

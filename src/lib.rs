@@ -1,0 +1,17 @@
+//! chronos-lint: a schema-governance linter for PostgreSQL migrations written by several
+//! migration systems into one database.
+//!
+//! Stages, in the order data flows: [`source`] (discovery, drizzle, Alembic) → [`parse`]
+//! (pg_query, spans) → [`catalog`] (replayed schema) → [`rules`] → [`suppress`] → [`report`].
+//! [`lint`] runs the static stages; [`cli`] wires everything to the command line.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod lint;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod source;
+pub mod suppress;

@@ -1,0 +1,223 @@
+//! The static pipeline: parsed migrations → catalog replay → rule findings → suppressions.
+
+use std::collections::HashMap;
+
+use crate::catalog::{Catalog, targets};
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::parse::{self, ParsedMigration};
+use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext};
+use crate::source::{FileId, MigrationSet, Workspace};
+use crate::suppress;
+
+/// Figures about one run, for the summary.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub migrations: usize,
+    pub statements: usize,
+}
+
+pub struct LintOutput {
+    /// Sorted by file, position and rule.
+    pub diagnostics: Vec<Diagnostic>,
+    pub stats: Stats,
+}
+
+/// A rule that is on, with its configured severity.
+struct ActiveRule {
+    rule: &'static dyn Rule,
+    severity: Severity,
+}
+
+/// Lints every set in the workspace.
+pub fn lint(workspace: &Workspace, config: &Config) -> LintOutput {
+    let active: Vec<ActiveRule> = rules::REGISTRY
+        .iter()
+        .filter_map(|&rule| {
+            let meta = rule.meta();
+            let severity = config
+                .rules
+                .get(meta.id)
+                .copied()
+                .unwrap_or(Some(meta.severity))?;
+            Some(ActiveRule { rule, severity })
+        })
+        .collect();
+
+    let mut stats = Stats {
+        files: workspace.files.len(),
+        ..Stats::default()
+    };
+    let mut raw = Vec::new();
+    // Statement spans per file, for placing `ignore` comments.
+    let mut statement_spans: HashMap<FileId, Vec<std::ops::Range<usize>>> = HashMap::new();
+    for set in &workspace.sets {
+        let parsed: Vec<ParsedMigration> = set
+            .migrations
+            .iter()
+            .map(|migration| {
+                parse::parse_migration(&workspace.files[migration.file].text, migration)
+            })
+            .collect();
+        stats.migrations += set.migrations.len();
+        stats.statements += parsed.iter().map(|p| p.statements.len()).sum::<usize>();
+        for (migration, parsed) in set.migrations.iter().zip(&parsed) {
+            let spans = statement_spans.entry(migration.file).or_default();
+            spans.extend(parsed.statements.iter().map(|s| s.span.clone()));
+            spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
+        }
+        lint_set(set, &parsed, workspace, config, &active, &mut raw);
+    }
+
+    let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active);
+    diagnostics.sort_by(|a, b| {
+        (&workspace.files[a.file].name, a.span.start, a.rule).cmp(&(
+            &workspace.files[b.file].name,
+            b.span.start,
+            b.rule,
+        ))
+    });
+    LintOutput { diagnostics, stats }
+}
+
+fn lint_set(
+    set: &MigrationSet,
+    parsed: &[ParsedMigration],
+    workspace: &Workspace,
+    config: &Config,
+    active: &[ActiveRule],
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut catalog = Catalog::default();
+    let mut findings = Vec::new();
+    for (index, (migration, parsed)) in set.migrations.iter().zip(parsed).enumerate() {
+        let ctx = MigrationContext {
+            config,
+            set,
+            migration,
+            index,
+            file: &workspace.files[migration.file],
+            parsed,
+        };
+        for active_rule in active {
+            active_rule.rule.check_migration(&ctx, &mut findings);
+            attribute(&mut findings, active_rule, Some(&migration.name), out);
+        }
+        for statement in &parsed.statements {
+            if !statement.bookkeeping {
+                let targets = targets(&catalog, &statement.node);
+                let statement_ctx = StatementContext {
+                    migration: &ctx,
+                    statement,
+                    catalog: &catalog,
+                    targets: &targets,
+                };
+                for active_rule in active {
+                    active_rule
+                        .rule
+                        .check_statement(&statement_ctx, &mut findings);
+                    attribute(&mut findings, active_rule, Some(&migration.name), out);
+                }
+            }
+            catalog.apply(&statement.node, index);
+        }
+    }
+    let ctx = SetContext {
+        config,
+        set,
+        files: &workspace.files,
+    };
+    for active_rule in active {
+        active_rule.rule.check_set(&ctx, &mut findings);
+        attribute(&mut findings, active_rule, None, out);
+    }
+}
+
+/// Turns a rule's findings into diagnostics.
+fn attribute(
+    findings: &mut Vec<Finding>,
+    active: &ActiveRule,
+    migration: Option<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    out.extend(findings.drain(..).map(|finding| Diagnostic {
+        rule: active.rule.meta().id,
+        severity: active.severity,
+        message: finding.message,
+        help: finding.help,
+        file: finding.file,
+        span: finding.span,
+        migration: migration.map(str::to_owned),
+    }));
+}
+
+/// Drops suppressed diagnostics and reports suppressions that are unknown or unused.
+fn apply_suppressions(
+    workspace: &Workspace,
+    statement_spans: &HashMap<FileId, Vec<std::ops::Range<usize>>>,
+    diagnostics: Vec<Diagnostic>,
+    active: &[ActiveRule],
+) -> Vec<Diagnostic> {
+    let mut directives: HashMap<FileId, Vec<suppress::Directive>> = HashMap::new();
+    for (&file, spans) in statement_spans {
+        let next_end = |after: usize| {
+            spans
+                .iter()
+                .filter(|span| span.start >= after)
+                .min_by_key(|span| span.start)
+                .map_or(after, |span| span.end)
+        };
+        let found = suppress::directives(file, &workspace.files[file].text, next_end);
+        if !found.is_empty() {
+            directives.insert(file, found);
+        }
+    }
+    let mut used: HashMap<(FileId, usize), Vec<bool>> = HashMap::new();
+    let mut kept = Vec::with_capacity(diagnostics.len());
+    for diagnostic in diagnostics {
+        let mut suppressed = false;
+        for (index, directive) in directives
+            .get(&diagnostic.file)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(id_index) = directive.covers(diagnostic.rule, diagnostic.span.start) {
+                used.entry((diagnostic.file, index))
+                    .or_insert_with(|| vec![false; directive.ids.len()])[id_index] = true;
+                suppressed = true;
+            }
+        }
+        if !suppressed {
+            kept.push(diagnostic);
+        }
+    }
+
+    let Some(unused_rule) = active
+        .iter()
+        .find(|a| a.rule.meta().id == "unused-suppression")
+    else {
+        return kept;
+    };
+    let mut findings = Vec::new();
+    for (&file, file_directives) in &directives {
+        for (index, directive) in file_directives.iter().enumerate() {
+            let flags = used
+                .get(&(file, index))
+                .cloned()
+                .unwrap_or_else(|| vec![false; directive.ids.len()]);
+            rules::unused_suppression::check(directive, &flags, &mut findings);
+        }
+    }
+    kept.extend(findings.into_iter().map(|(finding, severity)| Diagnostic {
+        rule: unused_rule.rule.meta().id,
+        severity: severity.unwrap_or(unused_rule.severity),
+        message: finding.message,
+        help: finding.help,
+        file: finding.file,
+        span: finding.span,
+        migration: None,
+    }));
+    kept
+}

@@ -1,0 +1,33 @@
+//! Reading names and values out of pg_query nodes.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{Node, RangeVar};
+
+/// The string value of a `String` node.
+pub fn string(node: &Node) -> Option<&str> {
+    match node.node.as_ref()? {
+        NodeEnum::String(value) => Some(&value.sval),
+        _ => None,
+    }
+}
+
+/// The parts of a dotted name given as a `List` of `String` nodes (`DROP TABLE s.t`), or as a
+/// single `String`.
+pub fn qualified_name(node: &Node) -> Option<Vec<&str>> {
+    match node.node.as_ref()? {
+        NodeEnum::List(list) => list.items.iter().map(string).collect(),
+        NodeEnum::String(value) => Some(vec![value.sval.as_str()]),
+        _ => None,
+    }
+}
+
+/// The strings of a list of `String` nodes (column lists, type names).
+pub fn strings(nodes: &[Node]) -> Vec<&str> {
+    nodes.iter().filter_map(string).collect()
+}
+
+/// A relation named by a `RangeVar`, schema optional.
+pub fn range_var_name(range_var: &RangeVar) -> (Option<&str>, &str) {
+    let schema = (!range_var.schemaname.is_empty()).then_some(range_var.schemaname.as_str());
+    (schema, range_var.relname.as_str())
+}

@@ -1,0 +1,200 @@
+//! Parse stage: migration text → spanned PostgreSQL statements.
+//!
+//! Each migration arrives as byte ranges ("chunks") of its file. A chunk is parsed in one call;
+//! when that fails, it is split with PostgreSQL's scanner and each statement is parsed alone, so
+//! one bad statement does not hide the rest. Statements inside `DO` blocks are parsed too, with
+//! spans pointing into the block.
+
+pub mod ast;
+mod do_block;
+mod pg;
+pub mod text;
+
+use std::ops::Range;
+
+use pg_query::NodeEnum;
+
+use crate::source::{Migration, SourceKind};
+
+pub use pg::token_end;
+
+/// One parsed SQL statement and where it is.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The statement's bytes in its file, from its first token to its last (no `;`).
+    pub span: Range<usize>,
+    /// File offset that node `location` fields are relative to.
+    pub base: usize,
+    pub node: NodeEnum,
+    /// Extracted from the body of a `DO` block.
+    pub in_do_block: bool,
+    /// Runs inside an open transaction when the migration tool applies it.
+    pub in_transaction: bool,
+    /// Migration-tool bookkeeping (`BEGIN`, `alembic_version` updates): understood, not linted.
+    pub bookkeeping: bool,
+}
+
+impl Statement {
+    /// File offset of a node `location` inside this statement.
+    pub fn offset(&self, location: i32) -> usize {
+        self.base + usize::try_from(location).unwrap_or(0)
+    }
+}
+
+/// A statement PostgreSQL's grammar rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    /// The offending token (or the statement start, when PostgreSQL gave no position).
+    pub span: Range<usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ParsedMigration {
+    pub statements: Vec<Statement>,
+    pub syntax_errors: Vec<SyntaxError>,
+}
+
+/// Parses every chunk of `migration` in `file_text`.
+pub fn parse_migration(file_text: &str, migration: &Migration) -> ParsedMigration {
+    let mut parsed = ParsedMigration::default();
+    for chunk in &migration.chunks {
+        parse_chunk(file_text, chunk.clone(), &mut parsed);
+    }
+    // Statements of a DO block follow their block, so one pass in order sees each state.
+    let mut in_transaction = migration.starts_in_transaction;
+    for statement in &mut parsed.statements {
+        if !statement.in_do_block {
+            match transaction_effect(&statement.node) {
+                Some(TransactionEffect::Begin) => in_transaction = true,
+                Some(TransactionEffect::End) => in_transaction = false,
+                None => {}
+            }
+            statement.bookkeeping = transaction_effect(&statement.node).is_some()
+                || (migration.kind == SourceKind::Alembic
+                    && touches_alembic_version(&statement.node));
+        }
+        statement.in_transaction = in_transaction;
+    }
+    parsed
+}
+
+fn parse_chunk(file_text: &str, chunk: Range<usize>, out: &mut ParsedMigration) {
+    let text = &file_text[chunk.clone()];
+    match pg::parse(text) {
+        Ok(tree) => push_statements(file_text, chunk.start, text, tree, out),
+        Err(error) => {
+            // Parse statement by statement so the valid ones are still linted.
+            let pieces = text::split_statements(text);
+            if pieces.len() <= 1 {
+                out.syntax_errors
+                    .push(located_error(file_text, chunk.start, text, error));
+                return;
+            }
+            for piece in pieces {
+                let piece_text = &text[piece.clone()];
+                let start = chunk.start + piece.start;
+                match pg::parse(piece_text) {
+                    Ok(tree) => push_statements(file_text, start, piece_text, tree, out),
+                    Err(error) => out
+                        .syntax_errors
+                        .push(located_error(file_text, start, piece_text, error)),
+                }
+            }
+        }
+    }
+}
+
+fn located_error(file_text: &str, base: usize, text: &str, error: pg::SyntaxError) -> SyntaxError {
+    let span = match error.offset {
+        Some(offset) if offset < text.len() => {
+            base + offset..base + pg::token_end(text, offset).min(text.len())
+        }
+        // "at end of input": point at the last token of the text.
+        _ => {
+            let end = base + text.trim_end().len();
+            let start = file_text[..end]
+                .rfind(char::is_whitespace)
+                .map_or(base, |ws| (ws + 1).max(base));
+            start..end
+        }
+    };
+    SyntaxError {
+        message: error.message,
+        span,
+    }
+}
+
+fn push_statements(
+    file_text: &str,
+    base: usize,
+    text: &str,
+    tree: pg_query::protobuf::ParseResult,
+    out: &mut ParsedMigration,
+) {
+    for raw in tree.stmts {
+        let Some(node) = raw.stmt.and_then(|stmt| stmt.node) else {
+            continue;
+        };
+        let start = usize::try_from(raw.stmt_location).unwrap_or(0);
+        let end = match usize::try_from(raw.stmt_len) {
+            Ok(0) | Err(_) => text.len(),
+            Ok(len) => start + len,
+        };
+        let end = start + text[start..end].trim_end().len();
+        let start = text::skip_trivia(text, start).min(end);
+        let statement = Statement {
+            span: base + start..base + end,
+            base,
+            node,
+            in_do_block: false,
+            in_transaction: false,
+            bookkeeping: false,
+        };
+        let inner = match &statement.node {
+            NodeEnum::DoStmt(stmt) => do_block::extract(file_text, &statement, stmt),
+            _ => Default::default(),
+        };
+        out.statements.push(statement);
+        out.statements.extend(inner.statements);
+        out.syntax_errors.extend(inner.syntax_errors);
+    }
+}
+
+enum TransactionEffect {
+    Begin,
+    End,
+}
+
+fn transaction_effect(node: &NodeEnum) -> Option<TransactionEffect> {
+    use pg_query::protobuf::TransactionStmtKind as Kind;
+    let NodeEnum::TransactionStmt(stmt) = node else {
+        return None;
+    };
+    match Kind::try_from(stmt.kind).ok()? {
+        Kind::TransStmtBegin | Kind::TransStmtStart => Some(TransactionEffect::Begin),
+        Kind::TransStmtCommit
+        | Kind::TransStmtRollback
+        | Kind::TransStmtPrepare
+        | Kind::TransStmtCommitPrepared
+        | Kind::TransStmtRollbackPrepared => Some(TransactionEffect::End),
+        _ => None,
+    }
+}
+
+fn touches_alembic_version(node: &NodeEnum) -> bool {
+    let relation = match node {
+        NodeEnum::CreateStmt(stmt) => stmt.relation.as_ref(),
+        NodeEnum::InsertStmt(stmt) => stmt.relation.as_ref(),
+        NodeEnum::UpdateStmt(stmt) => stmt.relation.as_ref(),
+        NodeEnum::DeleteStmt(stmt) => stmt.relation.as_ref(),
+        NodeEnum::DropStmt(stmt) => {
+            return stmt.objects.iter().any(|object| {
+                ast::qualified_name(object)
+                    .is_some_and(|name| name.last() == Some(&crate::catalog::ALEMBIC_VERSION_TABLE))
+            });
+        }
+        _ => None,
+    };
+    relation.is_some_and(|rel| rel.relname == crate::catalog::ALEMBIC_VERSION_TABLE)
+}

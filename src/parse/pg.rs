@@ -1,0 +1,129 @@
+//! The one place that calls libpg_query directly.
+//!
+//! `pg_query::parse` drops the error position and walks every tree to collect table names we do
+//! not use, so we call the protobuf entry point ourselves: one call gives either the tree or the
+//! error with PostgreSQL's cursor position.
+
+use std::ffi::{CStr, CString, c_char, c_int};
+
+use pg_query::protobuf;
+use prost::Message;
+
+#[repr(C)]
+struct PgQueryError {
+    message: *mut c_char,
+    funcname: *mut c_char,
+    filename: *mut c_char,
+    lineno: c_int,
+    cursorpos: c_int,
+    context: *mut c_char,
+}
+
+#[repr(C)]
+struct PgQueryProtobuf {
+    len: usize,
+    data: *mut c_char,
+}
+
+#[repr(C)]
+struct PgQueryProtobufParseResult {
+    parse_tree: PgQueryProtobuf,
+    stderr_buffer: *mut c_char,
+    error: *mut PgQueryError,
+}
+
+unsafe extern "C" {
+    fn pg_query_parse_protobuf_opts(
+        input: *const c_char,
+        parser_options: c_int,
+    ) -> PgQueryProtobufParseResult;
+    fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+}
+
+/// A syntax error as PostgreSQL reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    /// Byte offset into the parsed text of the offending token, when PostgreSQL gave one.
+    pub offset: Option<usize>,
+}
+
+/// Parses `sql` with the PostgreSQL grammar.
+pub fn parse(sql: &str) -> Result<protobuf::ParseResult, SyntaxError> {
+    let Ok(input) = CString::new(sql) else {
+        let offset = sql.find('\0');
+        return Err(SyntaxError {
+            message: "NUL byte in SQL text".into(),
+            offset,
+        });
+    };
+    // SAFETY: `input` is a valid NUL-terminated string that outlives the call; the result is
+    // read only before it is freed, and freed exactly once.
+    unsafe {
+        let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
+        let outcome = if result.error.is_null() {
+            let bytes = std::slice::from_raw_parts(
+                result.parse_tree.data as *const u8,
+                result.parse_tree.len,
+            );
+            protobuf::ParseResult::decode(bytes).map_err(|err| SyntaxError {
+                message: format!("could not decode the parse tree: {err}"),
+                offset: None,
+            })
+        } else {
+            let error = &*result.error;
+            let message = CStr::from_ptr(error.message).to_string_lossy().into_owned();
+            // cursorpos counts characters from 1; 0 means "no position".
+            let offset = usize::try_from(error.cursorpos)
+                .ok()
+                .filter(|&pos| pos > 0)
+                .map(|pos| char_to_byte_offset(sql, pos - 1));
+            Err(SyntaxError { message, offset })
+        };
+        pg_query_free_protobuf_parse_result(result);
+        outcome
+    }
+}
+
+fn char_to_byte_offset(text: &str, chars: usize) -> usize {
+    text.char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(byte, _)| byte)
+}
+
+/// The end of the SQL token that starts at `start` (for labelling a syntax error), found with
+/// PostgreSQL's own scanner; falls back to the next whitespace.
+pub fn token_end(sql: &str, start: usize) -> usize {
+    let rest = &sql[start..];
+    if let Ok(scan) = pg_query::scan(rest)
+        && let Some(token) = scan.tokens.first()
+        && token.start == 0
+        && token.end > 0
+    {
+        return start + token.end as usize;
+    }
+    let len = rest.find(char::is_whitespace).unwrap_or(rest.len());
+    start + len.max(rest.chars().next().map_or(0, char::len_utf8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_the_error_position_in_bytes() {
+        let sql = "SELECT 'é'; CREATE TABEL x ();";
+        let err = parse(sql).unwrap_err();
+        assert_eq!(err.message, "syntax error at or near \"TABEL\"");
+        let at = err.offset.unwrap();
+        assert_eq!(&sql[at..token_end(sql, at)], "TABEL");
+    }
+
+    #[test]
+    fn parses_statements_with_locations() {
+        let tree = parse("SELECT 1; SELECT 2").unwrap();
+        assert_eq!(tree.stmts.len(), 2);
+        // Locations point at the statement's first token.
+        assert_eq!(tree.stmts[1].stmt_location, 10);
+    }
+}

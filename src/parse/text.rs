@@ -1,0 +1,257 @@
+//! Small lexical helpers over SQL text: skipping comments, measuring names, splitting.
+
+use std::ops::Range;
+
+/// The first offset at or after `pos` that is not whitespace or a comment.
+pub fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if bytes[pos..].starts_with(b"--") {
+            pos = text[pos..].find('\n').map_or(text.len(), |nl| pos + nl + 1);
+        } else if bytes[pos..].starts_with(b"/*") {
+            pos = block_comment_end(text, pos);
+        } else {
+            return pos;
+        }
+    }
+}
+
+/// End of the (possibly nested) block comment starting at `start`.
+fn block_comment_end(text: &str, start: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut pos = start;
+    while pos + 1 < bytes.len() {
+        match &bytes[pos..pos + 2] {
+            b"/*" => {
+                depth += 1;
+                pos += 2;
+            }
+            b"*/" => {
+                depth -= 1;
+                pos += 2;
+                if depth == 0 {
+                    return pos;
+                }
+            }
+            _ => pos += 1,
+        }
+    }
+    text.len()
+}
+
+/// Splits SQL text into statement ranges at top-level `;`, for recovery after a syntax error.
+///
+/// Quotes, dollar quotes and comments are skipped; a line starting with `\\` (a psql
+/// meta-command) is a piece of its own, so one does not swallow the statements around it.
+pub fn split_statements(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut start = skip_trivia(text, 0);
+    let mut pos = start;
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b'\\' if pos == start => {
+                let end = text[pos..].find('\n').map_or(text.len(), |nl| pos + nl);
+                pieces.push(start..end);
+                start = skip_trivia(text, end);
+                pos = start;
+                continue;
+            }
+            b';' => {
+                pieces.push(start..pos);
+                start = skip_trivia(text, pos + 1);
+                pos = start;
+                continue;
+            }
+            b'\'' => {
+                pos = quoted_end(
+                    bytes,
+                    pos,
+                    b'\'',
+                    pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
+                )
+            }
+            b'"' => pos = quoted_end(bytes, pos, b'"', false),
+            b'-' if bytes[pos..].starts_with(b"--") => {
+                pos = text[pos..].find('\n').map_or(text.len(), |nl| pos + nl);
+            }
+            b'/' if bytes[pos..].starts_with(b"/*") => pos = block_comment_end(text, pos),
+            b'$' => pos = dollar_quoted_end(text, pos),
+            _ => pos += 1,
+        }
+    }
+    if start < bytes.len() {
+        pieces.push(start..bytes.len());
+    }
+    pieces.retain(|piece| !piece.is_empty());
+    pieces
+}
+
+/// End of a quoted token starting at `start`; a doubled quote escapes it.
+fn quoted_end(bytes: &[u8], start: usize, quote: u8, backslash_escapes: bool) -> usize {
+    let mut pos = start + 1;
+    while pos < bytes.len() {
+        if backslash_escapes && bytes[pos] == b'\\' {
+            pos += 2;
+        } else if bytes[pos] == quote {
+            if bytes.get(pos + 1) == Some(&quote) {
+                pos += 2;
+            } else {
+                return pos + 1;
+            }
+        } else {
+            pos += 1;
+        }
+    }
+    bytes.len()
+}
+
+/// End of a `$tag$...$tag$` string at `start`, or just past the `$` when it is not one.
+fn dollar_quoted_end(text: &str, start: usize) -> usize {
+    let rest = &text[start + 1..];
+    let tag_len = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    if !rest[tag_len..].starts_with('$')
+        || rest[..tag_len].starts_with(|c: char| c.is_ascii_digit())
+    {
+        return start + 1;
+    }
+    let delimiter = &text[start..start + tag_len + 2];
+    let body = start + delimiter.len();
+    text[body..]
+        .find(delimiter)
+        .map_or(text.len(), |at| body + at + delimiter.len())
+}
+
+/// Offset of the first mention of identifier `name` in `sql` (quoted or not, possibly
+/// schema-qualified: the offset is where the qualified name starts).
+pub fn find_name(sql: &str, name: &str) -> Option<usize> {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let lower = sql.to_lowercase();
+    // Lowercasing can change byte lengths outside ASCII; then only exact matches are safe.
+    let haystack = if lower.len() == sql.len() {
+        lower.as_str()
+    } else {
+        sql
+    };
+    let mut from = 0;
+    while let Some(at) = haystack[from..].find(name).map(|at| from + at) {
+        let end = at + name.len();
+        let before = sql[..at].chars().next_back();
+        let after = sql[end..].chars().next();
+        let quoted = before == Some('"') && after == Some('"');
+        if quoted || (!before.is_some_and(is_ident) && !after.is_some_and(is_ident)) {
+            let mut start = if quoted { at - 1 } else { at };
+            // Include a schema qualifier written before the name.
+            if sql[..start].ends_with('.') {
+                let qualifier = sql[..start - 1]
+                    .char_indices()
+                    .rev()
+                    .take_while(|&(_, c)| is_ident(c) || c == '"')
+                    .last()
+                    .map_or(start - 1, |(i, _)| i);
+                start = qualifier;
+            }
+            return Some(start);
+        }
+        from = end;
+    }
+    None
+}
+
+/// Length of the possibly qualified, possibly quoted name at the start of `text`
+/// (`"public"."users"`, `raw_crunchbase`, `s.t`); 0 when `text` does not start with a name.
+pub fn name_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut pos = 0;
+    loop {
+        let part = identifier_len(&text[pos..]);
+        if part == 0 {
+            return pos;
+        }
+        pos += part;
+        if bytes.get(pos) == Some(&b'.') && identifier_len(&text[pos + 1..]) > 0 {
+            pos += 1;
+        } else {
+            return pos;
+        }
+    }
+}
+
+fn identifier_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b'"') {
+        let mut pos = 1;
+        while pos < bytes.len() {
+            if bytes[pos] == b'"' {
+                if bytes.get(pos + 1) == Some(&b'"') {
+                    pos += 2;
+                    continue;
+                }
+                return pos + 1;
+            }
+            pos += 1;
+        }
+        return 0;
+    }
+    text.char_indices()
+        .find(|&(i, c)| !(c.is_alphanumeric() || c == '_' || (i > 0 && c == '$')))
+        .map_or(text.len(), |(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skips_line_and_nested_block_comments() {
+        let sql = "  -- a\n/* b /* c */ d */\n\tSELECT";
+        assert_eq!(&sql[skip_trivia(sql, 0)..], "SELECT");
+        assert_eq!(skip_trivia("-- only", 0), 7);
+    }
+
+    #[test]
+    fn splits_around_quotes_comments_and_meta_commands() {
+        let sql = "SELECT ';' AS a; -- x; y\n\\set v 1\nSELECT $f$ ; $f$, E'\\';'; CREATE TABEL t";
+        let pieces: Vec<&str> = split_statements(sql).into_iter().map(|r| &sql[r]).collect();
+        assert_eq!(
+            pieces,
+            [
+                "SELECT ';' AS a",
+                "\\set v 1",
+                "SELECT $f$ ; $f$, E'\\';'",
+                "CREATE TABEL t"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_names_quoted_qualified_or_bare() {
+        assert_eq!(
+            find_name("DROP TABLE directus_files", "directus_files"),
+            Some(11)
+        );
+        assert_eq!(
+            find_name("DROP TABLE \"public\".\"raw_x\"", "raw_x"),
+            Some(11)
+        );
+        assert_eq!(find_name("DROP TABLE raw_xy, raw_x", "raw_x"), Some(19));
+        assert_eq!(find_name("DROP TABLE RAW_X", "raw_x"), Some(11));
+        assert_eq!(find_name("DROP TABLE y", "raw_x"), None);
+    }
+
+    #[test]
+    fn measures_qualified_and_quoted_names() {
+        assert_eq!(name_len("\"public\".\"app_deals\" ADD"), 20);
+        assert_eq!(name_len("raw_crunchbase (id"), 14);
+        assert_eq!(name_len("s.t;"), 3);
+        assert_eq!(name_len("\"we\"\"ird\" x"), 9);
+        assert_eq!(name_len("(x)"), 0);
+        assert_eq!(name_len("tëst x"), "tëst".len());
+    }
+}

@@ -1,0 +1,23 @@
+//! `path:line:col: severity[rule] message`, one line per diagnostic.
+
+use std::io::{self, Write};
+
+use super::{LineIndexes, Report};
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut indexes = LineIndexes::new(report.files);
+    for diagnostic in report.diagnostics {
+        let (start, _) = indexes.span(diagnostic);
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            report.files[diagnostic.file].name,
+            start.line,
+            start.column,
+            diagnostic.severity.as_str(),
+            diagnostic.rule,
+            diagnostic.message
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! `--format json`: one object with a stable schema (`version` 1).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{LineIndexes, Report};
+use crate::diagnostic::Severity;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: Vec<JsonError<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    help: Option<&'a str>,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    start_byte: usize,
+    end_byte: usize,
+    migration: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    migrations: usize,
+    statements: usize,
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    input_errors: usize,
+}
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut indexes = LineIndexes::new(report.files);
+    let diagnostics = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (start, end) = indexes.span(d);
+            JsonDiagnostic {
+                rule: d.rule,
+                severity: d.severity,
+                message: &d.message,
+                help: d.help.as_deref(),
+                path: &report.files[d.file].name,
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
+                start_byte: d.span.start,
+                end_byte: d.span.end,
+                migration: d.migration.as_deref(),
+            }
+        })
+        .collect();
+    let errors = report
+        .input_errors
+        .iter()
+        .map(|e| JsonError {
+            path: &e.path,
+            message: &e.message,
+        })
+        .collect();
+    let output = Output {
+        version: 1,
+        diagnostics,
+        errors,
+        summary: Summary {
+            files: report.stats.files,
+            migrations: report.stats.migrations,
+            statements: report.stats.statements,
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            infos: report.count(Severity::Info),
+            input_errors: report.input_errors.len(),
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &output)?;
+    writeln!(out)
+}

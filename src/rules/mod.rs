@@ -1,0 +1,138 @@
+//! Rules stage: each rule is one file here; [`REGISTRY`] lists them all.
+//!
+//! A rule implements one or more hooks of [`Rule`]: per statement (with the catalog as it stood
+//! before the statement), per migration, or per migration set. It returns [`Finding`]s; the
+//! linter attaches the rule id, the configured severity and the migration.
+
+mod alembic_revision_gap;
+mod journal_mismatch;
+mod ownership_violation;
+mod syntax_error;
+mod tracking_table_touched;
+mod unowned_table;
+pub mod unused_suppression;
+
+use std::ops::Range;
+
+use crate::catalog::{Catalog, Target};
+use crate::config::Config;
+use crate::diagnostic::{Finding, Severity};
+use crate::parse::{ParsedMigration, Statement, text};
+use crate::source::{Migration, MigrationSet, SourceFile};
+
+/// What a rule is, for listings, docs and configuration.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable kebab-case id; also the name of its doc page `rules/<id>.md`.
+    pub id: &'static str,
+    pub severity: Severity,
+    /// The doc page `rules/<id>.md`, compiled in for `chronos-lint explain`.
+    pub doc: &'static str,
+    /// One line for `chronos-lint rules`.
+    pub summary: &'static str,
+}
+
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+
+    fn check_statement(&self, _ctx: &StatementContext, _out: &mut Vec<Finding>) {}
+
+    fn check_migration(&self, _ctx: &MigrationContext, _out: &mut Vec<Finding>) {}
+
+    fn check_set(&self, _ctx: &SetContext, _out: &mut Vec<Finding>) {}
+}
+
+/// Every rule, in the order `chronos-lint rules` lists them.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &ownership_violation::OwnershipViolation,
+    &unowned_table::UnownedTable,
+    &tracking_table_touched::TrackingTableTouched,
+    &syntax_error::SyntaxErrorRule,
+    &journal_mismatch::JournalMismatch,
+    &alembic_revision_gap::AlembicRevisionGap,
+    &unused_suppression::UnusedSuppression,
+];
+
+pub fn find(id: &str) -> Option<&'static dyn Rule> {
+    REGISTRY.iter().copied().find(|rule| rule.meta().id == id)
+}
+
+/// The link printed with each diagnostic.
+pub fn doc_url(id: &str) -> String {
+    format!("https://github.com/chronos-lint/chronos-lint/blob/main/rules/{id}.md")
+}
+
+/// What a rule sees of one migration.
+pub struct MigrationContext<'a> {
+    pub config: &'a Config,
+    pub set: &'a MigrationSet,
+    pub migration: &'a Migration,
+    /// Position of the migration in its set.
+    pub index: usize,
+    pub file: &'a SourceFile,
+    pub parsed: &'a ParsedMigration,
+}
+
+/// What a rule sees of one statement.
+pub struct StatementContext<'a> {
+    pub migration: &'a MigrationContext<'a>,
+    pub statement: &'a Statement,
+    /// The schema before this statement ran.
+    pub catalog: &'a Catalog,
+    /// Relations this statement touches (computed once for all rules).
+    pub targets: &'a [Target],
+}
+
+impl StatementContext<'_> {
+    /// The span of the name at a node location (`"public"."users"`). Where the parser kept no
+    /// location (`DROP TABLE`, `COMMENT ON`), the first mention of `name` in the statement.
+    pub fn name_span(&self, location: Option<i32>, name: &str) -> Range<usize> {
+        let text = &self.migration.file.text;
+        let start = match location.filter(|&l| l >= 0) {
+            Some(location) => Some(self.statement.offset(location)),
+            None => text::find_name(&text[self.statement.span.clone()], name)
+                .map(|at| self.statement.span.start + at),
+        };
+        match start.filter(|&start| start < text.len()) {
+            Some(start) => {
+                start
+                    ..start
+                        + text::name_len(&text[start..])
+                            .max(1)
+                            .min(text.len() - start)
+            }
+            None => self.statement.span.clone(),
+        }
+    }
+
+    pub fn finding(&self, span: Range<usize>, message: impl Into<String>) -> Finding {
+        Finding::new(self.migration.migration.file, span, message)
+    }
+}
+
+/// What a rule sees of a whole set.
+pub struct SetContext<'a> {
+    pub config: &'a Config,
+    pub set: &'a MigrationSet,
+    pub files: &'a [SourceFile],
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case() {
+        let mut ids: Vec<_> = REGISTRY.iter().map(|rule| rule.meta().id).collect();
+        for id in &ids {
+            assert!(
+                id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{id}"
+            );
+        }
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len());
+    }
+}

@@ -1,0 +1,77 @@
+//! `ownership-violation`: a migration touches a table that another migration system owns.
+
+use super::{Rule, RuleMeta, StatementContext};
+use crate::catalog::Action;
+use crate::diagnostic::{Finding, Severity};
+
+pub struct OwnershipViolation;
+
+static META: RuleMeta = RuleMeta {
+    id: "ownership-violation",
+    severity: Severity::Error,
+    doc: include_str!("../../rules/ownership-violation.md"),
+    summary: "A migration creates, alters, indexes, writes or references another owner's table",
+};
+
+impl Rule for OwnershipViolation {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let migration = ctx.migration;
+        let Some(source_owner) = migration.migration.owner.as_deref() else {
+            return;
+        };
+        for target in ctx.targets {
+            let table = &target.table;
+            let Some(owner) = migration
+                .config
+                .table_owner(Some(&table.schema), &table.name)
+            else {
+                continue;
+            };
+            if owner.name == source_owner {
+                continue;
+            }
+            let via = target
+                .via
+                .as_ref()
+                .map(|index| format!(" (through index `{index}`)"))
+                .unwrap_or_default();
+            let message = format!(
+                "{source_owner} migration {} `{table}`{via}, which belongs to {}",
+                target.action.verb(),
+                owner.name
+            );
+            let help = if target.action == Action::Reference {
+                format!(
+                    "A foreign key takes a lock on `{table}` and adds triggers to it, and ties the order of \
+                     {source_owner} migrations to {}'s. Reference only {source_owner} tables, or move the \
+                     constraint to the {} migrations.",
+                    owner.name, owner.name
+                )
+            } else if owner.kind.is_none() {
+                format!(
+                    "{} manages `{table}` itself (patterns: {}); no migration may change it. Make the \
+                     change through {}, or update the owners in chronos-lint.toml if the table has moved.",
+                    owner.name,
+                    owner.patterns.join(", "),
+                    owner.name
+                )
+            } else {
+                format!(
+                    "Only {} migrations may change `{table}` (patterns: {}). Make this change in the {} \
+                     migrations, or update the owners in chronos-lint.toml if the table has moved.",
+                    owner.name,
+                    owner.patterns.join(", "),
+                    owner.name
+                )
+            };
+            out.push(
+                ctx.finding(ctx.name_span(target.location, &target.table.name), message)
+                    .help(help),
+            );
+        }
+    }
+}

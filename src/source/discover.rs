@@ -1,0 +1,252 @@
+//! Walking the paths given on the command line into migration sets.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::GlobSet;
+use walkdir::WalkDir;
+
+use super::{
+    InputError, Migration, MigrationSet, SourceFile, SourceKind, Workspace, alembic, drizzle,
+};
+use crate::config::Config;
+
+/// Directories never worth walking into.
+const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "__pycache__"];
+
+/// Finds every migration set under `paths`. Problems with individual paths are collected in
+/// [`Workspace::errors`]; everything else is still read.
+pub fn discover(paths: &[PathBuf], config: &Config, exclude: &GlobSet) -> Workspace {
+    let mut workspace = Workspace::default();
+    let mut drizzle_roots = Vec::new();
+    // Loose .sql files grouped by directory: each directory is one set, in path order.
+    let mut loose: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+
+    for path in paths {
+        if !path.exists() && path.symlink_metadata().is_err() {
+            workspace.errors.push(InputError {
+                path: display(path),
+                message: "no such file or directory".into(),
+            });
+            continue;
+        }
+        let before = drizzle_roots.len() + loose.values().map(Vec::len).sum::<usize>();
+        if path.is_file() {
+            match drizzle_root_of(path) {
+                Some(root) => drizzle_roots.push(root),
+                None => loose.entry(parent_of(path)).or_default().push(path.clone()),
+            }
+        } else {
+            walk(
+                path,
+                exclude,
+                &mut drizzle_roots,
+                &mut loose,
+                &mut workspace,
+            );
+        }
+        let after = drizzle_roots.len() + loose.values().map(Vec::len).sum::<usize>();
+        if after == before && path.is_dir() {
+            workspace.errors.push(InputError {
+                path: display(path),
+                message: "no migrations found (no .sql files and no drizzle meta/_journal.json)"
+                    .into(),
+            });
+        }
+    }
+
+    drizzle_roots.sort();
+    drizzle_roots.dedup();
+    for root in &drizzle_roots {
+        if let Some(set) = drizzle::read_folder(root, config, &mut workspace) {
+            workspace.sets.push(set);
+        }
+    }
+    for (dir, mut files) in loose {
+        files.sort();
+        files.dedup();
+        let migrations: Vec<Migration> = files
+            .iter()
+            .flat_map(|file| read_loose_file(file, config, &mut workspace))
+            .collect();
+        if !migrations.is_empty() {
+            workspace.sets.push(MigrationSet {
+                root: dir,
+                migrations,
+                journal: None,
+            });
+        }
+    }
+    workspace
+}
+
+fn walk(
+    root: &Path,
+    exclude: &GlobSet,
+    drizzle_roots: &mut Vec<PathBuf>,
+    loose: &mut BTreeMap<PathBuf, Vec<PathBuf>>,
+    workspace: &mut Workspace,
+) {
+    let mut walker = WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walker.next() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                let path = err.path().map_or_else(|| display(root), display);
+                let message = if err.loop_ancestor().is_some() {
+                    "symbolic link loop; skipped".to_owned()
+                } else {
+                    err.io_error()
+                        .map_or_else(|| err.to_string(), ToString::to_string)
+                };
+                workspace.errors.push(InputError { path, message });
+                continue;
+            }
+        };
+        let path = entry.path();
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        if entry.depth() > 0 && (exclude.is_match(relative) || exclude.is_match(path)) {
+            if entry.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            let name = entry.file_name().to_string_lossy();
+            let hidden = entry.depth() > 0 && name.starts_with('.');
+            if hidden || SKIPPED_DIRS.contains(&name.as_ref()) {
+                walker.skip_current_dir();
+            } else if path.join(drizzle::JOURNAL_PATH).is_file() {
+                drizzle_roots.push(path.to_path_buf());
+                walker.skip_current_dir();
+            }
+        } else if path.extension().is_some_and(|ext| ext == "sql") {
+            loose
+                .entry(parent_of(path))
+                .or_default()
+                .push(path.to_path_buf());
+        }
+    }
+}
+
+/// The drizzle folder a file belongs to, when it is a migration of one.
+fn drizzle_root_of(path: &Path) -> Option<PathBuf> {
+    let dir = path.parent()?;
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let is_journal = path.file_name().is_some_and(|n| n == "_journal.json");
+    let root = if is_journal { dir.parent()? } else { dir };
+    root.join(drizzle::JOURNAL_PATH)
+        .is_file()
+        .then(|| root.to_path_buf())
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A `.sql` file outside a drizzle folder: Alembic offline output or a plain migration.
+fn read_loose_file(path: &Path, config: &Config, workspace: &mut Workspace) -> Vec<Migration> {
+    let Some(file) = load(path, workspace) else {
+        return Vec::new();
+    };
+    let source = &workspace.files[file];
+    let settings = config.source_settings(path);
+    let kind = settings.and_then(|s| s.kind).unwrap_or_else(|| {
+        if alembic::detect(&source.text) {
+            SourceKind::Alembic
+        } else {
+            SourceKind::Plain
+        }
+    });
+    let owner = config.source_owner(path, kind);
+    let start = source.content_start();
+    match kind {
+        SourceKind::Alembic => alembic::split(&source.text, start, file, owner),
+        SourceKind::Drizzle | SourceKind::Plain => {
+            let in_transaction = settings
+                .and_then(|s| s.in_transaction)
+                .unwrap_or(kind == SourceKind::Drizzle || config.assume_in_transaction);
+            let whole = start..source.text.len();
+            let name = path
+                .file_stem()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+            vec![Migration {
+                name,
+                file,
+                kind,
+                owner,
+                chunks: vec![whole],
+                starts_in_transaction: in_transaction,
+                header: source.first_line(),
+                revision: None,
+            }]
+        }
+    }
+}
+
+/// Reads a file as UTF-8 SQL text, recording a clear error when it cannot be used.
+pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<super::FileId> {
+    let name = display(path);
+    let fail = |workspace: &mut Workspace, message: String| {
+        workspace.errors.push(InputError {
+            path: name.clone(),
+            message,
+        });
+        None
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) => return fail(workspace, format!("cannot read: {err}")),
+    };
+    if let Some(at) = bytes.iter().position(|&b| b == 0) {
+        return fail(
+            workspace,
+            format!("binary file (NUL byte at offset {at}); not a migration"),
+        );
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            return fail(
+                workspace,
+                format!("not valid UTF-8 (invalid byte at offset {at})"),
+            );
+        }
+    };
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return fail(workspace, "empty file".into());
+    }
+    Some(workspace.add_file(SourceFile {
+        path: path.to_path_buf(),
+        name,
+        text,
+    }))
+}
+
+/// A path as shown to the user: relative to the working directory when under it.
+pub fn display(path: &Path) -> String {
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            let absolute = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                cwd.join(path)
+            };
+            absolute.strip_prefix(&cwd).ok().map(Path::to_path_buf)
+        })
+        .unwrap_or_else(|| path.to_path_buf());
+    let shown = relative.to_string_lossy().replace('\\', "/");
+    shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
+}

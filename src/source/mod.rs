@@ -1,0 +1,139 @@
+//! Sources stage: finds migration sets on disk and cuts them into migrations.
+//!
+//! A migration set is replayed in order into one catalog: a drizzle folder (journal order), or
+//! the loose `.sql` files of one directory (path order; Alembic offline files contribute one
+//! migration per revision).
+
+mod alembic;
+mod discover;
+mod drizzle;
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+pub use discover::discover;
+
+/// Index of a file in [`Workspace::files`].
+pub type FileId = usize;
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path as reported: relative to the working directory when it is under it.
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// Where SQL starts: after a UTF-8 byte-order mark, if any.
+    pub fn content_start(&self) -> usize {
+        if self.text.starts_with('\u{feff}') {
+            3
+        } else {
+            0
+        }
+    }
+
+    /// The first line's span, for findings about a whole file.
+    pub fn first_line(&self) -> Range<usize> {
+        let start = self.content_start();
+        let end = self.text[start..]
+            .find(['\r', '\n'])
+            .map_or(self.text.len(), |n| start + n);
+        start..end
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Drizzle,
+    Alembic,
+    Plain,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Drizzle => "drizzle",
+            SourceKind::Alembic => "alembic",
+            SourceKind::Plain => "plain",
+        }
+    }
+}
+
+/// One migration: what its tool applies as a unit.
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// Drizzle tag, Alembic target revision, or file stem.
+    pub name: String,
+    pub file: FileId,
+    pub kind: SourceKind,
+    /// The owner (migration system) that writes this migration, when known.
+    pub owner: Option<String>,
+    /// Byte ranges of the file to parse, in order (drizzle statement-breakpoint pieces).
+    pub chunks: Vec<Range<usize>>,
+    /// Whether the tool has a transaction open when this migration starts.
+    pub starts_in_transaction: bool,
+    /// Where findings about the migration as a whole point.
+    pub header: Range<usize>,
+    pub revision: Option<AlembicRevision>,
+}
+
+/// An Alembic `-- Running upgrade A, B -> C` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlembicRevision {
+    pub from: Vec<String>,
+    pub to: String,
+    pub downgrade: bool,
+}
+
+/// Migrations replayed in order into one catalog.
+#[derive(Debug, Clone)]
+pub struct MigrationSet {
+    pub root: PathBuf,
+    pub migrations: Vec<Migration>,
+    pub journal: Option<Journal>,
+}
+
+/// A drizzle `meta/_journal.json` and how it matches the folder.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    pub file: FileId,
+    pub entries: Vec<JournalEntry>,
+    /// `.sql` files in the folder that no entry names (loaded only to point at them).
+    pub unlisted: Vec<FileId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JournalEntry {
+    pub idx: i64,
+    pub when: i64,
+    pub tag: String,
+    /// The entry's tag in the journal text.
+    pub span: Range<usize>,
+    pub file_found: bool,
+}
+
+/// A path that could not be read as a migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pub files: Vec<SourceFile>,
+    pub sets: Vec<MigrationSet>,
+    pub errors: Vec<InputError>,
+}
+
+impl Workspace {
+    fn add_file(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        self.files.len() - 1
+    }
+}

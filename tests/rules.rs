@@ -1,0 +1,122 @@
+//! Every rule against its fixtures: each `fixtures/<id>/fail/*` case must make the rule fire,
+//! each `fixtures/<id>/pass/*` case must not, and the rendered diagnostics of the fail cases are
+//! kept as snapshots. Also keeps the registry, the doc pages and the fixtures in step.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chronos_lint::config::Config;
+use chronos_lint::diagnostic::Diagnostic;
+use chronos_lint::report::{self, Format, Report};
+use chronos_lint::{lint, rules, source};
+
+fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    cases.sort();
+    cases
+}
+
+/// The fixture folder's own `chronos-lint.toml`, or the defaults.
+fn fixture_config(rule_dir: &Path) -> Config {
+    let path = rule_dir.join("chronos-lint.toml");
+    if path.is_file() {
+        Config::load(Some(&path), rule_dir).unwrap()
+    } else {
+        Config::default()
+    }
+}
+
+/// Lints one case and renders the diagnostics of `rule` as human output without colour.
+fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, String) {
+    let exclude = config.exclude_matcher(&[]).unwrap();
+    let workspace = source::discover(&[case.to_path_buf()], config, &exclude);
+    assert!(
+        workspace.errors.is_empty(),
+        "{}: {:?}",
+        case.display(),
+        workspace.errors
+    );
+    let output = lint::lint(&workspace, config);
+    let diagnostics: Vec<Diagnostic> = output
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.rule == rule)
+        .collect();
+    let report = Report {
+        files: &workspace.files,
+        diagnostics: &diagnostics,
+        input_errors: &[],
+        stats: output.stats,
+        color: false,
+    };
+    let mut rendered = Vec::new();
+    report::write(Format::Human, &report, &mut rendered).unwrap();
+    (diagnostics, String::from_utf8(rendered).unwrap())
+}
+
+#[test]
+fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
+    for rule in rules::REGISTRY {
+        let id = rule.meta().id;
+        let rule_dir = Path::new("fixtures").join(id);
+        let config = fixture_config(&rule_dir);
+
+        let mut snapshot = String::new();
+        for case in cases(&rule_dir.join("fail")) {
+            let (diagnostics, rendered) = run_case(&case, &config, id);
+            assert!(
+                !diagnostics.is_empty(),
+                "{id} did not fire on {}",
+                case.display()
+            );
+            snapshot.push_str(&format!("===== {}\n{rendered}\n", case.display()));
+        }
+        for case in cases(&rule_dir.join("pass")) {
+            let (diagnostics, rendered) = run_case(&case, &config, id);
+            assert!(
+                diagnostics.is_empty(),
+                "{id} fired on pass case {}:\n{rendered}",
+                case.display()
+            );
+        }
+        insta::assert_snapshot!(id, snapshot);
+    }
+}
+
+#[test]
+fn registry_doc_pages_and_fixtures_agree() {
+    let registered: BTreeSet<&str> = rules::REGISTRY.iter().map(|rule| rule.meta().id).collect();
+    let documented: BTreeSet<String> = std::fs::read_dir("rules")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let documented: BTreeSet<&str> = documented.iter().map(String::as_str).collect();
+    assert_eq!(
+        registered, documented,
+        "every rule needs rules/<id>.md and every page a rule"
+    );
+
+    for id in registered {
+        let doc = rules::find(id).unwrap().meta().doc;
+        assert!(
+            doc.starts_with(&format!("# {id}\n")),
+            "rules/{id}.md must start with its id"
+        );
+        for section in ["## Why", "## Bad", "## Good", "## Suppress"] {
+            assert!(doc.contains(section), "rules/{id}.md lacks {section}");
+        }
+        for kind in ["fail", "pass"] {
+            let dir = Path::new("fixtures").join(id).join(kind);
+            assert!(
+                dir.is_dir() && !cases(&dir).is_empty(),
+                "{id} needs {kind} fixtures in {}",
+                dir.display()
+            );
+        }
+    }
+}
