@@ -59,8 +59,13 @@ fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, Strin
 
 #[test]
 fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
+    // CHRONOS_FIXTURE_RULE=<id> runs one rule's fixtures only.
+    let only = std::env::var("CHRONOS_FIXTURE_RULE").ok();
     for rule in rules::REGISTRY {
         let id = rule.meta().id;
+        if only.as_deref().is_some_and(|only| only != id) {
+            continue;
+        }
         let rule_dir = Path::new("fixtures").join(id);
         let config = fixture_config(&rule_dir);
 

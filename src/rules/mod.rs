@@ -14,7 +14,7 @@ pub mod unused_suppression;
 
 use std::ops::Range;
 
-use crate::catalog::{Catalog, Target};
+use crate::catalog::{Catalog, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{ParsedMigration, Statement, text};
@@ -103,6 +103,27 @@ impl StatementContext<'_> {
             }
             None => self.statement.span.clone(),
         }
+    }
+
+    /// Whether `table` existed before this migration: created by an earlier migration of the set,
+    /// or unknown to the catalog (made outside these migrations). Tables created earlier in the
+    /// same migration are new, so locking them blocks nobody.
+    pub fn is_existing_table(&self, table: &QualifiedName) -> bool {
+        self.catalog.existed_before(table, self.migration.index)
+    }
+
+    /// The statement's source text.
+    pub fn statement_text(&self) -> &str {
+        &self.migration.file.text[self.statement.span.clone()]
+    }
+
+    /// The span of a node `location` to the end of the statement (e.g. one ALTER TABLE action).
+    pub fn span_from(&self, location: i32) -> Range<usize> {
+        let start = self
+            .statement
+            .offset(location)
+            .clamp(self.statement.span.start, self.statement.span.end);
+        start..self.statement.span.end
     }
 
     pub fn finding(&self, span: Range<usize>, message: impl Into<String>) -> Finding {
