@@ -57,7 +57,10 @@ enum RuleSetting {
 pub struct Owner {
     pub name: String,
     pub patterns: Vec<String>,
-    matcher: GlobSet,
+    /// Patterns without a dot, matched against the bare table name.
+    bare: GlobSet,
+    /// Patterns with a dot, matched against `schema.table`.
+    qualified: GlobSet,
     pub kind: Option<SourceKind>,
 }
 
@@ -123,26 +126,35 @@ impl Default for Config {
 
 impl Owner {
     fn new(name: String, patterns: Vec<String>, kind: Option<SourceKind>) -> Result<Self, String> {
-        let mut builder = GlobSetBuilder::new();
+        let (mut bare, mut qualified) = (GlobSetBuilder::new(), GlobSetBuilder::new());
         for pattern in &patterns {
             let glob = Glob::new(pattern).map_err(|err| {
                 format!("owners.{name}.tables: invalid pattern `{pattern}`: {err}")
             })?;
-            builder.add(glob);
+            if pattern.contains('.') {
+                qualified.add(glob);
+            } else {
+                bare.add(glob);
+            }
         }
-        let matcher = builder.build().map_err(|err| err.to_string())?;
+        let bare = bare.build().map_err(|err| err.to_string())?;
+        let qualified = qualified.build().map_err(|err| err.to_string())?;
         Ok(Owner {
             name,
             patterns,
-            matcher,
+            bare,
+            qualified,
             kind,
         })
     }
 
     /// Whether this owner's patterns match a table. Patterns with a dot match `schema.table`.
     pub fn owns(&self, schema: Option<&str>, table: &str) -> bool {
-        let qualified = format!("{}.{table}", schema.unwrap_or("public"));
-        self.matcher.is_match(table) || self.matcher.is_match(qualified)
+        self.bare.is_match(table)
+            || (!self.qualified.is_empty()
+                && self
+                    .qualified
+                    .is_match(format!("{}.{table}", schema.unwrap_or("public"))))
     }
 }
 
@@ -304,6 +316,15 @@ mod tests {
             "directus"
         );
         assert!(config.table_owner(None, "users").is_none());
+    }
+
+    #[test]
+    fn dotted_patterns_match_the_schema_and_others_the_bare_name() {
+        let text = "[owners.a]\ntables = [\"[!U]*\"]\n[owners.b]\ntables = [\"auth.*\"]\n";
+        let config = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert!(config.table_owner(Some("public"), "User").is_none());
+        assert_eq!(config.table_owner(Some("auth"), "User").unwrap().name, "b");
+        assert_eq!(config.table_owner(None, "Session").unwrap().name, "a");
     }
 
     #[test]

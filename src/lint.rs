@@ -203,10 +203,15 @@ fn apply_suppressions(
     let mut findings = Vec::new();
     for (&file, file_directives) in &directives {
         for (index, directive) in file_directives.iter().enumerate() {
-            let flags = used
+            let mut flags = used
                 .get(&(file, index))
                 .cloned()
                 .unwrap_or_else(|| vec![false; directive.ids.len()]);
+            // A suppression of a rule the config turned off is not stale.
+            for ((id, _), flag) in directive.ids.iter().zip(&mut flags) {
+                let known = rules::find(id).is_some();
+                *flag |= known && !active.iter().any(|a| a.rule.meta().id == id);
+            }
             rules::unused_suppression::check(directive, &flags, &mut findings);
         }
     }
