@@ -246,3 +246,42 @@ fn journal_pointing_outside_the_folder_is_a_missing_file() {
     );
     assert!(Path::new("/etc/passwd").exists());
 }
+
+#[test]
+fn drizzle_kit_1_folder_migrations_form_one_set_named_by_folder() {
+    let dir = tree(&[
+        (
+            "drizzle/20260101000000_init/migration.sql",
+            b"CREATE TABLE users (id int);--> statement-breakpoint\nCREATE TABLE teams (id int);",
+        ),
+        ("drizzle/20260101000000_init/snapshot.json", b"{}"),
+        (
+            "drizzle/20260102000000_more/migration.sql",
+            b"CREATE TABLE roles (id int);",
+        ),
+        ("drizzle/20260102000000_more/snapshot.json", b"{}"),
+    ]);
+    let (code, out, err) = stdout_of(
+        chronos()
+            .current_dir(dir.path())
+            .args(["--format", "json", "drizzle"]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["summary"]["migrations"], 2);
+    assert_eq!(json["summary"]["statements"], 3);
+    let migrations: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["migration"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        migrations,
+        [
+            "20260101000000_init",
+            "20260101000000_init",
+            "20260102000000_more"
+        ]
+    );
+}

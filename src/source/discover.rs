@@ -34,7 +34,10 @@ pub fn discover(paths: &[PathBuf], config: &Config, exclude: &GlobSet) -> Worksp
         if path.is_file() {
             match drizzle_root_of(path) {
                 Some(root) => drizzle_roots.push(root),
-                None => loose.entry(parent_of(path)).or_default().push(path.clone()),
+                None => loose
+                    .entry(set_dir_of(path))
+                    .or_default()
+                    .push(path.clone()),
             }
         } else {
             walk(
@@ -125,7 +128,7 @@ fn walk(
             }
         } else if path.extension().is_some_and(|ext| ext == "sql") {
             loose
-                .entry(parent_of(path))
+                .entry(set_dir_of(path))
                 .or_default()
                 .push(path.to_path_buf());
         }
@@ -147,6 +150,17 @@ fn drizzle_root_of(path: &Path) -> Option<PathBuf> {
         .then(|| root.to_path_buf())
 }
 
+/// The directory whose migration set a loose `.sql` file belongs to: its own directory, or for
+/// drizzle-kit 1.0 folder migrations the directory holding the migration folders.
+fn set_dir_of(path: &Path) -> PathBuf {
+    let dir = parent_of(path);
+    if drizzle::is_folder_migration(path) {
+        parent_of(&dir)
+    } else {
+        dir
+    }
+}
+
 fn parent_of(path: &Path) -> PathBuf {
     match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -161,7 +175,11 @@ fn read_loose_file(path: &Path, config: &Config, workspace: &mut Workspace) -> V
     };
     let source = &workspace.files[file];
     let settings = config.source_settings(path);
+    let folder_migration = drizzle::is_folder_migration(path);
     let kind = settings.and_then(|s| s.kind).unwrap_or_else(|| {
+        if folder_migration {
+            return SourceKind::Drizzle;
+        }
         if alembic::detect(&source.text) {
             SourceKind::Alembic
         } else {
@@ -176,8 +194,15 @@ fn read_loose_file(path: &Path, config: &Config, workspace: &mut Workspace) -> V
             let in_transaction = settings
                 .and_then(|s| s.in_transaction)
                 .unwrap_or(kind == SourceKind::Drizzle || config.assume_in_transaction);
-            let whole = start..source.text.len();
-            let name = path
+            let chunks =
+                drizzle::split_breakpoints(&source.text, start, kind == SourceKind::Drizzle);
+            // A folder migration is named by its folder.
+            let named = if folder_migration {
+                path.parent().unwrap_or(path)
+            } else {
+                path
+            };
+            let name = named
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
             vec![Migration {
@@ -185,7 +210,7 @@ fn read_loose_file(path: &Path, config: &Config, workspace: &mut Workspace) -> V
                 file,
                 kind,
                 owner,
-                chunks: vec![whole],
+                chunks,
                 starts_in_transaction: in_transaction,
                 header: source.first_line(),
                 revision: None,

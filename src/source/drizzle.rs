@@ -9,6 +9,18 @@ use super::{InputError, Journal, JournalEntry, Migration, MigrationSet, SourceKi
 use crate::config::Config;
 
 pub const JOURNAL_PATH: &str = "meta/_journal.json";
+/// drizzle-kit 1.0 writes `<timestamp>_<name>/migration.sql` next to `snapshot.json`, no journal.
+pub const FOLDER_MIGRATION: &str = "migration.sql";
+const FOLDER_SNAPSHOT: &str = "snapshot.json";
+
+/// Whether `path` is a drizzle-kit 1.0 `<timestamp>_<name>/migration.sql`.
+pub fn is_folder_migration(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name == FOLDER_MIGRATION)
+        && path
+            .parent()
+            .is_some_and(|dir| dir.join(FOLDER_SNAPSHOT).is_file())
+}
 const BREAKPOINT: &str = "--> statement-breakpoint";
 
 #[derive(Deserialize)]
@@ -114,7 +126,7 @@ pub fn read_folder(
 
 /// Pieces of a migration between `--> statement-breakpoint` markers (the whole text when the
 /// journal entry has `breakpoints: false`).
-fn split_breakpoints(text: &str, start: usize, breakpoints: bool) -> Vec<Range<usize>> {
+pub(super) fn split_breakpoints(text: &str, start: usize, breakpoints: bool) -> Vec<Range<usize>> {
     let mut chunks = Vec::new();
     let mut from = start;
     while let Some(at) = text[from..].find(BREAKPOINT).filter(|_| breakpoints) {
