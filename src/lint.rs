@@ -122,6 +122,12 @@ fn lint_set(
             }
             catalog.apply(&statement.node, index);
         }
+        for active_rule in active {
+            active_rule
+                .rule
+                .after_migration(&ctx, &catalog, &mut findings);
+            attribute(&mut findings, active_rule, Some(&migration.name), out);
+        }
     }
     let ctx = SetContext {
         config,

@@ -1,7 +1,8 @@
 //! Rules stage: each rule is one file here; [`REGISTRY`] lists them all.
 //!
 //! A rule implements one or more hooks of [`Rule`]: per statement (with the catalog as it stood
-//! before the statement), per migration, or per migration set. It returns [`Finding`]s; the
+//! before the statement), per migration (before its statements, or after them with the catalog
+//! it left), or per migration set. It returns [`Finding`]s; the
 //! linter attaches the rule id, the configured severity and the migration.
 
 mod alembic_revision_gap;
@@ -38,6 +39,16 @@ pub trait Rule: Sync {
     fn check_statement(&self, _ctx: &StatementContext, _out: &mut Vec<Finding>) {}
 
     fn check_migration(&self, _ctx: &MigrationContext, _out: &mut Vec<Finding>) {}
+
+    /// Called after a migration's last statement, with the catalog as the migration left it
+    /// (for checks that a later statement of the same migration may satisfy).
+    fn after_migration(
+        &self,
+        _ctx: &MigrationContext,
+        _catalog: &Catalog,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
 
     fn check_set(&self, _ctx: &SetContext, _out: &mut Vec<Finding>) {}
 }
