@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/bootstrap.sh
+scripts/fetch-sarif-schema.sh
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # Snapshots are compared, never rewritten, here.

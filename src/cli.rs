@@ -26,9 +26,13 @@ pub struct Cli {
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    /// Output format [default: github under GitHub Actions, else human].
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+
+    /// With `-` as the path: the path the SQL on standard input stands for.
+    #[arg(long, value_name = "PATH")]
+    stdin_filename: Option<PathBuf>,
 
     /// Configuration file (default: chronos-lint.toml found walking up from the working directory).
     #[arg(long)]
@@ -113,6 +117,42 @@ fn explain(id: &str) -> ExitCode {
     }
 }
 
+/// The paths to lint, with `-` replaced by the stdin file it stands for.
+fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), String> {
+    if !cli.paths.iter().any(|path| path.as_os_str() == "-") {
+        if cli.stdin_filename.is_some() {
+            return Err("--stdin-filename needs `-` among the paths".into());
+        }
+        return Ok((cli.paths.clone(), None));
+    }
+    let path = cli
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("stdin.sql"));
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .map_err(|err| format!("cannot read standard input: {err}"))?;
+    let text = String::from_utf8(bytes).map_err(|err| {
+        format!(
+            "{}: standard input is not valid UTF-8 (invalid byte at offset {})",
+            path.display(),
+            err.utf8_error().valid_up_to()
+        )
+    })?;
+    let paths = cli
+        .paths
+        .iter()
+        .map(|p| {
+            if p.as_os_str() == "-" {
+                path.clone()
+            } else {
+                p.clone()
+            }
+        })
+        .collect();
+    Ok((paths, Some(source::StdinSource { path, text })))
+}
+
 fn run(cli: &Cli) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = match Config::load(cli.config.as_deref(), &cwd) {
@@ -130,13 +170,29 @@ fn run(cli: &Cli) -> ExitCode {
         }
     };
 
-    let workspace = source::discover(&cli.paths, &config, &exclude);
+    let format = cli.format.unwrap_or_else(|| {
+        let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true");
+        if on_github {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    let (paths, stdin) = match read_stdin(cli) {
+        Ok(inputs) => inputs,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(EXIT_INPUT_ERROR);
+        }
+    };
+
+    let workspace = source::discover(&paths, &config, &exclude, stdin);
     let output = lint::lint(&workspace, &config);
 
     for error in &workspace.errors {
         eprintln!("error: {}: {}", error.path, error.message);
     }
-    let color = cli.format == Format::Human
+    let color = format == Format::Human
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
     let report = Report {
@@ -147,7 +203,7 @@ fn run(cli: &Cli) -> ExitCode {
         color,
     };
     let mut stdout = std::io::stdout().lock();
-    let written = report::write(cli.format, &report, &mut stdout).and_then(|()| stdout.flush());
+    let written = report::write(format, &report, &mut stdout).and_then(|()| stdout.flush());
     if let Err(err) = written
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {

@@ -285,3 +285,29 @@ fn drizzle_kit_1_folder_migrations_form_one_set_named_by_folder() {
         ]
     );
 }
+
+#[test]
+fn stdin_stands_for_the_named_file_inside_its_drizzle_folder() {
+    // The journal's folder gives the catalog and owner; stdin replaces the file's text.
+    let edited = "UPDATE cms_blog_posts SET excerpt = left(content, 200);--> statement-breakpoint\nDROP TABLE raw_crunchbase;";
+    let output = chronos()
+        .args([
+            "--format",
+            "compact",
+            "--stdin-filename",
+            "migrations/drizzle/0002_backfill_excerpt.sql",
+            "-",
+        ])
+        .write_stdin(edited)
+        .output()
+        .unwrap();
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        out,
+        "migrations/drizzle/0002_backfill_excerpt.sql:2:12: error[ownership-violation] drizzle migration drops `raw_crunchbase`, which belongs to alembic\n"
+    );
+    let (code, _, err) = stdout_of(chronos().args(["--stdin-filename", "x.sql", "migrations/"]));
+    assert_eq!(code, 2, "--stdin-filename without `-`");
+    assert!(err.contains("--stdin-filename"));
+}

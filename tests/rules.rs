@@ -32,7 +32,7 @@ fn fixture_config(rule_dir: &Path) -> Config {
 /// Lints one case and renders the diagnostics of `rule` as human output without colour.
 fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, String) {
     let exclude = config.exclude_matcher(&[]).unwrap();
-    let workspace = source::discover(&[case.to_path_buf()], config, &exclude);
+    let workspace = source::discover(&[case.to_path_buf()], config, &exclude, None);
     assert!(
         workspace.errors.is_empty(),
         "{}: {:?}",

@@ -2,9 +2,13 @@
 //! here, once, from byte spans.
 
 mod compact;
+mod github;
+mod gitlab;
 mod human;
 mod json;
 mod line_index;
+mod markdown;
+mod sarif;
 
 use std::io::{self, Write};
 
@@ -19,6 +23,10 @@ pub enum Format {
     Human,
     Json,
     Compact,
+    Sarif,
+    Github,
+    Gitlab,
+    Markdown,
 }
 
 /// Everything a format may show.
@@ -45,7 +53,41 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
         Format::Human => human::write(report, out),
         Format::Json => json::write(report, out),
         Format::Compact => compact::write(report, out),
+        Format::Sarif => sarif::write(report, out),
+        Format::Github => github::write(report, out),
+        Format::Gitlab => gitlab::write(report, out),
+        Format::Markdown => markdown::write(report, out),
     }
+}
+
+/// A stable identity per diagnostic for code-scanning and code-quality tools: rule, path, the
+/// flagged text and its occurrence among identical ones — not line numbers, so edits elsewhere in
+/// the file keep it.
+pub(crate) fn fingerprints(report: &Report) -> Vec<String> {
+    use sha2::{Digest, Sha256};
+    let mut seen: std::collections::HashMap<[u8; 32], usize> = std::collections::HashMap::new();
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = &report.files[d.file];
+            let flagged = file.text.get(d.span.clone()).unwrap_or_default();
+            let key: [u8; 32] = Sha256::new()
+                .chain_update(d.rule)
+                .chain_update([0])
+                .chain_update(&file.name)
+                .chain_update([0])
+                .chain_update(flagged.split_whitespace().collect::<Vec<_>>().join(" "))
+                .finalize()
+                .into();
+            let occurrence = seen.entry(key).and_modify(|n| *n += 1).or_insert(0);
+            let digest = Sha256::new()
+                .chain_update(key)
+                .chain_update(occurrence.to_le_bytes())
+                .finalize();
+            digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        })
+        .collect()
 }
 
 /// Line indexes for the files that have diagnostics, built on first use.

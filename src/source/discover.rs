@@ -7,7 +7,8 @@ use globset::GlobSet;
 use walkdir::WalkDir;
 
 use super::{
-    InputError, Migration, MigrationSet, SourceFile, SourceKind, Workspace, alembic, drizzle,
+    InputError, Migration, MigrationSet, SourceFile, SourceKind, StdinSource, Workspace, alembic,
+    drizzle,
 };
 use crate::config::Config;
 
@@ -16,14 +17,27 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "__pycache__"];
 
 /// Finds every migration set under `paths`. Problems with individual paths are collected in
 /// [`Workspace::errors`]; everything else is still read.
-pub fn discover(paths: &[PathBuf], config: &Config, exclude: &GlobSet) -> Workspace {
-    let mut workspace = Workspace::default();
+pub fn discover(
+    paths: &[PathBuf],
+    config: &Config,
+    exclude: &GlobSet,
+    stdin: Option<StdinSource>,
+) -> Workspace {
+    let stdin = stdin.map(|source| StdinSource {
+        path: absolute(&source.path),
+        ..source
+    });
+    let is_stdin = |path: &Path| stdin.as_ref().is_some_and(|s| s.path == absolute(path));
+    let mut workspace = Workspace {
+        stdin: stdin.clone(),
+        ..Workspace::default()
+    };
     let mut drizzle_roots = Vec::new();
     // Loose .sql files grouped by directory: each directory is one set, in path order.
     let mut loose: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
 
     for path in paths {
-        if !path.exists() && path.symlink_metadata().is_err() {
+        if !path.exists() && path.symlink_metadata().is_err() && !is_stdin(path) {
             workspace.errors.push(InputError {
                 path: display(path),
                 message: "no such file or directory".into(),
@@ -31,7 +45,7 @@ pub fn discover(paths: &[PathBuf], config: &Config, exclude: &GlobSet) -> Worksp
             continue;
         }
         let before = drizzle_roots.len() + loose.values().map(Vec::len).sum::<usize>();
-        if path.is_file() {
+        if path.is_file() || is_stdin(path) {
             match drizzle_root_of(path) {
                 Some(root) => drizzle_roots.push(root),
                 None => loose
@@ -229,9 +243,16 @@ pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<super::File
         });
         None
     };
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(err) => return fail(workspace, format!("cannot read: {err}")),
+    let stdin = workspace
+        .stdin
+        .as_ref()
+        .filter(|stdin| stdin.path == absolute(path));
+    let bytes = match stdin {
+        Some(stdin) => stdin.text.clone().into_bytes(),
+        None => match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(err) => return fail(workspace, format!("cannot read: {err}")),
+        },
     };
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return fail(
@@ -257,6 +278,10 @@ pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<super::File
         name,
         text,
     }))
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// A path as shown to the user: relative to the working directory when under it.

@@ -129,6 +129,16 @@ pub struct Workspace {
     pub files: Vec<SourceFile>,
     pub sets: Vec<MigrationSet>,
     pub errors: Vec<InputError>,
+    /// Text read from standard input, standing in for the file at its path.
+    stdin: Option<StdinSource>,
+}
+
+/// SQL given on standard input (`chronos-lint --stdin-filename PATH -`): linted as if it were
+/// the content of PATH, which need not exist.
+#[derive(Debug, Clone)]
+pub struct StdinSource {
+    pub path: PathBuf,
+    pub text: String,
 }
 
 impl Workspace {
