@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::report::{self, Format, Report};
+use crate::source::history::Baseline;
 use crate::{lint, rules, source};
 
 #[derive(Debug, Parser)]
@@ -41,6 +42,11 @@ pub struct Cli {
     /// Glob of paths to skip (repeatable), on top of the config's `exclude`.
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
+
+    /// Report only migrations added or changed since the merge base with this git ref; older
+    /// ones are still replayed into the catalog. Enables `migration-modified`.
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
 
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -187,7 +193,22 @@ fn run(cli: &Cli) -> ExitCode {
     };
 
     let workspace = source::discover(&paths, &config, &exclude, stdin);
-    let output = lint::lint(&workspace, &config);
+    let baseline = match &cli.changed_since {
+        Some(git_ref) => match Baseline::load(git_ref, &cwd, &workspace) {
+            Ok(baseline) => Some(baseline),
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let mut output = lint::lint(&workspace, &config, baseline.as_ref());
+    if let Some(baseline) = &baseline {
+        output
+            .diagnostics
+            .retain(|d| baseline.is_reportable(d.file, d.migration.as_deref()));
+    }
 
     for error in &workspace.errors {
         eprintln!("error: {}: {}", error.path, error.message);

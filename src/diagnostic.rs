@@ -46,6 +46,9 @@ pub struct Finding {
     pub span: Range<usize>,
     pub message: String,
     pub help: Option<String>,
+    /// The migration the finding is about, for findings of a whole set (journal entries,
+    /// revision headers); findings of a migration or statement get theirs from the linter.
+    pub migration: Option<String>,
 }
 
 impl Finding {
@@ -55,7 +58,13 @@ impl Finding {
             span,
             message: message.into(),
             help: None,
+            migration: None,
         }
+    }
+
+    pub fn about(mut self, migration: impl Into<String>) -> Self {
+        self.migration = Some(migration.into());
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::parse::{self, ParsedMigration};
 use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext};
+use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, Workspace};
 use crate::suppress;
 
@@ -31,7 +32,7 @@ struct ActiveRule {
 }
 
 /// Lints every set in the workspace.
-pub fn lint(workspace: &Workspace, config: &Config) -> LintOutput {
+pub fn lint(workspace: &Workspace, config: &Config, baseline: Option<&Baseline>) -> LintOutput {
     let active: Vec<ActiveRule> = rules::REGISTRY
         .iter()
         .filter_map(|&rule| {
@@ -67,7 +68,7 @@ pub fn lint(workspace: &Workspace, config: &Config) -> LintOutput {
             spans.extend(parsed.statements.iter().map(|s| s.span.clone()));
             spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
         }
-        lint_set(set, &parsed, workspace, config, &active, &mut raw);
+        lint_set(set, &parsed, workspace, config, baseline, &active, &mut raw);
     }
 
     let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active);
@@ -86,6 +87,7 @@ fn lint_set(
     parsed: &[ParsedMigration],
     workspace: &Workspace,
     config: &Config,
+    baseline: Option<&Baseline>,
     active: &[ActiveRule],
     out: &mut Vec<Diagnostic>,
 ) {
@@ -99,6 +101,12 @@ fn lint_set(
             index,
             file: &workspace.files[migration.file],
             parsed,
+            history: baseline.map(|baseline| {
+                (
+                    baseline,
+                    baseline.migration(migration.file, &migration.name),
+                )
+            }),
         };
         for active_rule in active {
             active_rule.rule.check_migration(&ctx, &mut findings);
@@ -154,7 +162,7 @@ fn attribute(
         help: finding.help,
         file: finding.file,
         span: finding.span,
-        migration: migration.map(str::to_owned),
+        migration: finding.migration.or_else(|| migration.map(str::to_owned)),
     }));
 }
 

@@ -311,3 +311,68 @@ fn stdin_stands_for_the_named_file_inside_its_drizzle_folder() {
     assert_eq!(code, 2, "--stdin-filename without `-`");
     assert!(err.contains("--stdin-filename"));
 }
+
+#[test]
+fn changed_since_reports_only_new_and_edited_migrations() {
+    let dir = tree(&[
+        ("db/0001_users.sql", b"CREATE TABLE users (id int);"),
+        ("db/upgrade.sql", b"BEGIN;\n\nCREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);\n\n-- Running upgrade  -> a1\n\nCREATE TABLE things (id int);\n\nINSERT INTO alembic_version (version_num) VALUES ('a1');\n\nCOMMIT;\n"),
+    ]);
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "history"]);
+    git(&["checkout", "-q", "-b", "feature"]);
+    fs::write(
+        dir.path().join("db/0002_teams.sql"),
+        "CREATE TABLE teams (id int);",
+    )
+    .unwrap();
+    let upgrade = fs::read_to_string(dir.path().join("db/upgrade.sql")).unwrap();
+    let appended = upgrade.replace(
+        "COMMIT;\n",
+        "-- Running upgrade a1 -> b2\n\nCREATE TABLE gadgets (id int);\n\nUPDATE alembic_version SET version_num='b2';\n\nCOMMIT;\n",
+    );
+    fs::write(dir.path().join("db/upgrade.sql"), appended).unwrap();
+    git(&["commit", "-q", "-am", "more"]);
+
+    let (code, out, err) = stdout_of(chronos().current_dir(dir.path()).args([
+        "--format",
+        "compact",
+        "--changed-since",
+        "main",
+        "db",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("db/0002_teams.sql:1:14: warning[unowned-table] table `teams`"),
+        "{out}"
+    );
+    assert!(
+        lines[1].contains("db/upgrade.sql") && lines[1].contains("`gadgets`"),
+        "{out}"
+    );
+
+    let (code, _, err) =
+        stdout_of(
+            chronos()
+                .current_dir(dir.path())
+                .args(["--changed-since", "no-such-ref", "db"]),
+        );
+    assert_eq!(code, 2);
+    assert!(err.contains("no-such-ref"), "{err}");
+}

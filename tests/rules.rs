@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use chronos_lint::config::Config;
 use chronos_lint::diagnostic::Diagnostic;
 use chronos_lint::report::{self, Format, Report};
+use chronos_lint::source::history::Baseline;
 use chronos_lint::{lint, rules, source};
 
 fn cases(dir: &Path) -> Vec<PathBuf> {
@@ -30,7 +31,23 @@ fn fixture_config(rule_dir: &Path) -> Config {
 }
 
 /// Lints one case and renders the diagnostics of `rule` as human output without colour.
+///
+/// A case with `before/` and `after/` folders is a history case: `before/` is committed to a
+/// temporary git repository, `after/` replaces it in the work tree, and the case is linted with
+/// `--changed-since HEAD`.
 fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, String) {
+    if case.join("after").is_dir() {
+        return run_history_case(case, config, rule);
+    }
+    lint_case(case, config, rule, None)
+}
+
+fn lint_case(
+    case: &Path,
+    config: &Config,
+    rule: &str,
+    git_ref: Option<&str>,
+) -> (Vec<Diagnostic>, String) {
     let exclude = config.exclude_matcher(&[]).unwrap();
     let workspace = source::discover(&[case.to_path_buf()], config, &exclude, None);
     assert!(
@@ -39,7 +56,13 @@ fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, Strin
         case.display(),
         workspace.errors
     );
-    let output = lint::lint(&workspace, config);
+    let baseline = git_ref.map(|git_ref| Baseline::load(git_ref, case, &workspace).unwrap());
+    let mut output = lint::lint(&workspace, config, baseline.as_ref());
+    if let Some(baseline) = &baseline {
+        output
+            .diagnostics
+            .retain(|d| baseline.is_reportable(d.file, d.migration.as_deref()));
+    }
     let diagnostics: Vec<Diagnostic> = output
         .diagnostics
         .into_iter()
@@ -55,6 +78,59 @@ fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, Strin
     let mut rendered = Vec::new();
     report::write(Format::Human, &report, &mut rendered).unwrap();
     (diagnostics, String::from_utf8(rendered).unwrap())
+}
+
+fn run_history_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, String) {
+    let repo = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            // Fixed dates keep commit ids, which the messages quote, stable.
+            .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    git(&["init", "-q"]);
+    copy_tree(&case.join("before"), repo.path());
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "before"]);
+    for entry in std::fs::read_dir(repo.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap() == ".git" {
+            continue;
+        }
+        if path.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    copy_tree(&case.join("after"), repo.path());
+    let (diagnostics, rendered) = lint_case(repo.path(), config, rule, Some("HEAD"));
+    let shown = format!("{}/after", case.display());
+    let repo_path = repo.path().to_string_lossy().into_owned();
+    (diagnostics, rendered.replace(&repo_path, &shown))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }
 
 #[test]

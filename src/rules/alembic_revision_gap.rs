@@ -58,7 +58,9 @@ impl Rule for AlembicRevisionGap {
                                 skip them. Render the whole range (`alembic upgrade <from>:<to> --sql`) or \
                                 fix the revision's `down_revision`.";
                     out.push(
-                        Finding::new(migration.file, migration.header.clone(), message).help(help),
+                        Finding::new(migration.file, migration.header.clone(), message)
+                            .help(help)
+                            .about(&migration.name),
                     );
                 }
             }

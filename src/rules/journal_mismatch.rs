@@ -25,7 +25,9 @@ impl Rule for JournalMismatch {
         let mut seen_idx = std::collections::HashSet::new();
         for entry in &journal.entries {
             let finding = |message: String, help: &str| {
-                Finding::new(journal.file, entry.span.clone(), message).help(help)
+                Finding::new(journal.file, entry.span.clone(), message)
+                    .help(help)
+                    .about(&entry.tag)
             };
             if !entry.file_found {
                 out.push(finding(

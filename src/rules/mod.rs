@@ -7,6 +7,7 @@
 
 mod alembic_revision_gap;
 mod journal_mismatch;
+mod migration_modified;
 mod ownership_violation;
 mod syntax_error;
 mod tracking_table_touched;
@@ -19,6 +20,7 @@ use crate::catalog::{Catalog, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{ParsedMigration, Statement, text};
+use crate::source::history::{Baseline, Status};
 use crate::source::{Migration, MigrationSet, SourceFile};
 
 /// What a rule is, for listings, docs and configuration.
@@ -61,6 +63,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &syntax_error::SyntaxErrorRule,
     &journal_mismatch::JournalMismatch,
     &alembic_revision_gap::AlembicRevisionGap,
+    &migration_modified::MigrationModified,
     &unused_suppression::UnusedSuppression,
 ];
 
@@ -82,6 +85,8 @@ pub struct MigrationContext<'a> {
     pub index: usize,
     pub file: &'a SourceFile,
     pub parsed: &'a ParsedMigration,
+    /// With `--changed-since`: the baseline and this migration's status against it.
+    pub history: Option<(&'a Baseline, Option<Status>)>,
 }
 
 /// What a rule sees of one statement.

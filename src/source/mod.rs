@@ -7,6 +7,7 @@
 mod alembic;
 mod discover;
 mod drizzle;
+pub mod history;
 
 use std::ops::Range;
 use std::path::PathBuf;
