@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Installs the system packages the build needs on Debian/Ubuntu: libclang for pg_query's
-# bindings. Safe to run again; does nothing when everything is present.
+# Installs the system packages the build and tests need on Debian/Ubuntu: libclang for
+# pg_query's bindings, the PostgreSQL server for the shadow database and the tests that start
+# throwaway clusters, git and npm for the history and SARIF tests. Safe to run again; does
+# nothing when everything is present.
 set -euo pipefail
 
 missing=()
 dpkg -s libclang-dev >/dev/null 2>&1 || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v git >/dev/null 2>&1 || missing+=(git)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

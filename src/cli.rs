@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::report::{self, Format, Report};
 use crate::source::history::Baseline;
-use crate::{lint, rules, source};
+use crate::{applied, lint, rules, source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +47,16 @@ pub struct Cli {
     /// ones are still replayed into the catalog. Enables `migration-modified`.
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
+
+    /// Compare drizzle migrations with the hashes in this database's
+    /// `drizzle.__drizzle_migrations` (read-only; nothing is written).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CHRONOS_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
 
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -203,7 +213,21 @@ fn run(cli: &Cli) -> ExitCode {
         },
         None => None,
     };
-    let mut output = lint::lint(&workspace, &config, baseline.as_ref());
+    let applied = match &cli.database_url {
+        Some(url) => match applied::read_drizzle(url) {
+            Ok(applied) => Some(applied),
+            Err(err) => {
+                eprintln!("error: --database-url: {err}");
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let history = lint::History {
+        baseline: baseline.as_ref(),
+        applied: applied.as_deref(),
+    };
+    let mut output = lint::lint(&workspace, &config, history);
     if let Some(baseline) = &baseline {
         output
             .diagnostics

@@ -5,6 +5,7 @@
 //! (pg_query, spans) → [`catalog`] (replayed schema) → [`rules`] → [`suppress`] → [`report`].
 //! [`lint`] runs the static stages; [`cli`] wires everything to the command line.
 
+pub mod applied;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -13,5 +14,6 @@ pub mod lint;
 pub mod parse;
 pub mod report;
 pub mod rules;
+pub mod shadow;
 pub mod source;
 pub mod suppress;

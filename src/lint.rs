@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
@@ -32,7 +33,16 @@ struct ActiveRule {
 }
 
 /// Lints every set in the workspace.
-pub fn lint(workspace: &Workspace, config: &Config, baseline: Option<&Baseline>) -> LintOutput {
+/// What is known about the migrations beyond their files.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct History<'a> {
+    /// `--changed-since`: the files at the merge base.
+    pub baseline: Option<&'a Baseline>,
+    /// `--database-url`: what the database has applied.
+    pub applied: Option<&'a [AppliedMigration]>,
+}
+
+pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOutput {
     let active: Vec<ActiveRule> = rules::REGISTRY
         .iter()
         .filter_map(|&rule| {
@@ -68,7 +78,7 @@ pub fn lint(workspace: &Workspace, config: &Config, baseline: Option<&Baseline>)
             spans.extend(parsed.statements.iter().map(|s| s.span.clone()));
             spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
         }
-        lint_set(set, &parsed, workspace, config, baseline, &active, &mut raw);
+        lint_set(set, &parsed, workspace, config, history, &active, &mut raw);
     }
 
     let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active);
@@ -87,7 +97,7 @@ fn lint_set(
     parsed: &[ParsedMigration],
     workspace: &Workspace,
     config: &Config,
-    baseline: Option<&Baseline>,
+    history: History,
     active: &[ActiveRule],
     out: &mut Vec<Diagnostic>,
 ) {
@@ -101,7 +111,7 @@ fn lint_set(
             index,
             file: &workspace.files[migration.file],
             parsed,
-            history: baseline.map(|baseline| {
+            history: history.baseline.map(|baseline| {
                 (
                     baseline,
                     baseline.migration(migration.file, &migration.name),
@@ -141,6 +151,7 @@ fn lint_set(
         config,
         set,
         files: &workspace.files,
+        applied: history.applied,
     };
     for active_rule in active {
         active_rule.rule.check_set(&ctx, &mut findings);

@@ -57,7 +57,11 @@ fn lint_case(
         workspace.errors
     );
     let baseline = git_ref.map(|git_ref| Baseline::load(git_ref, case, &workspace).unwrap());
-    let mut output = lint::lint(&workspace, config, baseline.as_ref());
+    let history = lint::History {
+        baseline: baseline.as_ref(),
+        applied: None,
+    };
+    let mut output = lint::lint(&workspace, config, history);
     if let Some(baseline) = &baseline {
         output
             .diagnostics

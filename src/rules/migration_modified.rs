@@ -1,6 +1,6 @@
 //! `migration-modified`: a migration that was already merged has been edited.
 
-use super::{MigrationContext, Rule, RuleMeta};
+use super::{MigrationContext, Rule, RuleMeta, SetContext};
 use crate::diagnostic::{Finding, Severity};
 use crate::source::SourceKind;
 use crate::source::history::Status;
@@ -45,4 +45,66 @@ impl Rule for MigrationModified {
                     migration.";
         out.push(Finding::new(migration.file, migration.header.clone(), message).help(help));
     }
+
+    /// With `--database-url`: drizzle migrations whose file no longer hashes to what the database
+    /// recorded when it applied them, and applied migrations the folder no longer has.
+    fn check_set(&self, ctx: &SetContext, out: &mut Vec<Finding>) {
+        let (Some(applied), Some(journal)) = (ctx.applied, &ctx.set.journal) else {
+            return;
+        };
+        for row in applied {
+            let entry = journal
+                .entries
+                .iter()
+                .find(|entry| Some(entry.when) == row.created_at);
+            let migration =
+                entry.and_then(|entry| ctx.set.migrations.iter().find(|m| m.name == entry.tag));
+            match (entry, migration) {
+                (Some(_), Some(migration)) => {
+                    let file = &ctx.files[migration.file];
+                    let hash = hex_sha256(file.text.as_bytes());
+                    if hash != row.hash {
+                        let message = format!(
+                            "migration `{}` was applied to the database and edited since (database hash \
+                             {}…, file hash {}…)",
+                            migration.name,
+                            &row.hash[..row.hash.len().min(12)],
+                            &hash[..12]
+                        );
+                        let help = "The database will never run the edited version. Revert the file to \
+                                    what was applied and put the change in a new migration.";
+                        out.push(
+                            Finding::new(migration.file, migration.header.clone(), message)
+                                .help(help)
+                                .about(&migration.name),
+                        );
+                    }
+                }
+                _ => {
+                    let when = row
+                        .created_at
+                        .map_or_else(|| "unknown".to_owned(), |when| when.to_string());
+                    let message = format!(
+                        "the database applied a migration (created_at {when}, hash {}…) that this folder \
+                         does not have",
+                        &row.hash[..row.hash.len().min(12)]
+                    );
+                    let help = "A migration was deleted or renamed after it ran, or the database was \
+                                migrated from another branch. Restore the migration in the journal and folder.";
+                    out.push(
+                        Finding::new(journal.file, ctx.files[journal.file].first_line(), message)
+                            .help(help),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }

@@ -16,6 +16,7 @@ pub mod unused_suppression;
 
 use std::ops::Range;
 
+use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
@@ -152,6 +153,8 @@ pub struct SetContext<'a> {
     pub config: &'a Config,
     pub set: &'a MigrationSet,
     pub files: &'a [SourceFile],
+    /// With `--database-url`: the drizzle migrations the database has applied.
+    pub applied: Option<&'a [AppliedMigration]>,
 }
 
 #[cfg(test)]

@@ -1,0 +1,37 @@
+//! Shared by the integration tests that need a real PostgreSQL: each starts its own throwaway
+//! cluster exactly as `--shadow` does.
+
+#![allow(dead_code)]
+
+use chronos_lint::shadow::cluster::{Cluster, find_binaries};
+
+pub fn cluster() -> Cluster {
+    let binaries =
+        find_binaries().expect("PostgreSQL server binaries (scripts/bootstrap.sh installs them)");
+    Cluster::start(&binaries).expect("throwaway cluster starts")
+}
+
+/// Runs SQL with psql against `database` of the cluster.
+pub fn psql(cluster: &Cluster, database: &str, sql: &str) -> String {
+    let output = std::process::Command::new("psql")
+        .args([
+            "-X",
+            "-q",
+            "-At",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            "postgres",
+            "-h",
+        ])
+        .arg(cluster.socket_dir())
+        .args(["-d", database, "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        output.status.success(),
+        "psql: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
