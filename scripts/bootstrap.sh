@@ -3,15 +3,19 @@
 # pg_query's bindings, the PostgreSQL server for the shadow database and the tests that start
 # throwaway clusters, git and npm for the history and SARIF tests. Safe to run again; does
 # nothing when everything is present.
+#
+# `--build-only` installs just what building needs (the GitHub Action uses it).
 set -euo pipefail
 
 missing=()
 dpkg -s libclang-dev >/dev/null 2>&1 || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
-command -v git >/dev/null 2>&1 || missing+=(git)
-command -v npm >/dev/null 2>&1 || missing+=(npm)
-command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ "${1:-}" != "--build-only" ]; then
+  command -v git >/dev/null 2>&1 || missing+=(git)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""

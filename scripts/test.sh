@@ -9,3 +9,5 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # Snapshots are compared, never rewritten, here.
 INSTA_UPDATE=no cargo test --all-targets --locked
+# Workflows, action.yml and the pre-commit hook, checked with the real tools.
+scripts/check-integrations.sh
