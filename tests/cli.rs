@@ -99,7 +99,7 @@ fn config_sets_owners_and_severities() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("0001.sql"),
-        "CREATE TABLE users (id int PRIMARY KEY);\nUPDATE raw_events SET x = 1;\n",
+        "CREATE TABLE users (id int PRIMARY KEY);\nUPDATE raw_events SET x = 1 WHERE id = 1;\n",
     )
     .unwrap();
     fs::write(
