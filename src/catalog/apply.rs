@@ -11,7 +11,8 @@ use super::{
 };
 use crate::parse::ast;
 
-pub(super) fn range_var(range_var: &RangeVar) -> QualifiedName {
+/// The table a `RangeVar` names.
+pub fn range_var(range_var: &RangeVar) -> QualifiedName {
     let (schema, name) = ast::range_var_name(range_var);
     QualifiedName::new(schema, name)
 }
@@ -33,6 +34,12 @@ impl Catalog {
                         RelationKind::Table
                     };
                     self.add_relation(range_var(rel), kind, migration);
+                }
+            }
+            // `SELECT ... INTO t` creates a table like `CREATE TABLE t AS`.
+            NodeEnum::SelectStmt(stmt) => {
+                if let Some(rel) = stmt.into_clause.as_ref().and_then(|into| into.rel.as_ref()) {
+                    self.add_relation(range_var(rel), RelationKind::Table, migration);
                 }
             }
             NodeEnum::ViewStmt(stmt) => {
@@ -145,9 +152,7 @@ impl Catalog {
                     }
                 }
                 (AlterTableType::AtDropConstraint, _) => {
-                    table
-                        .constraints
-                        .retain(|c| c.name.as_deref() != Some(cmd.name.as_str()));
+                    table.constraints.retain(|c| c.name_on(&name) != cmd.name);
                     let index = QualifiedName::new(Some(&name.schema), &cmd.name);
                     self.indexes.remove(&index);
                 }

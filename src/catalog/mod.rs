@@ -9,6 +9,7 @@ pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use apply::range_var;
 pub use targets::{Action, Target, targets};
 
 pub const DEFAULT_SCHEMA: &str = "public";
@@ -85,6 +86,27 @@ pub struct Constraint {
     pub columns: Vec<String>,
     /// False for `NOT VALID` constraints not yet validated.
     pub validated: bool,
+}
+
+impl Constraint {
+    /// The constraint's name, or the one PostgreSQL gives an unnamed constraint on `table`
+    /// (`t_pkey`, `t_a_b_key`, `t_a_fkey`, `t_a_check`, `t_a_excl`).
+    pub fn name_on(&self, table: &QualifiedName) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        let suffix = match self.kind {
+            ConstraintKind::PrimaryKey => return format!("{}_pkey", table.name),
+            ConstraintKind::Unique => "key",
+            ConstraintKind::ForeignKey { .. } => "fkey",
+            ConstraintKind::Check => "check",
+            ConstraintKind::Exclusion => "excl",
+        };
+        let mut parts = vec![table.name.as_str()];
+        parts.extend(self.columns.iter().map(String::as_str));
+        parts.push(suffix);
+        parts.join("_")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Reading names and values out of pg_query nodes.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{Node, RangeVar};
+use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Node, RangeVar};
 
 /// The string value of a `String` node.
 pub fn string(node: &Node) -> Option<&str> {
@@ -30,4 +30,17 @@ pub fn strings(nodes: &[Node]) -> Vec<&str> {
 pub fn range_var_name(range_var: &RangeVar) -> (Option<&str>, &str) {
     let schema = (!range_var.schemaname.is_empty()).then_some(range_var.schemaname.as_str());
     (schema, range_var.relname.as_str())
+}
+
+/// The actions of an `ALTER TABLE`, with their kind.
+pub fn alter_table_cmds<'a>(
+    stmt: &'a AlterTableStmt,
+) -> impl Iterator<Item = (AlterTableType, &'a AlterTableCmd)> + 'a {
+    stmt.cmds.iter().filter_map(|cmd| match cmd.node.as_ref()? {
+        NodeEnum::AlterTableCmd(cmd) => Some((
+            AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined),
+            cmd.as_ref(),
+        )),
+        _ => None,
+    })
 }

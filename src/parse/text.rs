@@ -134,10 +134,12 @@ pub fn find_name(sql: &str, name: &str) -> Option<usize> {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let lower = sql.to_lowercase();
     // Lowercasing can change byte lengths outside ASCII; then only exact matches are safe.
-    let haystack = if lower.len() == sql.len() {
-        lower.as_str()
+    let lower_name = name.to_lowercase();
+    // A quoted mixed-case name ("lastContext") is found in the lowercased text by its lowercase.
+    let (haystack, name) = if lower.len() == sql.len() && lower_name.len() == name.len() {
+        (lower.as_str(), lower_name.as_str())
     } else {
-        sql
+        (sql, name)
     };
     let mut from = 0;
     while let Some(at) = haystack[from..].find(name).map(|at| from + at) {
@@ -181,6 +183,46 @@ pub fn name_len(text: &str) -> usize {
             return pos;
         }
     }
+}
+
+/// Length of the type name at the start of `text` (`varchar(100)`, `character varying(20)[]`,
+/// `timestamp(3) with time zone`, `"public"."mood"`): up to a top-level `,`, `;` or `)`, or a
+/// `USING`, `COLLATE`, `DEFAULT` or `NOT` that follows it; trailing whitespace excluded.
+pub fn type_len(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut pos = 0;
+    let mut end = 0;
+    while pos < bytes.len() {
+        match bytes[pos] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' if depth == 0 => break,
+            b')' | b']' => depth -= 1,
+            b',' | b';' if depth == 0 => break,
+            b'"' => {
+                pos = quoted_end(bytes, pos, b'"', false);
+                end = pos;
+                continue;
+            }
+            c if c.is_ascii_whitespace() => {
+                pos += 1;
+                continue;
+            }
+            _ if depth == 0 && pos > 0 && bytes[pos - 1].is_ascii_whitespace() => {
+                let word = identifier_len(&text[pos..]);
+                if ["using", "collate", "default", "not"]
+                    .iter()
+                    .any(|stop| text[pos..pos + word].eq_ignore_ascii_case(stop))
+                {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        pos += 1;
+        end = pos;
+    }
+    end
 }
 
 fn identifier_len(text: &str) -> usize {
@@ -243,6 +285,36 @@ mod tests {
         assert_eq!(find_name("DROP TABLE raw_xy, raw_x", "raw_x"), Some(19));
         assert_eq!(find_name("DROP TABLE RAW_X", "raw_x"), Some(11));
         assert_eq!(find_name("DROP TABLE y", "raw_x"), None);
+        assert_eq!(
+            find_name(
+                "ALTER TABLE \"Chat\" DROP COLUMN \"lastContext\"",
+                "lastContext"
+            ),
+            Some(31)
+        );
+    }
+
+    #[test]
+    fn measures_type_names() {
+        fn len(sql: &str) -> &str {
+            &sql[..type_len(sql)]
+        }
+        assert_eq!(len("varchar(100);--> statement-breakpoint"), "varchar(100)");
+        assert_eq!(len("numeric(10, 2) USING x::numeric"), "numeric(10, 2)");
+        assert_eq!(
+            len("character varying(20)[], ALTER c TYPE int"),
+            "character varying(20)[]"
+        );
+        assert_eq!(
+            len("timestamp(3) with time zone\n"),
+            "timestamp(3) with time zone"
+        );
+        assert_eq!(
+            len("\"public\".\"mood\" USING \"c\"::\"public\".\"mood\""),
+            "\"public\".\"mood\""
+        );
+        assert_eq!(len("text COLLATE \"C\""), "text");
+        assert_eq!(len("bigint"), "bigint");
     }
 
     #[test]

@@ -6,17 +6,29 @@
 //! linter attaches the rule id, the configured severity and the migration.
 
 mod alembic_revision_gap;
+mod column_type_rewrite;
+mod drop_column;
+mod drop_constraint;
+mod drop_schema;
+mod drop_table;
 mod journal_mismatch;
 mod migration_modified;
+mod narrowing_type_change;
 mod ownership_violation;
+mod rename_column;
+mod rename_table;
 mod syntax_error;
 mod tracking_table_touched;
+mod truncate_table;
+mod unbounded_delete_or_update;
 mod unowned_table;
 pub mod unused_suppression;
 
 use std::ops::Range;
 
 use crate::applied::AppliedMigration;
+use pg_query::protobuf::TypeName;
+
 use crate::catalog::{Catalog, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
@@ -66,6 +78,16 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &alembic_revision_gap::AlembicRevisionGap,
     &migration_modified::MigrationModified,
     &unused_suppression::UnusedSuppression,
+    &drop_table::DropTable,
+    &drop_column::DropColumn,
+    &drop_schema::DropSchema,
+    &truncate_table::TruncateTable,
+    &rename_table::RenameTable,
+    &rename_column::RenameColumn,
+    &drop_constraint::DropConstraint,
+    &unbounded_delete_or_update::UnboundedDeleteOrUpdate,
+    &narrowing_type_change::NarrowingTypeChange,
+    &column_type_rewrite::ColumnTypeRewrite,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
@@ -120,6 +142,31 @@ impl StatementContext<'_> {
             }
             None => self.statement.span.clone(),
         }
+    }
+
+    /// The span of the first mention of `name` at or after file offset `after` in the statement
+    /// (a column or constraint name after the table name), else as [`Self::name_span`] finds it.
+    pub fn name_span_after(&self, after: usize, name: &str) -> Range<usize> {
+        let text = &self.migration.file.text;
+        let after = after.clamp(self.statement.span.start, self.statement.span.end);
+        match text::find_name(&text[after..self.statement.span.end], name) {
+            Some(at) => {
+                let start = after + at;
+                start..start + text::name_len(&text[start..]).max(1)
+            }
+            None => self.name_span(None, name),
+        }
+    }
+
+    /// The span of a type name as written (`varchar(100)`, `timestamp(3) with time zone`).
+    pub fn type_span(&self, type_name: &TypeName) -> Range<usize> {
+        let text = &self.migration.file.text;
+        let start = self
+            .statement
+            .offset(type_name.location)
+            .clamp(self.statement.span.start, self.statement.span.end);
+        let len = text::type_len(&text[start..self.statement.span.end]).max(1);
+        start..(start + len).min(self.statement.span.end)
     }
 
     /// Whether `table` existed before this migration: created by an earlier migration of the set,

@@ -1,0 +1,100 @@
+//! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a table that existed before the migration.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::{AlterTableType, ObjectType};
+
+use super::{Rule, RuleMeta, StatementContext};
+use crate::catalog::{RelationKind, range_var};
+use crate::diagnostic::{Finding, Severity};
+use crate::parse::ast;
+use crate::source::SourceKind;
+
+pub struct DropColumn;
+
+static META: RuleMeta = RuleMeta {
+    id: "drop-column",
+    severity: Severity::Error,
+    doc: include_str!("../../rules/drop-column.md"),
+    summary: "DROP COLUMN deletes a column of an existing table that running code may still use",
+};
+
+impl Rule for DropColumn {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
+            return;
+        };
+        let Some(rel) = &stmt.relation else {
+            return;
+        };
+        let table = range_var(rel);
+        let not_a_table = ctx
+            .catalog
+            .table(&table)
+            .is_some_and(|t| t.kind != RelationKind::Table);
+        if stmt.objtype != ObjectType::ObjectTable as i32
+            || not_a_table
+            || !ctx.is_existing_table(&table)
+        {
+            return;
+        }
+        let after = ctx.name_span(Some(rel.location), &rel.relname).end;
+        for (subtype, cmd) in ast::alter_table_cmds(stmt) {
+            if subtype != AlterTableType::AtDropColumn {
+                continue;
+            }
+            let column = &cmd.name;
+            let message = format!(
+                "`DROP COLUMN` deletes column `{column}` of existing table `{table}` and its data"
+            );
+            let (remove, later) = match ctx.migration.migration.kind {
+                SourceKind::Drizzle => (
+                    format!(
+                        "remove `{column}` from the drizzle schema and from all application code, and \
+                         deploy that release without this migration (drizzle-orm names only the \
+                         schema's columns in its queries, so the new code neither reads nor writes it)"
+                    ),
+                    "generate the DROP COLUMN in a later migration",
+                ),
+                SourceKind::Alembic => (
+                    format!(
+                        "remove `{column}` from the SQLAlchemy model and from all application code, \
+                         and deploy that release without this revision"
+                    ),
+                    "drop the column in a later revision",
+                ),
+                SourceKind::Plain => (
+                    format!(
+                        "stop reading and writing `{column}` in application code, and deploy that"
+                    ),
+                    "drop the column in a later migration",
+                ),
+            };
+            let required = ctx
+                .catalog
+                .table(&table)
+                .and_then(|t| t.column(column))
+                .is_some_and(|c| c.not_null && !c.has_default);
+            let required_note = if required {
+                format!(
+                    " `{column}` is NOT NULL without a default: make it nullable (`ALTER COLUMN \
+                     \"{column}\" DROP NOT NULL`) in the first step, or the new code's inserts fail."
+                )
+            } else {
+                String::new()
+            };
+            let help = format!(
+                "Expand/contract: the release that is still running during the deploy uses \
+                 `{column}`, and its queries fail as soon as the column is gone. 1. First {remove}. \
+                 2. Once no running instance uses it, {later}.{required_note}"
+            );
+            out.push(
+                ctx.finding(ctx.name_span_after(after, column), message)
+                    .help(help),
+            );
+        }
+    }
+}
