@@ -1,7 +1,7 @@
 //! Reading names and values out of pg_query nodes.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{Node, RangeVar};
+use pg_query::protobuf::{ConstrType, Constraint, Node, RangeVar};
 
 /// The string value of a `String` node.
 pub fn string(node: &Node) -> Option<&str> {
@@ -30,4 +30,17 @@ pub fn strings(nodes: &[Node]) -> Vec<&str> {
 pub fn range_var_name(range_var: &RangeVar) -> (Option<&str>, &str) {
     let schema = (!range_var.schemaname.is_empty()).then_some(range_var.schemaname.as_str());
     (schema, range_var.relname.as_str())
+}
+
+/// The `Constraint` nodes among `nodes` (a column's constraints, a table's elements).
+pub fn constraints(nodes: &[Node]) -> impl Iterator<Item = &Constraint> {
+    nodes.iter().filter_map(|node| match node.node.as_ref()? {
+        NodeEnum::Constraint(constraint) => Some(&**constraint),
+        _ => None,
+    })
+}
+
+/// A constraint's type.
+pub fn constraint_type(constraint: &Constraint) -> ConstrType {
+    ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined)
 }
