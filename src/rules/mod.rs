@@ -4,11 +4,19 @@
 //! before the statement), per migration, or per migration set. It returns [`Finding`]s; the
 //! linter attaches the rule id, the configured severity and the migration.
 
+mod add_column_required;
+mod add_column_volatile_default;
+mod advice;
 mod alembic_revision_gap;
+mod alter_table;
+mod check_not_valid;
+mod foreign_key_not_valid;
 mod journal_mismatch;
 mod ownership_violation;
+mod set_not_null;
 mod syntax_error;
 mod tracking_table_touched;
+mod unique_constraint_without_index;
 mod unowned_table;
 pub mod unused_suppression;
 
@@ -51,6 +59,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &journal_mismatch::JournalMismatch,
     &alembic_revision_gap::AlembicRevisionGap,
     &unused_suppression::UnusedSuppression,
+    &add_column_volatile_default::AddColumnVolatileDefault,
+    &add_column_required::AddColumnRequired,
+    &set_not_null::SetNotNull,
+    &foreign_key_not_valid::ForeignKeyNotValid,
+    &check_not_valid::CheckNotValid,
+    &unique_constraint_without_index::UniqueConstraintWithoutIndex,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
