@@ -58,6 +58,10 @@ pub struct Cli {
     )]
     database_url: Option<String>,
 
+    /// Run only these rules (comma-separated ids); the others are off.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    select: Vec<String>,
+
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -133,6 +137,25 @@ fn explain(id: &str) -> ExitCode {
     }
 }
 
+/// `--select`: turns off every rule not listed.
+fn select_rules(config: &mut Config, selected: &[String]) -> Result<(), String> {
+    if selected.is_empty() {
+        return Ok(());
+    }
+    if let Some(unknown) = selected.iter().find(|id| rules::find(id).is_none()) {
+        return Err(format!(
+            "--select: unknown rule id `{unknown}` (see `chronos-lint rules`)"
+        ));
+    }
+    for rule in rules::REGISTRY {
+        let id = rule.meta().id;
+        if !selected.iter().any(|selected| selected == id) {
+            config.rules.insert(id.to_owned(), None);
+        }
+    }
+    Ok(())
+}
+
 /// The paths to lint, with `-` replaced by the stdin file it stands for.
 fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), String> {
     if !cli.paths.iter().any(|path| path.as_os_str() == "-") {
@@ -178,6 +201,11 @@ fn run(cli: &Cli) -> ExitCode {
             return ExitCode::from(EXIT_INPUT_ERROR);
         }
     };
+    let mut config = config;
+    if let Err(err) = select_rules(&mut config, &cli.select) {
+        eprintln!("error: {err}");
+        return ExitCode::from(EXIT_INPUT_ERROR);
+    }
     let exclude = match config.exclude_matcher(&cli.exclude) {
         Ok(exclude) => exclude,
         Err(err) => {

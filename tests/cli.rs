@@ -22,11 +22,17 @@ fn stdout_of(cmd: &mut Command) -> (i32, String, String) {
 }
 
 #[test]
-fn example_migrations_are_clean() {
+fn example_migrations_have_no_errors() {
     let (code, out, err) = stdout_of(chronos().arg("migrations/"));
     assert_eq!(code, 0, "{out}{err}");
+    // drizzle-kit cannot emit NOT VALID: its foreign key on the existing `cms_docs_pages` is the
+    // one thing the example gets warned about.
     assert!(
-        out.contains("0 errors, 0 warnings, 0 info in 5 files (7 migrations"),
+        out.contains("0 errors, 1 warning, 0 info in 5 files (7 migrations"),
+        "{out}"
+    );
+    assert!(
+        out.contains("foreign key `cms_docs_pages_author_id_cms_authors_id_fk` on existing table `cms_docs_pages`"),
         "{out}"
     );
     assert!(

@@ -1,6 +1,9 @@
 //! Every rule against its fixtures: each `fixtures/<id>/fail/*` case must make the rule fire,
 //! each `fixtures/<id>/pass/*` case must not, and the rendered diagnostics of the fail cases are
 //! kept as snapshots. Also keeps the registry, the doc pages and the fixtures in step.
+//!
+//! `fixtures/<id>/chronos-lint.toml` configures all of a rule's cases; a case directory with its
+//! own `chronos-lint.toml` (another `pg_version`, say) uses that instead.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,13 @@ fn fixture_config(rule_dir: &Path) -> Config {
     } else {
         Config::default()
     }
+}
+
+/// A case directory's own `chronos-lint.toml`, if it has one.
+fn case_config(case: &Path) -> Option<Config> {
+    let path = case.join("chronos-lint.toml");
+    path.is_file()
+        .then(|| Config::load(Some(&path), case).unwrap())
 }
 
 /// Lints one case and renders the diagnostics of `rule` as human output without colour.
@@ -151,7 +161,9 @@ fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
 
         let mut snapshot = String::new();
         for case in cases(&rule_dir.join("fail")) {
-            let (diagnostics, rendered) = run_case(&case, &config, id);
+            let case_config = case_config(&case);
+            let (diagnostics, rendered) =
+                run_case(&case, case_config.as_ref().unwrap_or(&config), id);
             assert!(
                 !diagnostics.is_empty(),
                 "{id} did not fire on {}",
@@ -160,7 +172,9 @@ fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
             snapshot.push_str(&format!("===== {}\n{rendered}\n", case.display()));
         }
         for case in cases(&rule_dir.join("pass")) {
-            let (diagnostics, rendered) = run_case(&case, &config, id);
+            let case_config = case_config(&case);
+            let (diagnostics, rendered) =
+                run_case(&case, case_config.as_ref().unwrap_or(&config), id);
             assert!(
                 diagnostics.is_empty(),
                 "{id} fired on pass case {}:\n{rendered}",

@@ -7,7 +7,8 @@ use pg_query::protobuf::{
 };
 
 use super::{
-    Catalog, Column, Constraint, ConstraintKind, Index, QualifiedName, RelationKind, Table, types,
+    Catalog, Column, Constraint, ConstraintKind, Index, QualifiedName, RelationKind, Table, expr,
+    types,
 };
 use crate::parse::ast;
 
@@ -24,6 +25,20 @@ impl Catalog {
         match node {
             NodeEnum::CreateSchemaStmt(stmt) => {
                 self.schemas.insert(stmt.schemaname.clone());
+                // `CREATE SCHEMA s CREATE TABLE t ...`: unqualified elements land in `s`.
+                for element in stmt.schema_elts.iter().filter_map(|e| e.node.as_ref()) {
+                    let mut element = element.clone();
+                    let relation = match &mut element {
+                        NodeEnum::CreateStmt(create) => create.relation.as_mut(),
+                        NodeEnum::IndexStmt(index) => index.relation.as_mut(),
+                        NodeEnum::ViewStmt(view) => view.view.as_mut(),
+                        _ => None,
+                    };
+                    if let Some(relation) = relation.filter(|r| r.schemaname.is_empty()) {
+                        relation.schemaname = stmt.schemaname.clone();
+                    }
+                    self.apply(&element, migration);
+                }
             }
             NodeEnum::CreateStmt(stmt) => self.create_table(stmt, migration),
             NodeEnum::CreateTableAsStmt(stmt) => {
@@ -117,7 +132,9 @@ impl Catalog {
                 }
                 (AlterTableType::AtDropColumn, _) => {
                     table.columns.retain(|column| column.name != cmd.name);
-                    table.constraints.retain(|c| !c.columns.contains(&cmd.name));
+                    table.constraints.retain(|c| {
+                        !c.columns.contains(&cmd.name) && !c.not_null_columns.contains(&cmd.name)
+                    });
                     self.indexes.retain(|_, index| {
                         !(index.table == name && index.columns.contains(&Some(cmd.name.clone())))
                     });
@@ -268,6 +285,7 @@ impl Catalog {
                     for column in constraint
                         .columns
                         .iter_mut()
+                        .chain(&mut constraint.not_null_columns)
                         .filter(|c| **c == stmt.subname)
                     {
                         *column = stmt.newname.clone();
@@ -414,10 +432,116 @@ fn add_constraint(
             _ => return,
         };
     let name = (!constraint.conname.is_empty()).then(|| constraint.conname.clone());
+    let not_null_columns = match (&kind, constraint.raw_expr.as_deref()) {
+        (ConstraintKind::Check, Some(expr)) => expr::not_null_columns(expr),
+        _ => Vec::new(),
+    };
     table.constraints.push(Constraint {
         name,
         kind,
         columns,
         validated: !constraint.skip_validation,
+        not_null_columns,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The catalog after `sql`, each statement run by `migration`.
+    fn replay(catalog: &mut Catalog, sql: &str, migration: usize) {
+        let tree = pg_query::parse(sql, 0).unwrap();
+        for raw in tree.protobuf.stmts {
+            catalog.apply(&raw.stmt.unwrap().node.unwrap(), migration);
+        }
+    }
+
+    fn staging_deals(catalog: &Catalog) -> &Table {
+        catalog
+            .table(&QualifiedName::new(None, "staging_deals"))
+            .unwrap()
+    }
+
+    #[test]
+    fn remembers_validated_not_null_checks() {
+        let mut catalog = Catalog::default();
+        replay(
+            &mut catalog,
+            "CREATE TABLE staging_deals (id int, amount numeric, currency text, round text);",
+            0,
+        );
+        replay(
+            &mut catalog,
+            "ALTER TABLE staging_deals ADD CONSTRAINT amount_nn CHECK (amount IS NOT NULL) NOT VALID;
+             ALTER TABLE staging_deals ADD CONSTRAINT both_nn
+                 CHECK (currency IS NOT NULL AND round IS NOT NULL);
+             ALTER TABLE staging_deals ADD CONSTRAINT id_positive CHECK (id > 0);",
+            1,
+        );
+        let table = staging_deals(&catalog);
+        assert!(
+            !table.proves_not_null("amount"),
+            "NOT VALID proves nothing yet"
+        );
+        assert!(table.proves_not_null("currency"));
+        assert!(table.proves_not_null("round"));
+        assert!(!table.proves_not_null("id"));
+
+        replay(
+            &mut catalog,
+            "ALTER TABLE staging_deals VALIDATE CONSTRAINT amount_nn;
+             ALTER TABLE staging_deals RENAME COLUMN currency TO currency_code;
+             ALTER TABLE staging_deals DROP COLUMN round;",
+            2,
+        );
+        let table = staging_deals(&catalog);
+        assert!(table.proves_not_null("amount"));
+        assert!(!table.proves_not_null("currency"));
+        assert!(
+            !table.proves_not_null("currency_code"),
+            "dropping `round` drops the CHECK that named it"
+        );
+
+        replay(
+            &mut catalog,
+            "ALTER TABLE staging_deals DROP CONSTRAINT amount_nn;",
+            3,
+        );
+        assert!(!staging_deals(&catalog).proves_not_null("amount"));
+    }
+
+    #[test]
+    fn creates_the_tables_of_create_schema() {
+        let mut catalog = Catalog::default();
+        replay(
+            &mut catalog,
+            "CREATE SCHEMA staging CREATE TABLE deals (id int) CREATE TABLE staging.notes (id int);",
+            0,
+        );
+        assert!(
+            catalog
+                .table(&QualifiedName::new(Some("staging"), "deals"))
+                .is_some()
+        );
+        assert!(
+            catalog
+                .table(&QualifiedName::new(Some("staging"), "notes"))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn follows_renamed_columns_in_not_null_checks() {
+        let mut catalog = Catalog::default();
+        replay(
+            &mut catalog,
+            "CREATE TABLE staging_deals (amount numeric CHECK (amount IS NOT NULL));
+             ALTER TABLE staging_deals RENAME COLUMN amount TO amount_usd;",
+            0,
+        );
+        let table = staging_deals(&catalog);
+        assert!(table.proves_not_null("amount_usd"));
+        assert!(!table.proves_not_null("amount"));
+    }
 }

@@ -4,6 +4,7 @@
 //! Names are compared as PostgreSQL stores them (the parser has already folded unquoted names).
 
 mod apply;
+pub mod expr;
 mod targets;
 pub mod types;
 
@@ -37,6 +38,16 @@ impl QualifiedName {
             [name] => Some(QualifiedName::new(None, name)),
             [.., schema, name] => Some(QualifiedName::new(Some(schema), name)),
             [] => None,
+        }
+    }
+
+    /// The name as SQL spells it, quoted where needed; the `public` schema is left out.
+    pub fn to_sql(&self) -> String {
+        let name = crate::parse::quote_ident(&self.name);
+        if self.schema == DEFAULT_SCHEMA {
+            name.into_owned()
+        } else {
+            format!("{}.{name}", crate::parse::quote_ident(&self.schema))
         }
     }
 }
@@ -86,6 +97,9 @@ pub struct Constraint {
     pub columns: Vec<String>,
     /// False for `NOT VALID` constraints not yet validated.
     pub validated: bool,
+    /// For a CHECK: the columns its expression proves NOT NULL (`CHECK (col IS NOT NULL)`, or
+    /// such tests joined with AND). See [`Table::proves_not_null`].
+    pub not_null_columns: Vec<String>,
 }
 
 impl Constraint {
@@ -122,6 +136,14 @@ pub struct Table {
 impl Table {
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)
+    }
+
+    /// Whether a validated CHECK constraint proves `column` NOT NULL, which lets PostgreSQL 12+
+    /// skip the table scan of `ALTER COLUMN ... SET NOT NULL`.
+    pub fn proves_not_null(&self, column: &str) -> bool {
+        self.constraints.iter().any(|constraint| {
+            constraint.validated && constraint.not_null_columns.iter().any(|c| c == column)
+        })
     }
 }
 

@@ -1,7 +1,9 @@
 //! Reading names and values out of pg_query nodes.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Node, RangeVar};
+use pg_query::protobuf::{
+    AlterTableCmd, AlterTableStmt, AlterTableType, ConstrType, Constraint, Node, RangeVar,
+};
 
 /// The string value of a `String` node.
 pub fn string(node: &Node) -> Option<&str> {
@@ -43,4 +45,16 @@ pub fn alter_table_cmds<'a>(
         )),
         _ => None,
     })
+}
+/// The `Constraint` nodes among `nodes` (a column's constraints, a table's elements).
+pub fn constraints(nodes: &[Node]) -> impl Iterator<Item = &Constraint> {
+    nodes.iter().filter_map(|node| match node.node.as_ref()? {
+        NodeEnum::Constraint(constraint) => Some(&**constraint),
+        _ => None,
+    })
+}
+
+/// A constraint's type.
+pub fn constraint_type(constraint: &Constraint) -> ConstrType {
+    ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined)
 }

@@ -106,6 +106,64 @@ pub fn token_end(sql: &str, start: usize) -> usize {
     start + len.max(rest.chars().next().map_or(0, char::len_utf8))
 }
 
+/// The comma-separated items of `sql` at bracket depth 0, trimmed to their first and last token
+/// (`ADD COLUMN a numeric(14,2), ALTER COLUMN b SET NOT NULL` → two items). Tokens come from
+/// PostgreSQL's scanner, so commas in strings, quoted names and comments do not split. Empty
+/// when the text does not scan.
+pub fn comma_separated(sql: &str) -> Vec<std::ops::Range<usize>> {
+    use pg_query::protobuf::Token;
+    let Ok(scan) = pg_query::scan(sql) else {
+        return Vec::new();
+    };
+    let mut items = Vec::new();
+    let mut depth = 0usize;
+    let mut current: Option<std::ops::Range<usize>> = None;
+    for token in &scan.tokens {
+        let kind = Token::try_from(token.token).unwrap_or(Token::Nul);
+        if matches!(kind, Token::SqlComment | Token::CComment) {
+            continue;
+        }
+        let (start, end) = (token.start as usize, token.end as usize);
+        match kind {
+            Token::Ascii44 if depth == 0 => {
+                items.extend(current.take());
+                continue;
+            }
+            Token::Ascii40 | Token::Ascii91 => depth += 1,
+            Token::Ascii41 | Token::Ascii93 => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        match &mut current {
+            Some(item) => item.end = end,
+            None => current = Some(start..end),
+        }
+    }
+    items.extend(current);
+    items
+}
+
+/// An identifier as SQL must spell it: bare when PostgreSQL would read it back unchanged
+/// (lowercase, not a reserved word), double-quoted otherwise (`userId` → `"userId"`).
+pub fn quote_ident(name: &str) -> std::borrow::Cow<'_, str> {
+    use pg_query::protobuf::{KeywordKind, Token};
+    let bare = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && pg_query::scan(name).is_ok_and(|scan| match scan.tokens.as_slice() {
+            [token] => {
+                token.token == Token::Ident as i32
+                    || token.keyword_kind == KeywordKind::UnreservedKeyword as i32
+            }
+            _ => false,
+        });
+    if bare {
+        name.into()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\"")).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +175,29 @@ mod tests {
         assert_eq!(err.message, "syntax error at or near \"TABEL\"");
         let at = err.offset.unwrap();
         assert_eq!(&sql[at..token_end(sql, at)], "TABEL");
+    }
+
+    #[test]
+    fn quotes_identifiers_only_when_needed() {
+        assert_eq!(quote_ident("amount_usd"), "amount_usd");
+        assert_eq!(quote_ident("name"), "name");
+        assert_eq!(quote_ident("userId"), "\"userId\"");
+        assert_eq!(quote_ident("order"), "\"order\"");
+        assert_eq!(quote_ident("1st"), "\"1st\"");
+        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+
+    #[test]
+    fn splits_at_top_level_commas() {
+        let sql = "ADD COLUMN a numeric(14, 2) DEFAULT ARRAY[1,2], -- x, y\n ALTER COLUMN \"b,c\" SET DEFAULT ',' ";
+        let items: Vec<&str> = comma_separated(sql).into_iter().map(|r| &sql[r]).collect();
+        assert_eq!(
+            items,
+            [
+                "ADD COLUMN a numeric(14, 2) DEFAULT ARRAY[1,2]",
+                "ALTER COLUMN \"b,c\" SET DEFAULT ','"
+            ]
+        );
     }
 
     #[test]

@@ -5,22 +5,30 @@
 //! it left), or per migration set. It returns [`Finding`]s; the
 //! linter attaches the rule id, the configured severity and the migration.
 
+mod add_column_required;
+mod add_column_volatile_default;
+mod advice;
 mod alembic_revision_gap;
+mod alter_table;
+mod check_not_valid;
 mod column_type_rewrite;
 mod drop_column;
 mod drop_constraint;
 mod drop_schema;
 mod drop_table;
+mod foreign_key_not_valid;
 mod journal_mismatch;
 mod migration_modified;
 mod narrowing_type_change;
 mod ownership_violation;
 mod rename_column;
 mod rename_table;
+mod set_not_null;
 mod syntax_error;
 mod tracking_table_touched;
 mod truncate_table;
 mod unbounded_delete_or_update;
+mod unique_constraint_without_index;
 mod unowned_table;
 pub mod unused_suppression;
 
@@ -88,6 +96,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &unbounded_delete_or_update::UnboundedDeleteOrUpdate,
     &narrowing_type_change::NarrowingTypeChange,
     &column_type_rewrite::ColumnTypeRewrite,
+    &add_column_volatile_default::AddColumnVolatileDefault,
+    &add_column_required::AddColumnRequired,
+    &set_not_null::SetNotNull,
+    &foreign_key_not_valid::ForeignKeyNotValid,
+    &check_not_valid::CheckNotValid,
+    &unique_constraint_without_index::UniqueConstraintWithoutIndex,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
