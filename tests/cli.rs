@@ -25,10 +25,9 @@ fn stdout_of(cmd: &mut Command) -> (i32, String, String) {
 fn example_migrations_are_clean() {
     let (code, out, err) = stdout_of(chronos().arg("migrations/"));
     assert_eq!(code, 0, "{out}{err}");
-    assert!(
-        out.contains("0 errors, 0 warnings, 0 info in 5 files (7 migrations"),
-        "{out}"
-    );
+    // No errors; locking rules still warn about the indexes built on existing tables.
+    assert!(out.contains("0 errors, "), "{out}");
+    assert!(out.contains(" in 5 files (7 migrations"), "{out}");
     assert!(
         !out.contains('\u{1b}'),
         "no colour when stdout is not a terminal"
@@ -84,6 +83,7 @@ fn compact_output_and_fail_on() {
     insta::assert_snapshot!(out, @r"
     fixtures/unowned-table/fail/new_tables_without_owner.sql:1:14: warning[unowned-table] table `users` matches no owner's table patterns
     fixtures/unowned-table/fail/new_tables_without_owner.sql:6:13: warning[unowned-table] table `monthly_report` matches no owner's table patterns
+    fixtures/unowned-table/fail/new_tables_without_owner.sql:8:13: info[lock-timeout-missing] `ALTER TABLE ... RENAME` takes an ACCESS EXCLUSIVE lock on existing table `cms_legacy_posts` without a `lock_timeout` in effect: while it waits behind a long query, every read and write of the table queues behind it
     fixtures/unowned-table/fail/new_tables_without_owner.sql:8:40: warning[unowned-table] table `legacy_posts` matches no owner's table patterns
     ");
     let (code, _, _) =

@@ -4,11 +4,13 @@
 //! Names are compared as PostgreSQL stores them (the parser has already folded unquoted names).
 
 mod apply;
+mod locks;
 mod targets;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
 
 pub const DEFAULT_SCHEMA: &str = "public";

@@ -133,8 +133,9 @@ fn dollar_quoted_end(text: &str, start: usize) -> usize {
 pub fn find_name(sql: &str, name: &str) -> Option<usize> {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let lower = sql.to_lowercase();
-    // Lowercasing can change byte lengths outside ASCII; then only exact matches are safe.
-    let haystack = if lower.len() == sql.len() {
+    // A name with upper case can only have been written quoted, exactly. Lowercasing can change
+    // byte lengths outside ASCII; then only exact matches are safe too.
+    let haystack = if lower.len() == sql.len() && !name.chars().any(char::is_uppercase) {
         lower.as_str()
     } else {
         sql
@@ -243,6 +244,10 @@ mod tests {
         assert_eq!(find_name("DROP TABLE raw_xy, raw_x", "raw_x"), Some(19));
         assert_eq!(find_name("DROP TABLE RAW_X", "raw_x"), Some(11));
         assert_eq!(find_name("DROP TABLE y", "raw_x"), None);
+        assert_eq!(
+            find_name("ALTER TYPE \"public\".\"serviceType\" ADD", "serviceType"),
+            Some(11)
+        );
     }
 
     #[test]
