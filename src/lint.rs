@@ -103,14 +103,15 @@ fn lint_set(
 ) {
     let mut catalog = Catalog::default();
     let mut findings = Vec::new();
-    for (index, (migration, parsed)) in set.migrations.iter().zip(parsed).enumerate() {
+    for (index, migration) in set.migrations.iter().enumerate() {
         let ctx = MigrationContext {
             config,
             set,
             migration,
             index,
             file: &workspace.files[migration.file],
-            parsed,
+            parsed: &parsed[index],
+            earlier: &parsed[..index],
             history: history.baseline.map(|baseline| {
                 (
                     baseline,
@@ -122,12 +123,13 @@ fn lint_set(
             active_rule.rule.check_migration(&ctx, &mut findings);
             attribute(&mut findings, active_rule, Some(&migration.name), out);
         }
-        for statement in &parsed.statements {
+        for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
             if !statement.bookkeeping {
                 let targets = targets(&catalog, &statement.node);
                 let statement_ctx = StatementContext {
                     migration: &ctx,
                     statement,
+                    index: statement_index,
                     catalog: &catalog,
                     targets: &targets,
                 };

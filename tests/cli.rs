@@ -25,12 +25,10 @@ fn stdout_of(cmd: &mut Command) -> (i32, String, String) {
 fn example_migrations_have_no_errors() {
     let (code, out, err) = stdout_of(chronos().arg("migrations/"));
     assert_eq!(code, 0, "{out}{err}");
-    // drizzle-kit cannot emit NOT VALID: its foreign key on the existing `cms_docs_pages` is the
-    // one thing the example gets warned about.
-    assert!(
-        out.contains("0 errors, 1 warning, 0 info in 5 files (7 migrations"),
-        "{out}"
-    );
+    // No errors. Warnings: drizzle-kit cannot emit NOT VALID for its foreign key on the existing
+    // `cms_docs_pages`, and the indexes built on existing tables take write locks.
+    assert!(out.contains("0 errors, "), "{out}");
+    assert!(out.contains(" in 5 files (7 migrations"), "{out}");
     assert!(
         out.contains("foreign key `cms_docs_pages_author_id_cms_authors_id_fk` on existing table `cms_docs_pages`"),
         "{out}"
@@ -85,7 +83,8 @@ fn json_has_the_documented_shape_and_exact_positions() {
 #[test]
 fn compact_output_and_fail_on() {
     let case = "fixtures/unowned-table/fail/new_tables_without_owner.sql";
-    let (code, out, _) = stdout_of(chronos().args(["--format", "compact", case]));
+    let (code, out, _) =
+        stdout_of(chronos().args(["--format", "compact", "--select", "unowned-table", case]));
     assert_eq!(code, 0, "warnings do not fail by default");
     insta::assert_snapshot!(out, @r"
     fixtures/unowned-table/fail/new_tables_without_owner.sql:1:14: warning[unowned-table] table `users` matches no owner's table patterns

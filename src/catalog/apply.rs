@@ -66,6 +66,12 @@ impl Catalog {
             NodeEnum::IndexStmt(stmt) => self.create_index(stmt, migration),
             NodeEnum::RenameStmt(stmt) => self.rename(stmt),
             NodeEnum::DropStmt(stmt) => self.drop(stmt),
+            // EXPLAIN ANALYZE runs the statement: CREATE TABLE AS / MATERIALIZED VIEW create it.
+            NodeEnum::ExplainStmt(stmt) if ast::option_enabled(&stmt.options, "analyze") => {
+                if let Some(query) = stmt.query.as_deref().and_then(|query| query.node.as_ref()) {
+                    self.apply(query, migration);
+                }
+            }
             _ => {}
         }
     }

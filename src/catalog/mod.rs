@@ -5,12 +5,14 @@
 
 mod apply;
 pub mod expr;
+mod locks;
 mod targets;
 pub mod types;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use apply::range_var;
+pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
 
 pub const DEFAULT_SCHEMA: &str = "public";

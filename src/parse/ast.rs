@@ -58,3 +58,26 @@ pub fn constraints(nodes: &[Node]) -> impl Iterator<Item = &Constraint> {
 pub fn constraint_type(constraint: &Constraint) -> ConstrType {
     ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined)
 }
+
+/// Whether a boolean option (`FULL`, `CONCURRENTLY`) is given and not turned off
+/// (`(FULL false)`, `(CONCURRENTLY off)`, `(FULL 0)`).
+pub fn option_enabled(options: &[Node], name: &str) -> bool {
+    options.iter().any(|option| {
+        let Some(NodeEnum::DefElem(option)) = option.node.as_ref() else {
+            return false;
+        };
+        if option.defname != name {
+            return false;
+        }
+        match option.arg.as_deref().and_then(|arg| arg.node.as_ref()) {
+            None => true,
+            Some(NodeEnum::String(value)) => !matches!(
+                value.sval.to_ascii_lowercase().as_str(),
+                "false" | "off" | "no" | "0"
+            ),
+            Some(NodeEnum::Integer(value)) => value.ival != 0,
+            Some(NodeEnum::Boolean(value)) => value.boolval,
+            Some(_) => true,
+        }
+    })
+}

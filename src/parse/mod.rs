@@ -16,7 +16,7 @@ use pg_query::NodeEnum;
 
 use crate::source::{Migration, SourceKind};
 
-pub use pg::{comma_separated, quote_ident, token_end};
+pub use pg::{Lexeme, LexemeKind, comma_separated, deparse, lex, quote_ident, token_end};
 
 /// One parsed SQL statement and where it is.
 #[derive(Debug, Clone)]

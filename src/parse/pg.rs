@@ -5,6 +5,7 @@
 //! error with PostgreSQL's cursor position.
 
 use std::ffi::{CStr, CString, c_char, c_int};
+use std::ops::Range;
 
 use pg_query::protobuf;
 use prost::Message;
@@ -164,6 +165,102 @@ pub fn quote_ident(name: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// SQL text for a statement node, as PostgreSQL's deparser writes it (used to show a corrected
+/// statement in help text).
+pub fn deparse(node: &pg_query::NodeEnum) -> Option<String> {
+    node.deparse(pg_query::DeparseOptions::default()).ok()
+}
+
+/// What kind of token a [`Lexeme`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LexemeKind {
+    /// A string constant (`'x'`, `E'x'`, `$$x$$`).
+    String,
+    /// An identifier, quoted or not.
+    Identifier,
+    /// A keyword (which may also serve as a name: `status`, `type`).
+    Keyword,
+    Other,
+}
+
+/// One token of SQL text as PostgreSQL's scanner sees it; spans are byte offsets into the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lexeme<'a> {
+    pub span: Range<usize>,
+    pub text: &'a str,
+    pub kind: LexemeKind,
+}
+
+impl Lexeme<'_> {
+    /// The value of a string constant: quotes removed and doubled quotes undone for standard
+    /// `'...'` strings, the body of a dollar-quoted one; `None` for other tokens and escape strings.
+    pub fn string_value(&self) -> Option<String> {
+        if self.kind != LexemeKind::String {
+            return None;
+        }
+        if let Some(inner) = self
+            .text
+            .strip_prefix('\'')
+            .and_then(|t| t.strip_suffix('\''))
+        {
+            return Some(inner.replace("''", "'"));
+        }
+        let tag_end = self.text.strip_prefix('$')?.find('$')? + 2;
+        let tag = &self.text[..tag_end];
+        self.text
+            .strip_prefix(tag)?
+            .strip_suffix(tag)
+            .map(str::to_owned)
+    }
+
+    /// The name a keyword or identifier token stands for, as PostgreSQL stores it (unquoted
+    /// names fold to lower case).
+    pub fn name(&self) -> Option<String> {
+        match self.kind {
+            LexemeKind::Identifier | LexemeKind::Keyword => {}
+            _ => return None,
+        }
+        match self
+            .text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+        {
+            Some(quoted) => Some(quoted.replace("\"\"", "\"")),
+            None => Some(self.text.to_lowercase()),
+        }
+    }
+}
+
+/// The tokens of `sql` (empty when the scanner rejects the text).
+pub fn lex(sql: &str) -> Vec<Lexeme<'_>> {
+    use pg_query::protobuf::{KeywordKind, Token};
+    let Ok(scan) = pg_query::scan(sql) else {
+        return Vec::new();
+    };
+    scan.tokens
+        .iter()
+        .filter_map(|token| {
+            let start = usize::try_from(token.start).ok()?;
+            let end = usize::try_from(token.end).ok()?;
+            let text = sql.get(start..end)?;
+            let kind = if token.keyword_kind != KeywordKind::NoKeyword as i32 {
+                LexemeKind::Keyword
+            } else if token.token == Token::Sconst as i32 {
+                LexemeKind::String
+            } else if token.token == Token::Ident as i32 {
+                LexemeKind::Identifier
+            } else {
+                LexemeKind::Other
+            };
+            Some(Lexeme {
+                span: start..end,
+                text,
+                kind,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +303,27 @@ mod tests {
         assert_eq!(tree.stmts.len(), 2);
         // Locations point at the statement's first token.
         assert_eq!(tree.stmts[1].stmt_location, 10);
+    }
+
+    #[test]
+    fn lexes_strings_names_and_keywords() {
+        let sql = "UPDATE \"Posts\" SET status = 'it''s', x = $t$a'b$t$ -- 'c'\nWHERE Kind::\"myEnum\" = E'\\n'";
+        let lexemes = lex(sql);
+        let strings: Vec<Option<String>> = lexemes
+            .iter()
+            .filter(|l| l.kind == LexemeKind::String)
+            .map(Lexeme::string_value)
+            .collect();
+        assert_eq!(
+            strings,
+            [Some("it's".to_owned()), Some("a'b".to_owned()), None]
+        );
+        let names: Vec<String> = lexemes.iter().filter_map(Lexeme::name).collect();
+        assert!(names.contains(&"Posts".to_owned()), "{names:?}");
+        assert!(names.contains(&"myEnum".to_owned()));
+        assert!(names.contains(&"kind".to_owned()));
+        let set = lexemes.iter().find(|l| l.text == "SET").unwrap();
+        assert_eq!(set.kind, LexemeKind::Keyword);
+        assert_eq!(&sql[set.span.clone()], "SET");
     }
 }

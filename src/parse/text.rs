@@ -133,13 +133,12 @@ fn dollar_quoted_end(text: &str, start: usize) -> usize {
 pub fn find_name(sql: &str, name: &str) -> Option<usize> {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
     let lower = sql.to_lowercase();
-    // Lowercasing can change byte lengths outside ASCII; then only exact matches are safe.
-    let lower_name = name.to_lowercase();
-    // A quoted mixed-case name ("lastContext") is found in the lowercased text by its lowercase.
-    let (haystack, name) = if lower.len() == sql.len() && lower_name.len() == name.len() {
-        (lower.as_str(), lower_name.as_str())
+    // A name with upper case can only have been written quoted, exactly. Lowercasing can change
+    // byte lengths outside ASCII; then only exact matches are safe too.
+    let haystack = if lower.len() == sql.len() && !name.chars().any(char::is_uppercase) {
+        lower.as_str()
     } else {
-        (sql, name)
+        sql
     };
     let mut from = 0;
     while let Some(at) = haystack[from..].find(name).map(|at| from + at) {
@@ -285,6 +284,10 @@ mod tests {
         assert_eq!(find_name("DROP TABLE raw_xy, raw_x", "raw_x"), Some(19));
         assert_eq!(find_name("DROP TABLE RAW_X", "raw_x"), Some(11));
         assert_eq!(find_name("DROP TABLE y", "raw_x"), None);
+        assert_eq!(
+            find_name("ALTER TYPE \"public\".\"serviceType\" ADD", "serviceType"),
+            Some(11)
+        );
         assert_eq!(
             find_name(
                 "ALTER TABLE \"Chat\" DROP COLUMN \"lastContext\"",

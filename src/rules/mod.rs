@@ -12,19 +12,27 @@ mod alembic_revision_gap;
 mod alter_table;
 mod check_not_valid;
 mod column_type_rewrite;
+mod concurrent_in_transaction;
 mod drop_column;
 mod drop_constraint;
+mod drop_index_not_concurrent;
 mod drop_schema;
 mod drop_table;
+mod enum_value_in_transaction;
 mod foreign_key_not_valid;
+mod index_not_concurrent;
 mod journal_mismatch;
+mod lock_timeout_missing;
 mod migration_modified;
 mod narrowing_type_change;
 mod ownership_violation;
+mod refresh_matview_not_concurrent;
+mod reindex_not_concurrent;
 mod rename_column;
 mod rename_table;
 mod set_not_null;
 mod syntax_error;
+mod table_rewrite_maintenance;
 mod tracking_table_touched;
 mod truncate_table;
 mod unbounded_delete_or_update;
@@ -34,15 +42,15 @@ pub mod unused_suppression;
 
 use std::ops::Range;
 
-use crate::applied::AppliedMigration;
 use pg_query::protobuf::TypeName;
 
+use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
-use crate::parse::{ParsedMigration, Statement, text};
+use crate::parse::{self, ParsedMigration, Statement, text};
 use crate::source::history::{Baseline, Status};
-use crate::source::{Migration, MigrationSet, SourceFile};
+use crate::source::{Migration, MigrationSet, SourceFile, SourceKind};
 
 /// What a rule is, for listings, docs and configuration.
 #[derive(Debug)]
@@ -102,6 +110,14 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &foreign_key_not_valid::ForeignKeyNotValid,
     &check_not_valid::CheckNotValid,
     &unique_constraint_without_index::UniqueConstraintWithoutIndex,
+    &index_not_concurrent::IndexNotConcurrent,
+    &drop_index_not_concurrent::DropIndexNotConcurrent,
+    &reindex_not_concurrent::ReindexNotConcurrent,
+    &concurrent_in_transaction::ConcurrentInTransaction,
+    &enum_value_in_transaction::EnumValueInTransaction,
+    &table_rewrite_maintenance::TableRewriteMaintenance,
+    &refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,
+    &lock_timeout_missing::LockTimeoutMissing,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
@@ -124,12 +140,17 @@ pub struct MigrationContext<'a> {
     pub parsed: &'a ParsedMigration,
     /// With `--changed-since`: the baseline and this migration's status against it.
     pub history: Option<(&'a Baseline, Option<Status>)>,
+    /// The parsed migrations before this one in the set (`set.migrations[..index]`), for rules
+    /// that follow a transaction or a session across migrations.
+    pub earlier: &'a [ParsedMigration],
 }
 
 /// What a rule sees of one statement.
 pub struct StatementContext<'a> {
     pub migration: &'a MigrationContext<'a>,
     pub statement: &'a Statement,
+    /// Position of the statement in `migration.parsed.statements`.
+    pub index: usize,
     /// The schema before this statement ran.
     pub catalog: &'a Catalog,
     /// Relations this statement touches (computed once for all rules).
@@ -204,6 +225,76 @@ impl StatementContext<'_> {
         start..self.statement.span.end
     }
 
+    /// The span of the first token of the statement that reads `keyword` (any case), e.g.
+    /// `CONCURRENTLY`; strings, comments and quoted names never match.
+    pub fn keyword_span(&self, keyword: &str) -> Option<Range<usize>> {
+        let start = self.statement.span.start;
+        parse::lex(self.statement_text())
+            .into_iter()
+            .find(|lexeme| lexeme.text.eq_ignore_ascii_case(keyword))
+            .map(|lexeme| start + lexeme.span.start..start + lexeme.span.end)
+    }
+
+    /// The span of the statement's first token (`VACUUM`, `REINDEX`), for findings about the
+    /// statement as a whole.
+    pub fn first_token_span(&self) -> Range<usize> {
+        let start = self.statement.span.start;
+        let end = start + parse::token_end(self.statement_text(), 0);
+        start..end.min(self.statement.span.end)
+    }
+
+    /// Statements that ran before this one in the same transaction, nearest first, with the
+    /// index of their migration in the set.
+    ///
+    /// A statement outside a transaction block is a transaction of its own (with the statements
+    /// of its `DO` block). drizzle-kit runs all pending migrations in one transaction, so the
+    /// walk continues into earlier drizzle migrations; an Alembic offline file continues into
+    /// earlier revisions of the same file until a `COMMIT`. Plain files are applied one by one.
+    pub fn earlier_in_transaction(&self) -> Vec<(usize, &Statement)> {
+        let statement = self.statement;
+        if !statement.in_transaction && !statement.in_do_block {
+            return Vec::new();
+        }
+        let same_transaction = |earlier: &Statement| {
+            if statement.in_transaction {
+                earlier.in_transaction
+            } else {
+                // Inside a DO block run on its own: only the block's earlier statements.
+                earlier.in_do_block && !earlier.in_transaction
+            }
+        };
+        let migration = self.migration;
+        let mut found = Vec::new();
+        for earlier in migration.parsed.statements[..self.index].iter().rev() {
+            if !same_transaction(earlier) {
+                return found;
+            }
+            found.push((migration.index, earlier));
+        }
+        if !statement.in_transaction {
+            return found;
+        }
+        let this = migration.migration;
+        for (index, parsed) in migration.earlier.iter().enumerate().rev() {
+            let previous = &migration.set.migrations[index];
+            let continues = match this.kind {
+                SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
+                SourceKind::Alembic => previous.file == this.file,
+                SourceKind::Plain => false,
+            };
+            if !continues {
+                break;
+            }
+            for earlier in parsed.statements.iter().rev() {
+                if !same_transaction(earlier) {
+                    return found;
+                }
+                found.push((index, earlier));
+            }
+        }
+        found
+    }
+
     pub fn finding(&self, span: Range<usize>, message: impl Into<String>) -> Finding {
         Finding::new(self.migration.migration.file, span, message)
     }
@@ -216,6 +307,41 @@ pub struct SetContext<'a> {
     pub files: &'a [SourceFile],
     /// With `--database-url`: the drizzle migrations the database has applied.
     pub applied: Option<&'a [AppliedMigration]>,
+}
+
+/// Linting small migration sets in unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::config::Config;
+    use crate::diagnostic::Diagnostic;
+
+    /// Writes `files` (path, text) into a temporary directory, lints it as `chronos-lint` would,
+    /// and returns the diagnostics of rule `id`.
+    pub fn lint(files: &[(&str, &str)], config: &Config, id: &str) -> Vec<Diagnostic> {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let exclude = config.exclude_matcher(&[]).unwrap();
+        let workspace =
+            crate::source::discover(&[dir.path().to_path_buf()], config, &exclude, None);
+        assert!(workspace.errors.is_empty(), "{:?}", workspace.errors);
+        crate::lint::lint(&workspace, config, crate::lint::History::default())
+            .diagnostics
+            .into_iter()
+            .filter(|diagnostic| diagnostic.rule == id)
+            .collect()
+    }
+
+    /// The defaults with another PostgreSQL version.
+    pub fn pg(version: u32) -> Config {
+        Config {
+            pg_version: version,
+            ..Config::default()
+        }
+    }
 }
 
 #[cfg(test)]
