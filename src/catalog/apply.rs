@@ -97,7 +97,7 @@ impl Catalog {
     /// recorded on that name (on a table made outside these migrations, or by a file replayed
     /// twice) are gone too.
     fn replace_relation(&mut self, table: Table) {
-        self.indexes.retain(|_, index| index.table != table.name);
+        self.indexes.remove_table(&table.name);
         self.tables.insert(table.name.clone(), table);
     }
 
@@ -156,10 +156,9 @@ impl Catalog {
                     table.constraints.retain(|c| {
                         !c.columns.contains(&cmd.name) && !c.not_null_columns.contains(&cmd.name)
                     });
-                    self.indexes.retain(|_, index| {
-                        !(index.table == name
-                            && (index.columns.contains(&Some(cmd.name.clone()))
-                                || index.include.contains(&cmd.name)))
+                    self.indexes.retain_on_table(&name, |index| {
+                        !(index.columns.contains(&Some(cmd.name.clone()))
+                            || index.include.contains(&cmd.name))
                     });
                 }
                 (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(column))) => {
@@ -199,7 +198,7 @@ impl Catalog {
                         index.unique = true;
                         index.primary = constraint.contype == ConstrType::ConstrPrimary as i32;
                         index.constraint = true;
-                        self.indexes.insert(index.name.clone(), index);
+                        self.indexes.insert(index);
                     }
                     add_constraint(table, constraint, &columns, migration);
                     if constraint.conname.is_empty()
@@ -248,7 +247,10 @@ impl Catalog {
                 format!("{}_{suffix}", table.name)
             });
             let name = QualifiedName::new(Some(&table.schema), &index_name);
-            self.indexes.entry(name.clone()).or_insert_with(|| Index {
+            if self.indexes.contains(&name) {
+                continue;
+            }
+            self.indexes.insert(Index {
                 name,
                 table: table.clone(),
                 columns: constraint.columns.iter().cloned().map(Some).collect(),
@@ -298,12 +300,12 @@ impl Catalog {
                     };
                     QualifiedName::new(Some(&table.schema), &candidate)
                 })
-                .find(|candidate| !self.indexes.contains_key(candidate))
+                .find(|candidate| !self.indexes.contains(candidate))
                 .expect("an unused name")
         } else {
             QualifiedName::new(Some(&table.schema), &stmt.idxname)
         };
-        if stmt.if_not_exists && self.indexes.contains_key(&name) {
+        if stmt.if_not_exists && self.indexes.contains(&name) {
             return;
         }
         let method = if stmt.access_method.is_empty() {
@@ -311,35 +313,32 @@ impl Catalog {
         } else {
             stmt.access_method.clone()
         };
-        self.indexes.insert(
-            name.clone(),
-            Index {
-                name,
-                table,
-                key_options: elems
-                    .iter()
-                    .map(|elem| elem.map(key_options).unwrap_or_default())
-                    .collect(),
-                columns,
-                unique: stmt.unique || stmt.primary,
-                primary: stmt.primary,
-                constraint: stmt.isconstraint,
-                partial: stmt.where_clause.is_some(),
-                predicate: deparse_predicate(stmt),
-                method,
-                include: stmt
-                    .index_including_params
-                    .iter()
-                    .filter_map(|param| match param.node.as_ref() {
-                        Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => {
-                            Some(elem.name.clone())
-                        }
-                        _ => None,
-                    })
-                    .collect(),
-                created_in: migration,
-            },
-        );
+        self.indexes.insert(Index {
+            name,
+            table,
+            key_options: elems
+                .iter()
+                .map(|elem| elem.map(key_options).unwrap_or_default())
+                .collect(),
+            columns,
+            unique: stmt.unique || stmt.primary,
+            primary: stmt.primary,
+            constraint: stmt.isconstraint,
+            partial: stmt.where_clause.is_some(),
+            predicate: deparse_predicate(stmt),
+            method,
+            include: stmt
+                .index_including_params
+                .iter()
+                .filter_map(|param| match param.node.as_ref() {
+                    Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => {
+                        Some(elem.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect(),
+            created_in: migration,
+        });
     }
 
     fn rename(&mut self, stmt: &RenameStmt) {
@@ -355,9 +354,7 @@ impl Catalog {
                 };
                 let new = QualifiedName::new(Some(&old.schema), &stmt.newname);
                 table.name = new.clone();
-                for index in self.indexes.values_mut().filter(|index| index.table == old) {
-                    index.table = new.clone();
-                }
+                self.indexes.rename_table(&old, &new);
                 self.tables.insert(new, table);
             }
             ObjectType::ObjectColumn => {
@@ -377,7 +374,7 @@ impl Catalog {
                         *column = stmt.newname.clone();
                     }
                 }
-                for index in self.indexes.values_mut().filter(|index| index.table == old) {
+                self.indexes.update_on_table(&old, |index| {
                     for column in index
                         .columns
                         .iter_mut()
@@ -387,12 +384,12 @@ impl Catalog {
                     {
                         *column = stmt.newname.clone();
                     }
-                }
+                });
             }
             ObjectType::ObjectIndex => {
                 if let Some(mut index) = self.indexes.remove(&old) {
                     index.name = QualifiedName::new(Some(&old.schema), &stmt.newname);
-                    self.indexes.insert(index.name.clone(), index);
+                    self.indexes.insert(index);
                 }
             }
             ObjectType::ObjectTabconstraint => {
@@ -421,7 +418,7 @@ impl Catalog {
             match remove_type {
                 ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview => {
                     self.tables.remove(&name);
-                    self.indexes.retain(|_, index| index.table != name);
+                    self.indexes.remove_table(&name);
                 }
                 ObjectType::ObjectIndex => {
                     self.indexes.remove(&name);
@@ -429,7 +426,7 @@ impl Catalog {
                 ObjectType::ObjectSchema => {
                     self.schemas.remove(&name.name);
                     self.tables.retain(|table, _| table.schema != name.name);
-                    self.indexes.retain(|index, _| index.schema != name.name);
+                    self.indexes.retain(|index| index.name.schema != name.name);
                 }
                 _ => {}
             }

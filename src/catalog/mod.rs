@@ -4,6 +4,8 @@
 //! Names are compared as PostgreSQL stores them (the parser has already folded unquoted names).
 
 mod apply;
+mod indexes;
+pub use indexes::Indexes;
 pub mod expr;
 mod locks;
 mod targets;
@@ -236,7 +238,7 @@ impl Index {
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<QualifiedName, Table>,
-    pub indexes: BTreeMap<QualifiedName, Index>,
+    pub indexes: Indexes,
 }
 
 impl Catalog {
@@ -253,9 +255,7 @@ impl Catalog {
         &'a self,
         table: &'a QualifiedName,
     ) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes
-            .values()
-            .filter(move |index| &index.table == table)
+        self.indexes.on_table(table)
     }
 
     /// A catalog holding only `tables` (and their indexes and schemas): replaying statements
@@ -267,12 +267,15 @@ impl Catalog {
                 .iter()
                 .filter_map(|&name| Some((name.clone(), self.tables.get(name)?.clone())))
                 .collect(),
-            indexes: self
-                .indexes
-                .iter()
-                .filter(|(_, index)| tables.contains(&&index.table))
-                .map(|(name, index)| (name.clone(), index.clone()))
-                .collect(),
+            indexes: {
+                let mut indexes = Indexes::default();
+                for table in tables {
+                    for index in self.indexes.on_table(table) {
+                        indexes.insert(index.clone());
+                    }
+                }
+                indexes
+            },
         }
     }
 
