@@ -1,5 +1,6 @@
 //! Properties that hold for any input: every diagnostic's span lies inside its file and on UTF-8
-//! character boundaries, and the line and column every format reports agree with the byte offset.
+//! character boundaries, the line and column reported agree with the byte offset, and every
+//! format renders.
 //!
 //! Inputs are random mixes of SQL that makes rules speak, migration-tool markers, quoting and
 //! comment openers, line endings, a byte-order mark, multi-byte characters (some change length
@@ -32,6 +33,7 @@ const FRAGMENTS: &[&str] = &[
     "ALTER TYPE mood ADD VALUE 'meh';",
     "CREATE TABLE app_€uro (€ int, char_col char(3));",
     "CREATE TABLE €uro (a\u{3000}int",
+    "CREATE TABLE €uro (id int);",
     "ALTER TABLE ẞ ADD CONSTRAINT € CHECK (x > 0), ALTER COLUMN é TYPE ẞ USING é::ẞ;",
     "ALTER TABLE İẞx ADD COLUMN é numeric(10,2) DEFAULT random();",
     "DO $$ BEGIN\n ALTER TABLE cms_posts ADD CONSTRAINT f FOREIGN KEY (id) REFERENCES raw_events(id);\nEXCEPTION WHEN duplicate_object THEN null;\nEND $$;",
@@ -130,6 +132,14 @@ fn check(path: &Path, text: &str, paths: &[PathBuf]) -> Result<(), TestCaseError
         stats: output.stats,
         color: false,
     };
+    for format in [
+        Format::Human,
+        Format::Compact,
+        Format::Sarif,
+        Format::Github,
+    ] {
+        report::write(format, &report, &mut Vec::new()).unwrap();
+    }
     let mut json = Vec::new();
     report::write(Format::Json, &report, &mut json).unwrap();
     let json: Value = serde_json::from_slice(&json).unwrap();

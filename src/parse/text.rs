@@ -97,11 +97,12 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
             b'$' => pos = dollar_quoted_end(text, pos),
             // A word, read whole: `$` inside one does not start a dollar quote.
             c if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
-                let len = text[pos..]
+                let first = text[pos..].chars().next().map_or(1, char::len_utf8);
+                let end = text[pos + first..]
                     .find(|c: char| !(is_identifier_char(c) || c == '$'))
-                    .unwrap_or(text.len() - pos);
-                nesting.word(&text[pos..pos + len]);
-                pos += len;
+                    .map_or(text.len(), |len| pos + first + len);
+                nesting.word(&text[pos..end]);
+                pos = end;
             }
             _ => pos += 1,
         }
@@ -382,6 +383,7 @@ mod tests {
         );
         // Outside routines, BEGIN is a statement of its own.
         assert_eq!(split_statements("BEGIN; SELECT 1; END;").len(), 3);
+        assert_eq!(split_statements("€\u{1};\u{3000}x"), [0..4, 5..9]);
     }
 
     #[test]
