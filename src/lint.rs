@@ -1,4 +1,8 @@
 //! The static pipeline: parsed migrations → catalog replay → rule findings → suppressions.
+//!
+//! With `--shadow`, what the shadow stage observed arrives as plain data ([`Trace`]); the
+//! shadow rules turn it into findings here, so suppressions and every output format treat
+//! them like the others. Nothing here depends on the shadow stage itself.
 
 use std::collections::HashMap;
 
@@ -7,10 +11,11 @@ use crate::catalog::{Catalog, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::parse::{self, ParsedMigration};
-use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext};
+use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext, TraceContext};
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, Workspace};
 use crate::suppress;
+use crate::trace::Trace;
 
 /// Figures about one run, for the summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +45,8 @@ pub struct History<'a> {
     pub baseline: Option<&'a Baseline>,
     /// `--database-url`: what the database has applied.
     pub applied: Option<&'a [AppliedMigration]>,
+    /// `--shadow`: what applying the sets to a real PostgreSQL showed.
+    pub trace: Option<&'a Trace>,
 }
 
 pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOutput {
@@ -63,7 +70,7 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
     let mut raw = Vec::new();
     // Statement spans per file, for placing `ignore` comments.
     let mut statement_spans: HashMap<FileId, Vec<std::ops::Range<usize>>> = HashMap::new();
-    for set in &workspace.sets {
+    for (set_index, set) in workspace.sets.iter().enumerate() {
         let parsed: Vec<ParsedMigration> = set
             .migrations
             .iter()
@@ -79,9 +86,23 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
             spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
         }
         lint_set(set, &parsed, workspace, config, history, &active, &mut raw);
+        if let Some(trace) = history.trace
+            && let Some(set_trace) = trace.sets.get(set_index)
+        {
+            let ctx = TraceContext {
+                config,
+                set,
+                files: &workspace.files,
+                parsed: &parsed,
+                trace: set_trace,
+                server: &trace.server,
+            };
+            judge_trace(&ctx, &active, &mut raw);
+        }
     }
 
-    let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active);
+    let shadow_ran = history.trace.is_some();
+    let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active, shadow_ran);
     diagnostics.sort_by(|a, b| {
         (&workspace.files[a.file].name, a.span.start, a.rule).cmp(&(
             &workspace.files[b.file].name,
@@ -161,6 +182,15 @@ fn lint_set(
     }
 }
 
+/// The shadow rules' findings about one set.
+fn judge_trace(ctx: &TraceContext, active: &[ActiveRule], out: &mut Vec<Diagnostic>) {
+    let mut findings = Vec::new();
+    for active_rule in active.iter().filter(|a| a.rule.needs_shadow()) {
+        active_rule.rule.check_trace(ctx, &mut findings);
+        attribute(&mut findings, active_rule, None, out);
+    }
+}
+
 /// Turns a rule's findings into diagnostics.
 fn attribute(
     findings: &mut Vec<Finding>,
@@ -185,6 +215,7 @@ fn apply_suppressions(
     statement_spans: &HashMap<FileId, Vec<std::ops::Range<usize>>>,
     diagnostics: Vec<Diagnostic>,
     active: &[ActiveRule],
+    shadow_ran: bool,
 ) -> Vec<Diagnostic> {
     let mut directives: HashMap<FileId, Vec<suppress::Directive>> = HashMap::new();
     for (&file, spans) in statement_spans {
@@ -234,10 +265,14 @@ fn apply_suppressions(
                 .get(&(file, index))
                 .cloned()
                 .unwrap_or_else(|| vec![false; directive.ids.len()]);
-            // A suppression of a rule the config turned off is not stale.
+            // A suppression of a rule the config turned off, or of a shadow rule in a run without
+            // `--shadow`, is not stale.
             for ((id, _), flag) in directive.ids.iter().zip(&mut flags) {
-                let known = rules::find(id).is_some();
-                *flag |= known && !active.iter().any(|a| a.rule.meta().id == id);
+                let Some(rule) = rules::find(id) else {
+                    continue;
+                };
+                *flag |= !active.iter().any(|a| a.rule.meta().id == id)
+                    || (rule.needs_shadow() && !shadow_ran);
             }
             rules::unused_suppression::check(directive, &flags, &mut findings);
         }

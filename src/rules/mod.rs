@@ -2,7 +2,8 @@
 //!
 //! A rule implements one or more hooks of [`Rule`]: per statement (with the catalog as it stood
 //! before the statement), per migration (before its statements, or after them with the catalog
-//! it left), or per migration set. It returns [`Finding`]s; the
+//! it left), or per migration set. Shadow rules judge instead what applying the set to a real
+//! PostgreSQL showed (`--shadow`, a [`SetTrace`]). A rule returns [`Finding`]s; the
 //! linter attaches the rule id, the configured severity and the migration.
 
 mod add_column_required;
@@ -19,6 +20,7 @@ mod drop_index_not_concurrent;
 mod drop_schema;
 mod drop_table;
 mod enum_value_in_transaction;
+mod extension_unavailable;
 mod foreign_key_not_valid;
 mod index_not_concurrent;
 mod journal_mismatch;
@@ -31,6 +33,11 @@ mod reindex_not_concurrent;
 mod rename_column;
 mod rename_table;
 mod set_not_null;
+mod shadow_apply_failed;
+mod shadow_lock;
+mod shadow_ownership;
+mod shadow_rewrite;
+mod snapshot_drift;
 mod syntax_error;
 mod table_rewrite_maintenance;
 mod tracking_table_touched;
@@ -51,6 +58,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::parse::{self, ParsedMigration, Statement, text};
 use crate::source::history::{Baseline, Status};
 use crate::source::{Migration, MigrationSet, SourceFile, SourceKind};
+use crate::trace::SetTrace;
 
 /// What a rule is, for listings, docs and configuration.
 #[derive(Debug)]
@@ -82,6 +90,15 @@ pub trait Rule: Sync {
     }
 
     fn check_set(&self, _ctx: &SetContext, _out: &mut Vec<Finding>) {}
+
+    /// Whether the rule judges what `--shadow` observed ([`Rule::check_trace`]); without
+    /// `--shadow` it reports nothing, and suppressions of it are not unused.
+    fn needs_shadow(&self) -> bool {
+        false
+    }
+
+    /// Called once per migration set with what applying it to a real PostgreSQL showed.
+    fn check_trace(&self, _ctx: &TraceContext, _out: &mut Vec<Finding>) {}
 }
 
 /// Every rule, in the order `chronos-lint rules` lists them.
@@ -118,6 +135,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &table_rewrite_maintenance::TableRewriteMaintenance,
     &refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,
     &lock_timeout_missing::LockTimeoutMissing,
+    &shadow_apply_failed::ShadowApplyFailed,
+    &shadow_lock::ShadowLock,
+    &shadow_rewrite::ShadowRewrite,
+    &shadow_ownership::ShadowOwnership,
+    &snapshot_drift::SnapshotDrift,
+    &extension_unavailable::ExtensionUnavailable,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
@@ -307,6 +330,83 @@ pub struct SetContext<'a> {
     pub files: &'a [SourceFile],
     /// With `--database-url`: the drizzle migrations the database has applied.
     pub applied: Option<&'a [AppliedMigration]>,
+}
+
+/// What a shadow rule sees of one migration set: the set, its parsed statements and what
+/// applying it to a real PostgreSQL showed.
+pub struct TraceContext<'a> {
+    pub config: &'a Config,
+    pub set: &'a MigrationSet,
+    pub files: &'a [SourceFile],
+    /// Parallel to `set.migrations`.
+    pub parsed: &'a [ParsedMigration],
+    pub trace: &'a SetTrace,
+    /// `PostgreSQL 15.18`: the server the migrations were applied to.
+    pub server: &'a str,
+}
+
+impl TraceContext<'_> {
+    pub fn statement(&self, migration: usize, statement: usize) -> &Statement {
+        &self.parsed[migration].statements[statement]
+    }
+
+    pub fn file_of(&self, migration: usize) -> &SourceFile {
+        &self.files[self.set.migrations[migration].file]
+    }
+
+    /// The span of the statement's first token (`ALTER`, `DO`).
+    pub fn first_token_span(&self, migration: usize, statement: usize) -> Range<usize> {
+        let span = self.statement(migration, statement).span.clone();
+        let text = &self.file_of(migration).text[span.clone()];
+        span.start..span.start + parse::token_end(text, 0).min(text.len())
+    }
+
+    /// Where a statement names `name` as an identifier (in a `DO` block: in the statements
+    /// extracted from its body); `None` when it never does (dynamic SQL, a function, a
+    /// trigger), so that the static rules could not see it.
+    pub fn mention_span(
+        &self,
+        migration: usize,
+        statement: usize,
+        name: &str,
+    ) -> Option<Range<usize>> {
+        let statements = &self.parsed[migration].statements;
+        let text = &self.file_of(migration).text;
+        let inner = statements[statement + 1..]
+            .iter()
+            .take_while(|inner| inner.in_do_block);
+        std::iter::once(&statements[statement])
+            .chain(inner)
+            .find_map(|candidate| {
+                let sql = &text[candidate.span.clone()];
+                parse::lex(sql)
+                    .into_iter()
+                    .find(|lexeme| lexeme.name().as_deref() == Some(name))
+                    .map(|lexeme| {
+                        candidate.span.start + lexeme.span.start
+                            ..candidate.span.start + lexeme.span.end
+                    })
+            })
+    }
+
+    /// A finding about `migration` of the set.
+    pub fn finding(
+        &self,
+        migration: usize,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Finding {
+        let migration = &self.set.migrations[migration];
+        Finding::new(migration.file, span, message).about(&migration.name)
+    }
+
+    /// Names of the set's migrations from `from` on, quoted for a message.
+    pub fn migration_names(&self, from: usize) -> Vec<String> {
+        self.set.migrations[from.min(self.set.migrations.len())..]
+            .iter()
+            .map(|migration| format!("`{}`", migration.name))
+            .collect()
+    }
 }
 
 /// Linting small migration sets in unit tests.

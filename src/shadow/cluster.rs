@@ -1,5 +1,7 @@
 //! A throwaway PostgreSQL cluster: initdb'd (or copied from a cached template) into a temp
-//! directory, listening only on a Unix socket there, stopped and removed when dropped.
+//! directory, listening only on a Unix socket there, stopped and removed when dropped or when
+//! the run is interrupted (see `cleanup`). Each cluster has its own directory and socket, so
+//! concurrent runs do not meet; a run killed outright is swept up by the next one.
 //!
 //! initdb and postgres refuse to run as root; as root the cluster runs as the `postgres` user
 //! (which Debian's server package creates) in a directory made theirs.
@@ -9,6 +11,8 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use super::cleanup;
 
 /// Where the PostgreSQL server programs are.
 #[derive(Debug, Clone)]
@@ -47,6 +51,11 @@ pub fn find_binaries() -> Result<Binaries, String> {
     versioned.sort();
     candidates.extend(versioned.into_iter().rev().map(|(_, dir)| dir));
 
+    find_in(candidates)
+}
+
+/// The first of `candidates` that holds the server programs.
+fn find_in(candidates: Vec<PathBuf>) -> Result<Binaries, String> {
     let dir = candidates
         .into_iter()
         .find(|dir| {
@@ -78,6 +87,10 @@ pub struct Cluster {
     root: PathBuf,
     binaries: Binaries,
     run_as_postgres: bool,
+    /// Whether the data directory came from the cached template (false: initdb ran first).
+    from_cache: bool,
+    /// Stops the server and removes `root`.
+    _cleanup: cleanup::Guard,
 }
 
 const ROOT_PREFIX: &str = "chronos-shadow-";
@@ -92,13 +105,20 @@ impl Cluster {
         sweep_stale(&base, binaries, run_as_postgres);
 
         let root = make_temp_dir(&base)?;
+        let guard = {
+            let (root, bin) = (root.clone(), binaries.dir.clone());
+            cleanup::register(move || stop(&root, &bin, run_as_postgres))
+        };
         // Record the owner so that a later run can clean up after a killed one.
         fs::write(root.join("owner.pid"), std::process::id().to_string())
             .map_err(|err| err.to_string())?;
+        let from_cache = template_path(&base, binaries).join("PG_VERSION").is_file();
         let cluster = Cluster {
             root,
             binaries: binaries.clone(),
             run_as_postgres,
+            from_cache,
+            _cleanup: guard,
         };
         if run_as_postgres {
             chown_to_postgres(&cluster.root)?;
@@ -115,15 +135,26 @@ impl Cluster {
             "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
             cluster.root.display()
         );
-        cluster.run(
+        let started = cluster.run(
             Command::new(binaries.dir.join("pg_ctl"))
                 .args(["-w", "-t", "60", "-D"])
                 .arg(cluster.data_dir())
                 .arg("-l")
                 .arg(cluster.root.join("server.log"))
                 .args(["-o", &options, "start"]),
-        )?;
+        );
+        if let Err(err) = started {
+            let log = fs::read_to_string(cluster.root.join("server.log")).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(5).collect();
+            let tail: Vec<&str> = tail.into_iter().rev().collect();
+            return Err(format!("{err}\n{}", tail.join("\n")));
+        }
         Ok(cluster)
+    }
+
+    /// Whether the data directory was copied from the cached initdb template.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -147,27 +178,30 @@ impl Cluster {
         self.binaries.major
     }
 
+    /// Where the server programs are.
+    pub fn binaries(&self) -> &Binaries {
+        &self.binaries
+    }
+
     /// Runs a command as the cluster's user; fails with its output when it fails.
     fn run(&self, command: &mut Command) -> Result<Output, String> {
         run_as(command, self.run_as_postgres)
     }
-
-    fn stop(&self) {
-        let _ = run_as(
-            Command::new(self.binaries.dir.join("pg_ctl"))
-                .args(["-m", "immediate", "-D"])
-                .arg(self.data_dir())
-                .arg("stop"),
-            self.run_as_postgres,
-        );
-        let _ = fs::remove_dir_all(&self.root);
-    }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.stop();
+/// Stops the server of the cluster in `root` (if it runs) and removes the directory.
+fn stop(root: &Path, bin: &Path, as_postgres: bool) {
+    let data = root.join("data");
+    if data.join("postmaster.pid").is_file() {
+        let _ = run_as(
+            Command::new(bin.join("pg_ctl"))
+                .args(["-m", "immediate", "-D"])
+                .arg(&data)
+                .arg("stop"),
+            as_postgres,
+        );
     }
+    let _ = fs::remove_dir_all(root);
 }
 
 fn run_as(command: &mut Command, as_postgres: bool) -> Result<Output, String> {
@@ -230,7 +264,7 @@ fn make_temp_dir(base: &Path) -> Result<PathBuf, String> {
 /// The cached initdb output for this server version, made once (atomically, so concurrent runs
 /// do not see half a template).
 fn template_dir(base: &Path, binaries: &Binaries, as_postgres: bool) -> Result<PathBuf, String> {
-    let template = base.join(format!("template-pg{}", binaries.major));
+    let template = template_path(base, binaries);
     if template.join("PG_VERSION").is_file() {
         return Ok(template);
     }
@@ -265,6 +299,10 @@ fn template_dir(base: &Path, binaries: &Binaries, as_postgres: bool) -> Result<P
     result.map(|()| template)
 }
 
+fn template_path(base: &Path, binaries: &Binaries) -> PathBuf {
+    base.join(format!("template-pg{}", binaries.major))
+}
+
 /// Stops and removes clusters whose owning process is gone (a run that was killed).
 fn sweep_stale(base: &Path, binaries: &Binaries, as_postgres: bool) {
     let Ok(entries) = fs::read_dir(base) else {
@@ -290,16 +328,7 @@ fn sweep_stale(base: &Path, binaries: &Binaries, as_postgres: bool) {
         if alive || (owner.is_none() && !old) {
             continue;
         }
-        if path.join("data").join("postmaster.pid").is_file() {
-            let _ = run_as(
-                Command::new(binaries.dir.join("pg_ctl"))
-                    .args(["-m", "immediate", "-D"])
-                    .arg(path.join("data"))
-                    .arg("stop"),
-                as_postgres,
-            );
-        }
-        let _ = fs::remove_dir_all(&path);
+        stop(&path, &binaries.dir, as_postgres);
     }
 }
 
@@ -319,4 +348,18 @@ fn chown_to_postgres(path: &Path) -> Result<(), String> {
     };
     std::os::unix::fs::chown(path, Some(uid), Some(gid))
         .map_err(|err| format!("{}: {err}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_what_to_install_when_nothing_is_found() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = find_in(vec![empty.path().to_path_buf()]).unwrap_err();
+        assert!(err.contains("apt-get install postgresql"), "{err}");
+        assert!(err.contains("PG_BIN"), "{err}");
+        assert!(err.contains("--shadow-url"), "{err}");
+    }
 }

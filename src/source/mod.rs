@@ -8,6 +8,7 @@ mod alembic;
 mod discover;
 mod drizzle;
 pub mod history;
+pub mod snapshot;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use discover::discover;
+pub use drizzle::load_snapshots;
 
 /// Index of a file in [`Workspace::files`].
 pub type FileId = usize;
@@ -106,6 +108,8 @@ pub struct Journal {
     pub entries: Vec<JournalEntry>,
     /// `.sql` files in the folder that no entry names (loaded only to point at them).
     pub unlisted: Vec<FileId>,
+    /// The last entry's `meta/NNNN_snapshot.json`, once [`load_snapshots`] has read it.
+    pub snapshot: Option<FileId>,
 }
 
 #[derive(Debug, Clone)]
