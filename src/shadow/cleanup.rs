@@ -47,38 +47,44 @@ impl Drop for Guard {
 }
 
 /// On SIGINT or SIGTERM: run every registered action, newest first, and exit with 130 or 143.
+/// The handlers live on a thread of their own (with its own runtime, so this may be called from
+/// async code); this returns once they are in place.
 fn install_signal_handlers() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-        else {
-            return;
-        };
-        // Registered here, before any cluster exists, so no signal can slip past.
-        let signals = runtime.block_on(async {
-            Some((
-                signal(SignalKind::interrupt()).ok()?,
-                signal(SignalKind::terminate()).ok()?,
-            ))
-        });
-        let Some((mut interrupt, mut terminate)) = signals else {
-            return;
-        };
+        let (ready, installed) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let _ = ready.send(());
+                return;
+            };
             let code = runtime.block_on(async {
+                let signals = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                );
+                let _ = ready.send(());
+                let (Ok(mut interrupt), Ok(mut terminate)) = signals else {
+                    return None;
+                };
                 tokio::select! {
-                    _ = interrupt.recv() => 130,
-                    _ = terminate.recv() => 143,
+                    _ = interrupt.recv() => Some(130),
+                    _ = terminate.recv() => Some(143),
                 }
             });
+            let Some(code) = code else {
+                return;
+            };
             let mut pending = pending();
             while let Some((_, action)) = pending.pop() {
                 action();
             }
             std::process::exit(code);
         });
+        let _ = installed.recv();
     });
 }

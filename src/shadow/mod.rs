@@ -4,6 +4,8 @@
 //! pipeline does not depend on this module.
 //!
 //! Sets are applied in workspace order to one database, each on its own session.
+//!
+//! `CHRONOS_SHADOW_TIMINGS=1` prints how long each phase took to stderr (see BENCHMARKS.md).
 
 mod apply;
 mod cleanup;
@@ -39,6 +41,7 @@ pub struct Options {
 /// Errors are about the shadow itself (no server binaries, no connection), never about the
 /// migrations, whose failures are part of the trace.
 pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
+    let timings = Timings::new();
     let progress = Progress::new(options.progress);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -64,9 +67,18 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
                 Cluster::start(&binaries)
                     .map_err(|err| format!("cannot start the shadow PostgreSQL: {err}"))?,
             );
-            Target::cluster(cluster.as_ref().expect("just started"))?
+            let started = cluster.as_ref().expect("just started");
+            timings.phase(if started.from_cache() {
+                "cluster start (cached template)"
+            } else {
+                "cluster start (initdb, template made)"
+            });
+            Target::cluster(started)?
         }
     };
+    if options.url.is_some() {
+        timings.phase("shadow database created");
+    }
 
     let parsed: Vec<Vec<ParsedMigration>> = workspace
         .sets
@@ -126,7 +138,41 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
             None => message,
         }
     })?;
+    timings.phase(&format!(
+        "{} migrations applied",
+        workspace
+            .sets
+            .iter()
+            .map(|set| set.migrations.len())
+            .sum::<usize>()
+    ));
     drop(target);
     drop(cluster);
+    timings.phase("cleaned up");
     Ok(trace)
+}
+
+/// Phase times on stderr with `CHRONOS_SHADOW_TIMINGS` set.
+struct Timings {
+    last: Option<std::cell::Cell<std::time::Instant>>,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            last: std::env::var_os("CHRONOS_SHADOW_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        }
+    }
+
+    fn phase(&self, what: &str) {
+        if let Some(last) = &self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "shadow timing: {what}: {} ms",
+                now.duration_since(last.get()).as_millis()
+            );
+            last.set(now);
+        }
+    }
 }
