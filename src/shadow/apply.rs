@@ -221,7 +221,8 @@ impl<'i> Applier<'_, 'i> {
     async fn apply(&mut self, run: &mut Run<'_>) -> sqlx::Result<()> {
         let steps = plan(self.input);
         let mut before = observe::Before::default();
-        let mut migration_trace = MigrationTrace::default();
+        // The migration being applied (taken into the trace at its end).
+        let mut current: Option<MigrationTrace> = None;
         for (at, &step) in steps.iter().enumerate() {
             match step {
                 Step::Unparsable(_) => {
@@ -236,15 +237,13 @@ impl<'i> Applier<'_, 'i> {
                         .migration(&self.input.set.migrations[index].name);
                     before = observe::before(self.conn).await?;
                     self.observer.begin_migration(&before);
-                    migration_trace = MigrationTrace {
+                    current = Some(MigrationTrace {
                         migration: index,
                         statements: Vec::new(),
-                    };
+                    });
                 }
                 Step::End(_) => {
-                    self.trace
-                        .migrations
-                        .push(std::mem::take(&mut migration_trace));
+                    self.trace.migrations.extend(current.take());
                     run.progress.applied();
                     let group_goes_on = !matches!(
                         steps.get(at + 1),
@@ -256,7 +255,6 @@ impl<'i> Applier<'_, 'i> {
                             return Ok(());
                         }
                         self.begin().await?;
-                        self.split = true;
                     }
                 }
                 Step::Begin => {
@@ -281,9 +279,7 @@ impl<'i> Applier<'_, 'i> {
                 Step::Commit => {
                     self.split = false;
                     if !self.commit().await? {
-                        self.trace
-                            .migrations
-                            .push(std::mem::take(&mut migration_trace));
+                        self.trace.migrations.extend(current.take());
                         return Ok(());
                     }
                 }
@@ -311,13 +307,17 @@ impl<'i> Applier<'_, 'i> {
                             self.server_wide_skipped = true;
                         }
                         statement_trace.skipped = Some(skip);
-                        migration_trace.statements.push(statement_trace);
+                        if let Some(current) = &mut current {
+                            current.statements.push(statement_trace);
+                        }
                         continue;
                     }
                     let sql = self.sql(index, position);
                     let outcome = self.run_statement(sql, &before, &mut statement_trace).await;
                     self.last = Some((index, position));
-                    migration_trace.statements.push(statement_trace);
+                    if let Some(current) = &mut current {
+                        current.statements.push(statement_trace);
+                    }
                     match outcome {
                         Ok(()) => {}
                         Err(StatementError::Connection(err)) => return Err(err),
@@ -326,9 +326,7 @@ impl<'i> Applier<'_, 'i> {
                                 self.finish("ROLLBACK").await?;
                             }
                             self.fail(run, (index, position), &error);
-                            self.trace
-                                .migrations
-                                .push(std::mem::take(&mut migration_trace));
+                            self.trace.migrations.extend(current.take());
                             return Ok(());
                         }
                     }
@@ -602,6 +600,85 @@ fn server_wide(node: &NodeEnum) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+
+    /// The plan of the one set found in `files`, written as text: `[` and `]` for a
+    /// transaction, `mN:` for a migration, `sN` for a statement run.
+    fn plan_of(files: &[(&str, &str)]) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let config = Config::default();
+        let exclude = config.exclude_matcher(&[]).unwrap();
+        let workspace =
+            crate::source::discover(&[dir.path().to_path_buf()], &config, &exclude, None);
+        let set = &workspace.sets[0];
+        let parsed: Vec<ParsedMigration> = set
+            .migrations
+            .iter()
+            .map(|m| parse::parse_migration(&workspace.files[m.file].text, m))
+            .collect();
+        let input = SetInput {
+            set,
+            files: &workspace.files,
+            parsed: &parsed,
+        };
+        plan(&input)
+            .iter()
+            .map(|step| match step {
+                Step::Start(m) => format!("m{m}:"),
+                Step::Run(_, s) => format!("s{s}"),
+                Step::Begin => "[".into(),
+                Step::Commit => "]".into(),
+                Step::Rollback => "rollback".into(),
+                Step::End(_) => ";".into(),
+                Step::Unparsable(m) => format!("unparsable m{m}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn drizzle_runs_every_migration_in_one_transaction() {
+        let journal = r#"{"entries":[
+            {"idx":0,"when":1,"tag":"0000_a","breakpoints":true},
+            {"idx":1,"when":2,"tag":"0001_b","breakpoints":true}]}"#;
+        let plan = plan_of(&[
+            ("d/meta/_journal.json", journal),
+            (
+                "d/0000_a.sql",
+                "CREATE TABLE a (id int);--> statement-breakpoint\nSELECT 1;",
+            ),
+            ("d/0001_b.sql", "ALTER TABLE a ADD COLUMN b int;"),
+        ]);
+        assert_eq!(plan, "m0: [ s0 s1 ; m1: s0 ; ]");
+    }
+
+    #[test]
+    fn alembic_follows_its_begin_and_commit_lines() {
+        let sql = "BEGIN;\n\nCREATE TABLE alembic_version (v text);\n\n-- Running upgrade  -> a\n\n\
+                   CREATE TABLE raw_a (id int);\n\n-- Running upgrade a -> b\n\nCOMMIT;\n\n\
+                   CREATE INDEX CONCURRENTLY i ON raw_a (id);\n\nBEGIN;\n\nUPDATE alembic_version SET v = 'b';\n\nCOMMIT;\n";
+        assert_eq!(
+            plan_of(&[("upgrade.sql", sql)]),
+            "m0: [ s1 s2 ; m1: ] s1 [ s3 ] ;"
+        );
+    }
+
+    #[test]
+    fn plain_files_run_statement_by_statement_and_stop_at_a_syntax_error() {
+        let plan = plan_of(&[
+            (
+                "0001.sql",
+                "CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY i ON a (id);",
+            ),
+            ("0002.sql", "CREATE TABEL b (id int);"),
+        ]);
+        assert_eq!(plan, "m0: s0 s1 ; unparsable m1");
+    }
 
     #[test]
     fn reads_the_missing_extension_from_the_message() {

@@ -223,6 +223,7 @@ impl Cluster {
                 // Not in our process group: a terminal's Ctrl-C goes to us, not to it.
                 .process_group(0),
         );
+        #[cfg(target_os = "linux")]
         // SAFETY: prctl only sets a flag of the new process; it allocates nothing.
         unsafe {
             // When this thread's process dies, even by SIGKILL, the server shuts down at once
@@ -383,7 +384,7 @@ fn base_dir(user: RunAs) -> Result<PathBuf, String> {
 fn clusters_dir(base: &Path, user: RunAs) -> PathBuf {
     const TMPFS_MAGIC: i64 = 0x0102_1994;
     const ROOM: u64 = 1 << 30;
-    if std::env::var_os("CHRONOS_SHADOW_DIR").is_some() {
+    if std::env::var_os("CHRONOS_SHADOW_DIR").is_some() || !cfg!(target_os = "linux") {
         return base.to_path_buf();
     }
     let shm = Path::new("/dev/shm");
