@@ -1,6 +1,9 @@
 //! The static pipeline: parsed migrations → catalog replay → rule findings → suppressions.
 
 use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, targets};
@@ -56,29 +59,27 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
         })
         .collect();
 
+    // Sets are independent: each replays its own catalog.
+    let outputs: Vec<SetOutput> = workspace
+        .sets
+        .par_iter()
+        .map(|set| lint_set(set, workspace, config, history, &active))
+        .collect();
+
     let mut stats = Stats {
         files: workspace.files.len(),
         ..Stats::default()
     };
     let mut raw = Vec::new();
     // Statement spans per file, for placing `ignore` comments.
-    let mut statement_spans: HashMap<FileId, Vec<std::ops::Range<usize>>> = HashMap::new();
-    for set in &workspace.sets {
-        let parsed: Vec<ParsedMigration> = set
-            .migrations
-            .iter()
-            .map(|migration| {
-                parse::parse_migration(&workspace.files[migration.file].text, migration)
-            })
-            .collect();
-        stats.migrations += set.migrations.len();
-        stats.statements += parsed.iter().map(|p| p.statements.len()).sum::<usize>();
-        for (migration, parsed) in set.migrations.iter().zip(&parsed) {
-            let spans = statement_spans.entry(migration.file).or_default();
-            spans.extend(parsed.statements.iter().map(|s| s.span.clone()));
-            spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
+    let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
+    for output in outputs {
+        stats.migrations += output.migrations;
+        stats.statements += output.statements;
+        raw.extend(output.diagnostics);
+        for (file, span) in output.statement_spans {
+            statement_spans.entry(file).or_default().push(span);
         }
-        lint_set(set, &parsed, workspace, config, history, &active, &mut raw);
     }
 
     let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active);
@@ -92,18 +93,58 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
     LintOutput { diagnostics, stats }
 }
 
+/// What linting one set produced.
+struct SetOutput {
+    diagnostics: Vec<Diagnostic>,
+    statement_spans: Vec<(FileId, Range<usize>)>,
+    migrations: usize,
+    statements: usize,
+}
+
+/// Migrations are parsed this many at a time, in parallel, ahead of the rules.
+const PARSE_AHEAD: usize = 64;
+
 fn lint_set(
     set: &MigrationSet,
-    parsed: &[ParsedMigration],
     workspace: &Workspace,
     config: &Config,
     history: History,
     active: &[ActiveRule],
-    out: &mut Vec<Diagnostic>,
-) {
+) -> SetOutput {
+    let migrations = &set.migrations;
+    let mut output = SetOutput {
+        diagnostics: Vec::new(),
+        statement_spans: Vec::new(),
+        migrations: migrations.len(),
+        statements: 0,
+    };
+    let out = &mut output.diagnostics;
     let mut catalog = Catalog::default();
     let mut findings = Vec::new();
-    for (index, migration) in set.migrations.iter().enumerate() {
+    // Parsed migrations, indexed like `migrations`. Rules may look back only within a
+    // transaction, so those before `kept_from` have been released (left empty).
+    let mut parsed: Vec<ParsedMigration> = Vec::with_capacity(migrations.len());
+    let mut kept_from = 0;
+    for (index, migration) in migrations.iter().enumerate() {
+        if index == parsed.len() {
+            let batch = &migrations[index..(index + PARSE_AHEAD).min(migrations.len())];
+            parsed.par_extend(batch.par_iter().map(|migration| {
+                parse::parse_migration(&workspace.files[migration.file].text, migration)
+            }));
+        }
+        output.statements += parsed[index].statements.len();
+        output.statement_spans.extend(
+            parsed[index]
+                .statements
+                .iter()
+                .map(|s| (migration.file, s.span.clone()))
+                .chain(
+                    parsed[index]
+                        .syntax_errors
+                        .iter()
+                        .map(|e| (migration.file, e.span.clone())),
+                ),
+        );
         let ctx = MigrationContext {
             config,
             set,
@@ -148,6 +189,13 @@ fn lint_set(
                 .after_migration(&ctx, &catalog, &mut findings);
             attribute(&mut findings, active_rule, Some(&migration.name), out);
         }
+        let next = migrations.get(index + 1);
+        if !next.is_some_and(|next| next.may_share_transaction_with(migration)) {
+            for released in &mut parsed[kept_from..=index] {
+                *released = ParsedMigration::default();
+            }
+            kept_from = index + 1;
+        }
     }
     let ctx = SetContext {
         config,
@@ -159,6 +207,7 @@ fn lint_set(
         active_rule.rule.check_set(&ctx, &mut findings);
         attribute(&mut findings, active_rule, None, out);
     }
+    output
 }
 
 /// Turns a rule's findings into diagnostics.
@@ -182,7 +231,7 @@ fn attribute(
 /// Drops suppressed diagnostics and reports suppressions that are unknown or unused.
 fn apply_suppressions(
     workspace: &Workspace,
-    statement_spans: &HashMap<FileId, Vec<std::ops::Range<usize>>>,
+    statement_spans: &HashMap<FileId, Vec<Range<usize>>>,
     diagnostics: Vec<Diagnostic>,
     active: &[ActiveRule],
 ) -> Vec<Diagnostic> {

@@ -63,7 +63,7 @@ use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{self, ParsedMigration, Statement, text};
 use crate::source::history::{Baseline, Status};
-use crate::source::{Migration, MigrationSet, SourceFile, SourceKind};
+use crate::source::{Migration, MigrationSet, SourceFile};
 
 /// What a rule is, for listings, docs and configuration.
 #[derive(Debug)]
@@ -333,12 +333,7 @@ impl StatementContext<'_> {
         let this = migration.migration;
         for (index, parsed) in migration.earlier.iter().enumerate().rev() {
             let previous = &migration.set.migrations[index];
-            let continues = match this.kind {
-                SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
-                SourceKind::Alembic => previous.file == this.file,
-                SourceKind::Plain => false,
-            };
-            if !continues {
+            if !this.may_share_transaction_with(previous) {
                 break;
             }
             for earlier in parsed.statements.iter().rev() {
