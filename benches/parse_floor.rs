@@ -8,7 +8,10 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 fn main() {
-    let dir = std::env::args().skip(1).find(|arg| !arg.starts_with('-')).unwrap_or_else(|| ".".into());
+    let dir = std::env::args()
+        .skip(1)
+        .find(|arg| !arg.starts_with('-'))
+        .unwrap_or_else(|| ".".into());
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
         .into_iter()
         .filter_map(Result::ok)

@@ -388,7 +388,14 @@ impl StatementContext<'_> {
         let statements = &self.migration.parsed.statements;
         let mut catalog = catalog.clone();
         for statement in statements.get(self.index..).unwrap_or_default() {
-            catalog.apply(&statement.node, self.migration.index);
+            // Statements about other tables cannot change the part replayed here.
+            let relevant = std::ptr::eq(statement, self.statement)
+                || crate::catalog::targets(&catalog, &statement.node)
+                    .iter()
+                    .any(|target| catalog.table(&target.table).is_some());
+            if relevant {
+                catalog.apply(&statement.node, self.migration.index);
+            }
         }
         catalog
     }
