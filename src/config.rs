@@ -24,6 +24,8 @@ struct ConfigFile {
     sources: Vec<SourceFile>,
     #[serde(default)]
     rules: BTreeMap<String, RuleSetting>,
+    directus: Option<DirectusFile>,
+    extensions: Option<ExtensionsFile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -32,6 +34,29 @@ struct OwnerFile {
     tables: Vec<String>,
     /// Sources of this kind belong to this owner unless a `[[sources]]` entry says otherwise.
     kind: Option<SourceKind>,
+    #[serde(default)]
+    expected_indexes: Vec<ExpectedIndexFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedIndexFile {
+    /// Table patterns; all of the owner's tables when absent.
+    tables: Option<Vec<String>>,
+    columns: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectusFile {
+    tables: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExtensionsFile {
+    allowed: Option<Vec<String>>,
+    owners: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,16 +77,106 @@ enum RuleSetting {
     Error,
 }
 
-/// A migration system and the tables it owns.
+/// Table name patterns (globs): patterns with a dot match `schema.table`, others the bare name.
 #[derive(Debug, Clone)]
-pub struct Owner {
-    pub name: String,
+pub struct TablePatterns {
     pub patterns: Vec<String>,
     /// Patterns without a dot, matched against the bare table name.
     bare: GlobSet,
     /// Patterns with a dot, matched against `schema.table`.
     qualified: GlobSet,
+}
+
+impl TablePatterns {
+    /// `key` names the setting in error messages (`owners.drizzle.tables`).
+    pub fn new(patterns: Vec<String>, key: &str) -> Result<Self, String> {
+        let (mut bare, mut qualified) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        for pattern in &patterns {
+            let glob = Glob::new(pattern)
+                .map_err(|err| format!("{key}: invalid pattern `{pattern}`: {err}"))?;
+            if pattern.contains('.') {
+                qualified.add(glob);
+            } else {
+                bare.add(glob);
+            }
+        }
+        let bare = bare.build().map_err(|err| err.to_string())?;
+        let qualified = qualified.build().map_err(|err| err.to_string())?;
+        Ok(TablePatterns {
+            patterns,
+            bare,
+            qualified,
+        })
+    }
+
+    pub fn matches(&self, schema: Option<&str>, table: &str) -> bool {
+        self.bare.is_match(table)
+            || (!self.qualified.is_empty()
+                && self
+                    .qualified
+                    .is_match(format!("{}.{table}", schema.unwrap_or("public"))))
+    }
+}
+
+/// Columns of an owner's tables that must be covered by an index (`expected-index`).
+#[derive(Debug, Clone)]
+pub struct ExpectedIndex {
+    /// The tables this applies to; all of the owner's tables when `None`.
+    pub tables: Option<TablePatterns>,
+    /// Column name patterns (globs).
+    pub columns: Vec<String>,
+    column_set: GlobSet,
+}
+
+impl ExpectedIndex {
+    pub fn new(
+        tables: Option<Vec<String>>,
+        columns: Vec<String>,
+        key: &str,
+    ) -> Result<Self, String> {
+        let tables = tables
+            .map(|tables| TablePatterns::new(tables, &format!("{key}.tables")))
+            .transpose()?;
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &columns {
+            builder.add(
+                Glob::new(pattern)
+                    .map_err(|err| format!("{key}.columns: invalid pattern `{pattern}`: {err}"))?,
+            );
+        }
+        let column_set = builder.build().map_err(|err| err.to_string())?;
+        Ok(ExpectedIndex {
+            tables,
+            columns,
+            column_set,
+        })
+    }
+
+    /// Whether `column` of the table must be indexed under this entry.
+    pub fn applies(&self, schema: Option<&str>, table: &str, column: &str) -> bool {
+        self.tables
+            .as_ref()
+            .is_none_or(|tables| tables.matches(schema, table))
+            && self.column_set.is_match(column)
+    }
+}
+
+/// Which extensions migrations may create, and which owners' migrations may create them.
+#[derive(Debug, Clone)]
+pub struct ExtensionPolicy {
+    pub allowed: Vec<String>,
+    /// Owners whose migrations may run `CREATE EXTENSION`; any owner when `None`.
+    pub owners: Option<Vec<String>>,
+}
+
+/// A migration system and the tables it owns.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    pub name: String,
+    pub patterns: Vec<String>,
+    tables: TablePatterns,
     pub kind: Option<SourceKind>,
+    pub expected_indexes: Vec<ExpectedIndex>,
 }
 
 /// Settings for the sources under one path.
@@ -85,6 +200,9 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// Severity overrides; `None` turns a rule off.
     pub rules: BTreeMap<String, Option<Severity>>,
+    /// Tables the Directus CMS manages (`[directus] tables`), whatever their owner.
+    pub directus_tables: TablePatterns,
+    pub extensions: ExtensionPolicy,
 }
 
 /// The built-in ownership model of Project Chronos.
@@ -102,14 +220,44 @@ const DEFAULT_OWNERS: &[(&str, &[&str], Option<SourceKind>)] = &[
     ("directus", &["directus_*"], None),
 ];
 
+/// Built-in `expected_indexes` of the drizzle owner: (table patterns, column patterns).
+const DEFAULT_EXPECTED_INDEXES: (&[&str], &[&str]) =
+    (&["cms_*"], &["slug", "status", "published_at"]);
+
+/// Built-in `[directus] tables`: the drizzle-owned CMS tables Directus is pointed at.
+const DEFAULT_DIRECTUS_TABLES: &[&str] = &["cms_*"];
+
+/// Built-in `[extensions] allowed`: what the Project Chronos server provides.
+const DEFAULT_EXTENSIONS: &[&str] = &[
+    "timescaledb",
+    "postgis",
+    "vector",
+    "age",
+    "pgcrypto",
+    "uuid-ossp",
+    "pg_trgm",
+    "citext",
+];
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|item| (*item).to_owned()).collect()
+}
+
 impl Default for Config {
     fn default() -> Self {
         let owners = DEFAULT_OWNERS
             .iter()
             .map(|(name, patterns, kind)| {
-                let patterns = patterns.iter().map(|p| (*p).to_owned()).collect();
-                Owner::new((*name).to_owned(), patterns, *kind)
-                    .expect("built-in patterns are valid")
+                let mut owner = Owner::new((*name).to_owned(), strings(patterns), *kind)
+                    .expect("built-in patterns are valid");
+                if *kind == Some(SourceKind::Drizzle) {
+                    let (tables, columns) = DEFAULT_EXPECTED_INDEXES;
+                    owner.expected_indexes.push(
+                        ExpectedIndex::new(Some(strings(tables)), strings(columns), "")
+                            .expect("built-in patterns are valid"),
+                    );
+                }
+                owner
             })
             .collect();
         Config {
@@ -120,41 +268,31 @@ impl Default for Config {
             sources: Vec::new(),
             exclude: Vec::new(),
             rules: BTreeMap::new(),
+            directus_tables: TablePatterns::new(strings(DEFAULT_DIRECTUS_TABLES), "")
+                .expect("built-in patterns are valid"),
+            extensions: ExtensionPolicy {
+                allowed: strings(DEFAULT_EXTENSIONS),
+                owners: None,
+            },
         }
     }
 }
 
 impl Owner {
     fn new(name: String, patterns: Vec<String>, kind: Option<SourceKind>) -> Result<Self, String> {
-        let (mut bare, mut qualified) = (GlobSetBuilder::new(), GlobSetBuilder::new());
-        for pattern in &patterns {
-            let glob = Glob::new(pattern).map_err(|err| {
-                format!("owners.{name}.tables: invalid pattern `{pattern}`: {err}")
-            })?;
-            if pattern.contains('.') {
-                qualified.add(glob);
-            } else {
-                bare.add(glob);
-            }
-        }
-        let bare = bare.build().map_err(|err| err.to_string())?;
-        let qualified = qualified.build().map_err(|err| err.to_string())?;
+        let tables = TablePatterns::new(patterns.clone(), &format!("owners.{name}.tables"))?;
         Ok(Owner {
             name,
             patterns,
-            bare,
-            qualified,
+            tables,
             kind,
+            expected_indexes: Vec::new(),
         })
     }
 
     /// Whether this owner's patterns match a table. Patterns with a dot match `schema.table`.
     pub fn owns(&self, schema: Option<&str>, table: &str) -> bool {
-        self.bare.is_match(table)
-            || (!self.qualified.is_empty()
-                && self
-                    .qualified
-                    .is_match(format!("{}.{table}", schema.unwrap_or("public"))))
+        self.tables.matches(schema, table)
     }
 }
 
@@ -187,9 +325,36 @@ impl Config {
             None => defaults.owners,
             Some(owners) => owners
                 .into_iter()
-                .map(|(name, owner)| Owner::new(name, owner.tables, owner.kind))
-                .collect::<Result<_, _>>()?,
+                .map(|(name, file)| {
+                    let key = format!("owners.{name}.expected_indexes");
+                    let mut owner = Owner::new(name, file.tables, file.kind)?;
+                    for expected in file.expected_indexes {
+                        owner.expected_indexes.push(ExpectedIndex::new(
+                            expected.tables,
+                            expected.columns,
+                            &key,
+                        )?);
+                    }
+                    Ok(owner)
+                })
+                .collect::<Result<_, String>>()?,
         };
+        let directus_tables = match file.directus {
+            None => defaults.directus_tables,
+            Some(directus) => TablePatterns::new(directus.tables, "directus.tables")?,
+        };
+        let extensions = match file.extensions {
+            None => defaults.extensions,
+            Some(extensions) => ExtensionPolicy {
+                allowed: extensions.allowed.unwrap_or(defaults.extensions.allowed),
+                owners: extensions.owners,
+            },
+        };
+        for owner in extensions.owners.iter().flatten() {
+            if !owners.iter().any(|o: &Owner| &o.name == owner) {
+                return Err(format!("extensions.owners: unknown owner `{owner}`"));
+            }
+        }
         let sources = file
             .sources
             .into_iter()
@@ -239,12 +404,30 @@ impl Config {
             sources,
             exclude: file.exclude,
             rules,
+            directus_tables,
+            extensions,
         })
     }
 
     /// The owner whose patterns match a table.
     pub fn table_owner(&self, schema: Option<&str>, table: &str) -> Option<&Owner> {
         self.owners.iter().find(|owner| owner.owns(schema, table))
+    }
+
+    /// The `expected_indexes` entry that makes `column` of a table one that must be indexed, with
+    /// the table's owner.
+    pub fn expected_index(
+        &self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Option<(&Owner, &ExpectedIndex)> {
+        let owner = self.table_owner(schema, table)?;
+        let expected = owner
+            .expected_indexes
+            .iter()
+            .find(|expected| expected.applies(schema, table, column))?;
+        Some((owner, expected))
     }
 
     /// The most specific `[[sources]]` entry covering `path`.
@@ -334,6 +517,58 @@ mod tests {
         let err =
             Config::parse("[rules]\nno-such-rule = \"off\"", Path::new("c.toml")).unwrap_err();
         assert!(err.contains("no-such-rule"), "{err}");
+    }
+
+    #[test]
+    fn index_directus_and_extension_settings() {
+        let defaults = Config::default();
+        let (owner, _) = defaults
+            .expected_index(None, "cms_posts", "published_at")
+            .unwrap();
+        assert_eq!(owner.name, "drizzle");
+        assert!(
+            defaults
+                .expected_index(None, "app_deals", "status")
+                .is_none()
+        );
+        assert!(defaults.directus_tables.matches(None, "cms_posts"));
+        assert!(defaults.extensions.allowed.contains(&"vector".to_owned()));
+        assert!(defaults.extensions.owners.is_none());
+
+        let text = r#"
+            [owners.app]
+            tables = ["*"]
+            expected_indexes = [{ columns = ["*_id"] }, { tables = ["posts"], columns = ["slug"] }]
+            [directus]
+            tables = ["posts", "cms.*"]
+            [extensions]
+            allowed = ["postgis"]
+            owners = ["app"]
+        "#;
+        let config = Config::parse(text, Path::new("c.toml")).unwrap();
+        assert!(config.expected_index(None, "users", "team_id").is_some());
+        assert!(config.expected_index(None, "posts", "slug").is_some());
+        assert!(config.expected_index(None, "users", "slug").is_none());
+        assert!(config.directus_tables.matches(Some("cms"), "pages"));
+        assert!(!config.directus_tables.matches(None, "cms_posts"));
+        assert_eq!(config.extensions.allowed, ["postgis"]);
+        assert_eq!(
+            config.extensions.owners.as_deref(),
+            Some(&["app".to_owned()][..])
+        );
+
+        for (text, key) in [
+            (
+                "[owners.a]\ntables = []\nexpected_indexes = [{ column = [] }]",
+                "column",
+            ),
+            ("[directus]\ntable = []", "table"),
+            ("[extensions]\nallow = []", "allow"),
+            ("[extensions]\nowners = [\"nobody\"]", "nobody"),
+        ] {
+            let err = Config::parse(text, Path::new("c.toml")).unwrap_err();
+            assert!(err.contains(key), "{err}");
+        }
     }
 
     #[test]

@@ -5,6 +5,9 @@
 //! them like the others. Nothing here depends on the shadow stage itself.
 
 use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, targets};
@@ -15,7 +18,7 @@ use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext, T
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, Workspace};
 use crate::suppress;
-use crate::trace::Trace;
+use crate::trace::{SetTrace, Trace};
 
 /// Figures about one run, for the summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -63,41 +66,30 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
         })
         .collect();
 
+    // Sets are independent: each replays its own catalog.
+    let outputs: Vec<SetOutput> = workspace
+        .sets
+        .par_iter()
+        .enumerate()
+        .map(|(index, set)| {
+            let trace = history.trace.and_then(|trace| trace.sets.get(index));
+            lint_set(set, workspace, config, history, trace, &active)
+        })
+        .collect();
+
     let mut stats = Stats {
         files: workspace.files.len(),
         ..Stats::default()
     };
     let mut raw = Vec::new();
     // Statement spans per file, for placing `ignore` comments.
-    let mut statement_spans: HashMap<FileId, Vec<std::ops::Range<usize>>> = HashMap::new();
-    for (set_index, set) in workspace.sets.iter().enumerate() {
-        let parsed: Vec<ParsedMigration> = set
-            .migrations
-            .iter()
-            .map(|migration| {
-                parse::parse_migration(&workspace.files[migration.file].text, migration)
-            })
-            .collect();
-        stats.migrations += set.migrations.len();
-        stats.statements += parsed.iter().map(|p| p.statements.len()).sum::<usize>();
-        for (migration, parsed) in set.migrations.iter().zip(&parsed) {
-            let spans = statement_spans.entry(migration.file).or_default();
-            spans.extend(parsed.statements.iter().map(|s| s.span.clone()));
-            spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
-        }
-        lint_set(set, &parsed, workspace, config, history, &active, &mut raw);
-        if let Some(trace) = history.trace
-            && let Some(set_trace) = trace.sets.get(set_index)
-        {
-            let ctx = TraceContext {
-                config,
-                set,
-                files: &workspace.files,
-                parsed: &parsed,
-                trace: set_trace,
-                server: &trace.server,
-            };
-            judge_trace(&ctx, &active, &mut raw);
+    let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
+    for output in outputs {
+        stats.migrations += output.migrations;
+        stats.statements += output.statements;
+        raw.extend(output.diagnostics);
+        for (file, span) in output.statement_spans {
+            statement_spans.entry(file).or_default().push(span);
         }
     }
 
@@ -113,18 +105,59 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
     LintOutput { diagnostics, stats }
 }
 
+/// What linting one set produced.
+struct SetOutput {
+    diagnostics: Vec<Diagnostic>,
+    statement_spans: Vec<(FileId, Range<usize>)>,
+    migrations: usize,
+    statements: usize,
+}
+
+/// Migrations are parsed this many at a time, in parallel, ahead of the rules.
+const PARSE_AHEAD: usize = 64;
+
 fn lint_set(
     set: &MigrationSet,
-    parsed: &[ParsedMigration],
     workspace: &Workspace,
     config: &Config,
     history: History,
+    trace: Option<&SetTrace>,
     active: &[ActiveRule],
-    out: &mut Vec<Diagnostic>,
-) {
+) -> SetOutput {
+    let migrations = &set.migrations;
+    let mut output = SetOutput {
+        diagnostics: Vec::new(),
+        statement_spans: Vec::new(),
+        migrations: migrations.len(),
+        statements: 0,
+    };
+    let out = &mut output.diagnostics;
     let mut catalog = Catalog::default();
     let mut findings = Vec::new();
-    for (index, migration) in set.migrations.iter().enumerate() {
+    // Parsed migrations, indexed like `migrations`. Rules may look back only within a
+    // transaction, so those before `kept_from` have been released (left empty).
+    let mut parsed: Vec<ParsedMigration> = Vec::with_capacity(migrations.len());
+    let mut kept_from = 0;
+    for (index, migration) in migrations.iter().enumerate() {
+        if index == parsed.len() {
+            let batch = &migrations[index..(index + PARSE_AHEAD).min(migrations.len())];
+            parsed.par_extend(batch.par_iter().map(|migration| {
+                parse::parse_migration(&workspace.files[migration.file].text, migration)
+            }));
+        }
+        output.statements += parsed[index].statements.len();
+        output.statement_spans.extend(
+            parsed[index]
+                .statements
+                .iter()
+                .map(|s| (migration.file, s.span.clone()))
+                .chain(
+                    parsed[index]
+                        .syntax_errors
+                        .iter()
+                        .map(|e| (migration.file, e.span.clone())),
+                ),
+        );
         let ctx = MigrationContext {
             config,
             set,
@@ -169,6 +202,15 @@ fn lint_set(
                 .after_migration(&ctx, &catalog, &mut findings);
             attribute(&mut findings, active_rule, Some(&migration.name), out);
         }
+        let next = migrations.get(index + 1);
+        // The shadow rules look at every statement of the set once it has been replayed.
+        let keep = trace.is_some();
+        if !keep && !next.is_some_and(|next| next.may_share_transaction_with(migration)) {
+            for released in &mut parsed[kept_from..=index] {
+                *released = ParsedMigration::default();
+            }
+            kept_from = index + 1;
+        }
     }
     let ctx = SetContext {
         config,
@@ -180,15 +222,21 @@ fn lint_set(
         active_rule.rule.check_set(&ctx, &mut findings);
         attribute(&mut findings, active_rule, None, out);
     }
-}
-
-/// The shadow rules' findings about one set.
-fn judge_trace(ctx: &TraceContext, active: &[ActiveRule], out: &mut Vec<Diagnostic>) {
-    let mut findings = Vec::new();
-    for active_rule in active.iter().filter(|a| a.rule.needs_shadow()) {
-        active_rule.rule.check_trace(ctx, &mut findings);
-        attribute(&mut findings, active_rule, None, out);
+    if let (Some(trace), Some(whole)) = (trace, history.trace) {
+        let ctx = TraceContext {
+            config,
+            set,
+            files: &workspace.files,
+            parsed: &parsed,
+            trace,
+            server: &whole.server,
+        };
+        for active_rule in active.iter().filter(|a| a.rule.needs_shadow()) {
+            active_rule.rule.check_trace(&ctx, &mut findings);
+            attribute(&mut findings, active_rule, None, out);
+        }
     }
+    output
 }
 
 /// Turns a rule's findings into diagnostics.
@@ -212,7 +260,7 @@ fn attribute(
 /// Drops suppressed diagnostics and reports suppressions that are unknown or unused.
 fn apply_suppressions(
     workspace: &Workspace,
-    statement_spans: &HashMap<FileId, Vec<std::ops::Range<usize>>>,
+    statement_spans: &HashMap<FileId, Vec<Range<usize>>>,
     diagnostics: Vec<Diagnostic>,
     active: &[ActiveRule],
     shadow_ran: bool,

@@ -260,12 +260,12 @@ fn drizzle_kit_1_folder_migrations_form_one_set_named_by_folder() {
     let dir = tree(&[
         (
             "drizzle/20260101000000_init/migration.sql",
-            b"CREATE TABLE users (id int);--> statement-breakpoint\nCREATE TABLE teams (id int);",
+            b"CREATE TABLE users (id int PRIMARY KEY);--> statement-breakpoint\nCREATE TABLE teams (id int PRIMARY KEY);",
         ),
         ("drizzle/20260101000000_init/snapshot.json", b"{}"),
         (
             "drizzle/20260102000000_more/migration.sql",
-            b"CREATE TABLE roles (id int);",
+            b"CREATE TABLE roles (id int PRIMARY KEY);",
         ),
         ("drizzle/20260102000000_more/snapshot.json", b"{}"),
     ]);
@@ -364,6 +364,8 @@ fn changed_since_reports_only_new_and_edited_migrations() {
     let (code, out, err) = stdout_of(chronos().current_dir(dir.path()).args([
         "--format",
         "compact",
+        "--select",
+        "unowned-table",
         "--changed-since",
         "main",
         "db",

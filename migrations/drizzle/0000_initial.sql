@@ -83,5 +83,6 @@ CREATE INDEX "analytics_page_views_viewed_at_idx" ON "analytics_page_views" USIN
 CREATE INDEX "app_deals_company_id_idx" ON "app_deals" USING btree ("company_id");--> statement-breakpoint
 CREATE INDEX "app_deals_investor_id_idx" ON "app_deals" USING btree ("investor_id");--> statement-breakpoint
 CREATE INDEX "cms_blog_posts_status_published_at_idx" ON "cms_blog_posts" USING btree ("status","published_at");--> statement-breakpoint
+CREATE INDEX "cms_blog_posts_published_at_idx" ON "cms_blog_posts" USING btree ("published_at");--> statement-breakpoint
 CREATE INDEX "cms_blog_posts_author_id_idx" ON "cms_blog_posts" USING btree ("author_id");--> statement-breakpoint
 CREATE INDEX "cms_docs_pages_parent_id_idx" ON "cms_docs_pages" USING btree ("parent_id");

@@ -1,10 +1,10 @@
 //! Replaying one statement into the catalog.
 
-use pg_query::NodeEnum;
 use pg_query::protobuf::{
-    AlterTableStmt, AlterTableType, ColumnDef, ConstrType, CreateStmt, DropStmt, IndexStmt,
-    ObjectType, RangeVar, RenameStmt,
+    AlterTableStmt, AlterTableType, ColumnDef, ConstrType, CreateStmt, DropStmt, IndexElem,
+    IndexStmt, Node, ObjectType, RangeVar, RenameStmt, SelectStmt, SortByDir, SortByNulls, a_const,
 };
+use pg_query::{DeparseOptions, NodeEnum};
 
 use super::{
     Catalog, Column, Constraint, ConstraintKind, Index, QualifiedName, RelationKind, Table, expr,
@@ -51,12 +51,6 @@ impl Catalog {
                     self.add_relation(range_var(rel), kind, migration);
                 }
             }
-            // `SELECT ... INTO t` creates a table like `CREATE TABLE t AS`.
-            NodeEnum::SelectStmt(stmt) => {
-                if let Some(rel) = stmt.into_clause.as_ref().and_then(|into| into.rel.as_ref()) {
-                    self.add_relation(range_var(rel), RelationKind::Table, migration);
-                }
-            }
             NodeEnum::ViewStmt(stmt) => {
                 if let Some(view) = &stmt.view {
                     self.add_relation(range_var(view), RelationKind::View, migration);
@@ -72,6 +66,17 @@ impl Catalog {
                     self.apply(query, migration);
                 }
             }
+            NodeEnum::SelectStmt(stmt) => {
+                // `SELECT ... INTO t` creates a table like `CREATE TABLE t AS`.
+                if let Some(rel) = stmt.into_clause.as_ref().and_then(|into| into.rel.as_ref()) {
+                    self.add_relation(range_var(rel), RelationKind::Table, migration);
+                }
+                for table in hypertables(stmt) {
+                    if let Some(table) = self.tables.get_mut(&table) {
+                        table.hypertable = true;
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -83,8 +88,17 @@ impl Catalog {
             columns: Vec::new(),
             constraints: Vec::new(),
             created_in: migration,
+            hypertable: false,
         };
-        self.tables.insert(name, table);
+        self.replace_relation(table);
+    }
+
+    /// Records a new relation. Creating it means no relation of that name existed, so indexes
+    /// recorded on that name (on a table made outside these migrations, or by a file replayed
+    /// twice) are gone too.
+    fn replace_relation(&mut self, table: Table) {
+        self.indexes.remove_table(&table.name);
+        self.tables.insert(table.name.clone(), table);
     }
 
     fn create_table(&mut self, stmt: &CreateStmt, migration: usize) {
@@ -101,17 +115,18 @@ impl Catalog {
             columns: Vec::new(),
             constraints: Vec::new(),
             created_in: migration,
+            hypertable: false,
         };
         for element in &stmt.table_elts {
             match element.node.as_ref() {
-                Some(NodeEnum::ColumnDef(column)) => add_column(&mut table, column),
+                Some(NodeEnum::ColumnDef(column)) => add_column(&mut table, column, migration),
                 Some(NodeEnum::Constraint(constraint)) => {
-                    add_constraint(&mut table, constraint, &[])
+                    add_constraint(&mut table, constraint, &[], migration)
                 }
                 _ => {}
             }
         }
-        self.tables.insert(name.clone(), table);
+        self.replace_relation(table);
         self.add_constraint_indexes(&name, migration);
     }
 
@@ -134,15 +149,16 @@ impl Catalog {
                 (AlterTableType::AtAddColumn, Some(NodeEnum::ColumnDef(column)))
                     if !(cmd.missing_ok && table.column(&column.colname).is_some()) =>
                 {
-                    add_column(table, column);
+                    add_column(table, column, migration);
                 }
                 (AlterTableType::AtDropColumn, _) => {
                     table.columns.retain(|column| column.name != cmd.name);
                     table.constraints.retain(|c| {
                         !c.columns.contains(&cmd.name) && !c.not_null_columns.contains(&cmd.name)
                     });
-                    self.indexes.retain(|_, index| {
-                        !(index.table == name && index.columns.contains(&Some(cmd.name.clone())))
+                    self.indexes.retain_on_table(&name, |index| {
+                        !(index.columns.contains(&Some(cmd.name.clone()))
+                            || index.include.contains(&cmd.name))
                     });
                 }
                 (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(column))) => {
@@ -164,7 +180,33 @@ impl Catalog {
                     }
                 }
                 (AlterTableType::AtAddConstraint, Some(NodeEnum::Constraint(constraint))) => {
-                    add_constraint(table, constraint, &[]);
+                    // `PRIMARY KEY USING INDEX i` / `UNIQUE USING INDEX i`: the index becomes the
+                    // constraint's, renamed after it, and gives it its columns.
+                    let mut columns = Vec::new();
+                    let existing = QualifiedName::new(Some(&name.schema), &constraint.indexname);
+                    if let Some(mut index) = (!constraint.indexname.is_empty())
+                        .then(|| self.indexes.remove(&existing))
+                        .flatten()
+                    {
+                        columns = index.columns.iter().flatten().cloned().collect();
+                        let renamed = if constraint.conname.is_empty() {
+                            &constraint.indexname
+                        } else {
+                            &constraint.conname
+                        };
+                        index.name = QualifiedName::new(Some(&name.schema), renamed);
+                        index.unique = true;
+                        index.primary = constraint.contype == ConstrType::ConstrPrimary as i32;
+                        index.constraint = true;
+                        self.indexes.insert(index);
+                    }
+                    add_constraint(table, constraint, &columns, migration);
+                    if constraint.conname.is_empty()
+                        && !constraint.indexname.is_empty()
+                        && let Some(added) = table.constraints.last_mut()
+                    {
+                        added.name = Some(constraint.indexname.clone());
+                    }
                     self.add_constraint_indexes(&name, migration);
                 }
                 (AlterTableType::AtValidateConstraint, _) => {
@@ -205,13 +247,21 @@ impl Catalog {
                 format!("{}_{suffix}", table.name)
             });
             let name = QualifiedName::new(Some(&table.schema), &index_name);
-            self.indexes.entry(name.clone()).or_insert_with(|| Index {
+            if self.indexes.contains(&name) {
+                continue;
+            }
+            self.indexes.insert(Index {
                 name,
                 table: table.clone(),
                 columns: constraint.columns.iter().cloned().map(Some).collect(),
                 unique: true,
+                primary: constraint.kind == ConstraintKind::PrimaryKey,
+                constraint: true,
                 partial: false,
+                predicate: None,
                 method: "btree".to_owned(),
+                key_options: vec![String::new(); constraint.columns.len()],
+                include: Vec::new(),
                 created_in: migration,
             });
         }
@@ -222,25 +272,40 @@ impl Catalog {
             return;
         };
         let table = range_var(relation);
-        let columns = stmt
+        let elems: Vec<Option<&IndexElem>> = stmt
             .index_params
             .iter()
             .map(|param| match param.node.as_ref() {
-                Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => Some(elem.name.clone()),
+                Some(NodeEnum::IndexElem(elem)) => Some(elem.as_ref()),
                 _ => None,
             })
+            .collect();
+        let columns = elems
+            .iter()
+            .map(|elem| elem.filter(|e| !e.name.is_empty()).map(|e| e.name.clone()))
             .collect::<Vec<_>>();
-        let index_name = if stmt.idxname.is_empty() {
+        let name = if stmt.idxname.is_empty() {
+            // PostgreSQL's choice: `<table>_<keys>_idx`, numbered when taken.
             let keys: Vec<&str> = columns
                 .iter()
                 .map(|c| c.as_deref().unwrap_or("expr"))
                 .collect();
-            format!("{}_{}_idx", table.name, keys.join("_"))
+            let base = format!("{}_{}_idx", table.name, keys.join("_"));
+            (0..)
+                .map(|n| {
+                    let candidate = if n == 0 {
+                        base.clone()
+                    } else {
+                        format!("{base}{n}")
+                    };
+                    QualifiedName::new(Some(&table.schema), &candidate)
+                })
+                .find(|candidate| !self.indexes.contains(candidate))
+                .expect("an unused name")
         } else {
-            stmt.idxname.clone()
+            QualifiedName::new(Some(&table.schema), &stmt.idxname)
         };
-        let name = QualifiedName::new(Some(&table.schema), &index_name);
-        if stmt.if_not_exists && self.indexes.contains_key(&name) {
+        if stmt.if_not_exists && self.indexes.contains(&name) {
             return;
         }
         let method = if stmt.access_method.is_empty() {
@@ -248,18 +313,32 @@ impl Catalog {
         } else {
             stmt.access_method.clone()
         };
-        self.indexes.insert(
-            name.clone(),
-            Index {
-                name,
-                table,
-                columns,
-                unique: stmt.unique || stmt.primary,
-                partial: stmt.where_clause.is_some(),
-                method,
-                created_in: migration,
-            },
-        );
+        self.indexes.insert(Index {
+            name,
+            table,
+            key_options: elems
+                .iter()
+                .map(|elem| elem.map(key_options).unwrap_or_default())
+                .collect(),
+            columns,
+            unique: stmt.unique || stmt.primary,
+            primary: stmt.primary,
+            constraint: stmt.isconstraint,
+            partial: stmt.where_clause.is_some(),
+            predicate: deparse_predicate(stmt),
+            method,
+            include: stmt
+                .index_including_params
+                .iter()
+                .filter_map(|param| match param.node.as_ref() {
+                    Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => {
+                        Some(elem.name.clone())
+                    }
+                    _ => None,
+                })
+                .collect(),
+            created_in: migration,
+        });
     }
 
     fn rename(&mut self, stmt: &RenameStmt) {
@@ -275,9 +354,7 @@ impl Catalog {
                 };
                 let new = QualifiedName::new(Some(&old.schema), &stmt.newname);
                 table.name = new.clone();
-                for index in self.indexes.values_mut().filter(|index| index.table == old) {
-                    index.table = new.clone();
-                }
+                self.indexes.rename_table(&old, &new);
                 self.tables.insert(new, table);
             }
             ObjectType::ObjectColumn => {
@@ -297,21 +374,22 @@ impl Catalog {
                         *column = stmt.newname.clone();
                     }
                 }
-                for index in self.indexes.values_mut().filter(|index| index.table == old) {
+                self.indexes.update_on_table(&old, |index| {
                     for column in index
                         .columns
                         .iter_mut()
                         .flatten()
+                        .chain(index.include.iter_mut())
                         .filter(|c| **c == stmt.subname)
                     {
                         *column = stmt.newname.clone();
                     }
-                }
+                });
             }
             ObjectType::ObjectIndex => {
                 if let Some(mut index) = self.indexes.remove(&old) {
                     index.name = QualifiedName::new(Some(&old.schema), &stmt.newname);
-                    self.indexes.insert(index.name.clone(), index);
+                    self.indexes.insert(index);
                 }
             }
             ObjectType::ObjectTabconstraint => {
@@ -340,7 +418,7 @@ impl Catalog {
             match remove_type {
                 ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview => {
                     self.tables.remove(&name);
-                    self.indexes.retain(|_, index| index.table != name);
+                    self.indexes.remove_table(&name);
                 }
                 ObjectType::ObjectIndex => {
                     self.indexes.remove(&name);
@@ -348,7 +426,7 @@ impl Catalog {
                 ObjectType::ObjectSchema => {
                     self.schemas.remove(&name.name);
                     self.tables.retain(|table, _| table.schema != name.name);
-                    self.indexes.retain(|index, _| index.schema != name.name);
+                    self.indexes.retain(|index| index.name.schema != name.name);
                 }
                 _ => {}
             }
@@ -356,7 +434,7 @@ impl Catalog {
     }
 }
 
-fn add_column(table: &mut Table, column: &ColumnDef) {
+fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {
     let mut not_null = column.is_not_null;
     let mut has_default = column.raw_default.is_some();
     for constraint in &column.constraints {
@@ -372,7 +450,12 @@ fn add_column(table: &mut Table, column: &ColumnDef) {
             }
             _ => {}
         }
-        add_constraint(table, constraint, std::slice::from_ref(&column.colname));
+        add_constraint(
+            table,
+            constraint,
+            std::slice::from_ref(&column.colname),
+            migration,
+        );
     }
     let type_name = column
         .type_name
@@ -395,8 +478,63 @@ fn add_constraint(
     table: &mut Table,
     constraint: &pg_query::protobuf::Constraint,
     column: &[String],
+    migration: usize,
 ) {
-    let keys = |nodes: &[pg_query::protobuf::Node]| -> Vec<String> {
+    let Some(mut constraint) = constraint_definition(constraint, column, migration) else {
+        return;
+    };
+    if constraint.name.is_none() {
+        constraint.name = Some(constraint_name(table, &constraint));
+    }
+    if constraint.kind == ConstraintKind::PrimaryKey {
+        for column in table
+            .columns
+            .iter_mut()
+            .filter(|c| constraint.columns.contains(&c.name))
+        {
+            column.not_null = true;
+        }
+    }
+    table.constraints.push(constraint);
+}
+
+/// The name PostgreSQL gives a constraint written without one: `<table>_pkey`,
+/// `<table>_<columns>_key` / `_fkey` / `_check`, `<table>_excl`, numbered when taken.
+fn constraint_name(table: &Table, constraint: &Constraint) -> String {
+    let columns = constraint.columns.join("_");
+    let base = match constraint.kind {
+        ConstraintKind::PrimaryKey => format!("{}_pkey", table.name.name),
+        ConstraintKind::Unique => format!("{}_{columns}_key", table.name.name),
+        ConstraintKind::ForeignKey { .. } => format!("{}_{columns}_fkey", table.name.name),
+        ConstraintKind::Check if columns.is_empty() => format!("{}_check", table.name.name),
+        ConstraintKind::Check => format!("{}_{columns}_check", table.name.name),
+        ConstraintKind::Exclusion => format!("{}_excl", table.name.name),
+    };
+    (0..)
+        .map(|n| {
+            if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}{n}")
+            }
+        })
+        .find(|name| {
+            !table
+                .constraints
+                .iter()
+                .any(|c| c.name.as_deref() == Some(name.as_str()))
+        })
+        .expect("an unused name")
+}
+
+/// The catalog's record of a table or column constraint node; `column` is the column it was
+/// written on, if any. `None` for constraints the catalog does not keep (NOT NULL, DEFAULT, ...).
+pub(super) fn constraint_definition(
+    constraint: &pg_query::protobuf::Constraint,
+    column: &[String],
+    migration: usize,
+) -> Option<Constraint> {
+    let keys = |nodes: &[Node]| -> Vec<String> {
         if nodes.is_empty() {
             column.to_vec()
         } else {
@@ -405,24 +543,12 @@ fn add_constraint(
     };
     let (kind, columns) =
         match ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined) {
-            ConstrType::ConstrPrimary => {
-                let columns = keys(&constraint.keys);
-                for column in table
-                    .columns
-                    .iter_mut()
-                    .filter(|c| columns.contains(&c.name))
-                {
-                    column.not_null = true;
-                }
-                (ConstraintKind::PrimaryKey, columns)
-            }
+            ConstrType::ConstrPrimary => (ConstraintKind::PrimaryKey, keys(&constraint.keys)),
             ConstrType::ConstrUnique => (ConstraintKind::Unique, keys(&constraint.keys)),
             ConstrType::ConstrCheck => (ConstraintKind::Check, column.to_vec()),
             ConstrType::ConstrExclusion => (ConstraintKind::Exclusion, Vec::new()),
             ConstrType::ConstrForeign => {
-                let Some(references) = constraint.pktable.as_ref().map(range_var) else {
-                    return;
-                };
+                let references = constraint.pktable.as_ref().map(range_var)?;
                 let referenced_columns = ast::strings(&constraint.pk_attrs)
                     .into_iter()
                     .map(str::to_owned)
@@ -435,20 +561,192 @@ fn add_constraint(
                     keys(&constraint.fk_attrs),
                 )
             }
-            _ => return,
+            _ => return None,
         };
     let name = (!constraint.conname.is_empty()).then(|| constraint.conname.clone());
     let not_null_columns = match (&kind, constraint.raw_expr.as_deref()) {
         (ConstraintKind::Check, Some(expr)) => expr::not_null_columns(expr),
         _ => Vec::new(),
     };
-    table.constraints.push(Constraint {
+    Some(Constraint {
         name,
         kind,
         columns,
         validated: !constraint.skip_validation,
         not_null_columns,
-    });
+        created_in: migration,
+    })
+}
+
+/// An index key's operator class, collation, order and nulls order, when not the defaults.
+fn key_options(elem: &IndexElem) -> String {
+    let mut parts = Vec::new();
+    if !elem.collation.is_empty() {
+        parts.push(format!(
+            "COLLATE {}",
+            ast::strings(&elem.collation).join(".")
+        ));
+    }
+    if let Some(opclass) = ast::strings(&elem.opclass).last() {
+        parts.push((*opclass).to_owned());
+    }
+    for option in &elem.opclassopts {
+        if let Some(NodeEnum::DefElem(option)) = option.node.as_ref() {
+            let value = match option.arg.as_deref().and_then(|arg| arg.node.as_ref()) {
+                Some(NodeEnum::Integer(value)) => value.ival.to_string(),
+                Some(NodeEnum::Float(value)) => value.fval.clone(),
+                Some(NodeEnum::String(value)) => value.sval.clone(),
+                Some(NodeEnum::Boolean(value)) => value.boolval.to_string(),
+                _ => String::new(),
+            };
+            parts.push(format!("{}={value}", option.defname));
+        }
+    }
+    let descending = elem.ordering == SortByDir::SortbyDesc as i32;
+    if descending {
+        parts.push("DESC".to_owned());
+    }
+    let nulls_first = match SortByNulls::try_from(elem.nulls_ordering) {
+        Ok(SortByNulls::SortbyNullsFirst) => true,
+        Ok(SortByNulls::SortbyNullsLast) => false,
+        _ => descending,
+    };
+    if nulls_first != descending {
+        parts.push(
+            if nulls_first {
+                "NULLS FIRST"
+            } else {
+                "NULLS LAST"
+            }
+            .to_owned(),
+        );
+    }
+    parts.join(" ")
+}
+
+/// The `WHERE` predicate of a partial index as PostgreSQL's deparser writes it, without source
+/// positions or layout (the statement is deparsed with and without it; the difference remains).
+fn deparse_predicate(stmt: &IndexStmt) -> Option<String> {
+    stmt.where_clause.as_ref()?;
+    let deparse = |stmt: IndexStmt| {
+        NodeEnum::IndexStmt(Box::new(stmt))
+            .deparse(DeparseOptions::default())
+            .ok()
+    };
+    let full = deparse(stmt.clone())?;
+    let without = deparse(IndexStmt {
+        where_clause: None,
+        ..stmt.clone()
+    })?;
+    full.strip_prefix(without.as_str())?
+        .strip_prefix(" WHERE ")
+        .map(str::to_owned)
+}
+
+/// Tables a `SELECT create_hypertable('t', ...)` (TimescaleDB) turns into hypertables: calls in
+/// the select list or in `FROM`, with the table as the first argument or as `relation =>` /
+/// `main_table =>`, a string or a `regclass` cast.
+fn hypertables(stmt: &SelectStmt) -> Vec<QualifiedName> {
+    let from = stmt
+        .from_clause
+        .iter()
+        .filter_map(|item| match item.node.as_ref() {
+            Some(NodeEnum::RangeFunction(function)) => Some(function.functions.iter()),
+            _ => None,
+        });
+    let calls = stmt
+        .target_list
+        .iter()
+        .filter_map(|target| match target.node.as_ref() {
+            Some(NodeEnum::ResTarget(target)) => target.val.as_deref(),
+            _ => None,
+        })
+        .chain(from.flatten().flat_map(|pair| match pair.node.as_ref() {
+            // ROWS FROM items are `List(function, column definitions)`.
+            Some(NodeEnum::List(list)) => list.items.first(),
+            _ => Some(pair),
+        }));
+    let mut found = Vec::new();
+    for call in calls {
+        let Some(NodeEnum::FuncCall(call)) = call.node.as_ref() else {
+            continue;
+        };
+        let name = ast::strings(&call.funcname);
+        if !matches!(
+            name.last(),
+            Some(&"create_hypertable" | &"create_distributed_hypertable")
+        ) {
+            continue;
+        }
+        let relation = call.args.iter().find_map(|arg| match arg.node.as_ref() {
+            Some(NodeEnum::NamedArgExpr(named)) => (named.name == "relation"
+                || named.name == "main_table")
+                .then_some(named.arg.as_deref())
+                .flatten(),
+            _ => None,
+        });
+        let relation = relation.or_else(|| {
+            call.args
+                .first()
+                .filter(|arg| !matches!(arg.node, Some(NodeEnum::NamedArgExpr(_))))
+        });
+        if let Some(table) = relation.and_then(string_literal).and_then(regclass) {
+            found.push(table);
+        }
+    }
+    found
+}
+
+/// The value of a string literal, possibly cast (`'t'::regclass`).
+fn string_literal(node: &Node) -> Option<&str> {
+    match node.node.as_ref()? {
+        NodeEnum::AConst(constant) => match constant.val.as_ref()? {
+            a_const::Val::Sval(value) => Some(&value.sval),
+            _ => None,
+        },
+        NodeEnum::TypeCast(cast) => string_literal(cast.arg.as_deref()?),
+        _ => None,
+    }
+}
+
+/// A table named by `regclass` text: `t`, `s.t`, `"My Table"` (unquoted parts fold to lower case).
+fn regclass(text: &str) -> Option<QualifiedName> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim();
+    loop {
+        let (part, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let mut value = String::new();
+            let mut chars = quoted.char_indices().peekable();
+            let mut end = None;
+            while let Some((at, c)) = chars.next() {
+                if c == '"' {
+                    if chars.peek().is_some_and(|&(_, next)| next == '"') {
+                        chars.next();
+                        value.push('"');
+                        continue;
+                    }
+                    end = Some(at + 1);
+                    break;
+                }
+                value.push(c);
+            }
+            (value, &quoted[end?..])
+        } else {
+            let len = rest.find('.').unwrap_or(rest.len());
+            (rest[..len].trim().to_lowercase(), &rest[len..])
+        };
+        if part.is_empty() {
+            return None;
+        }
+        parts.push(part);
+        match after.strip_prefix('.') {
+            Some(next) => rest = next,
+            None if after.trim().is_empty() => break,
+            None => return None,
+        }
+    }
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    QualifiedName::from_parts(&parts)
 }
 
 #[cfg(test)]

@@ -4,16 +4,22 @@
 //! Names are compared as PostgreSQL stores them (the parser has already folded unquoted names).
 
 mod apply;
+mod indexes;
+pub use indexes::Indexes;
 pub mod expr;
 mod locks;
 mod targets;
 pub mod types;
+mod written;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use apply::range_var;
 pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
+pub use written::{
+    ColumnChange, WrittenColumn, WrittenConstraint, written_columns, written_constraints,
+};
 
 pub const DEFAULT_SCHEMA: &str = "public";
 pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
@@ -99,6 +105,8 @@ pub struct Constraint {
     pub columns: Vec<String>,
     /// False for `NOT VALID` constraints not yet validated.
     pub validated: bool,
+    /// Index in its migration set of the migration that added it.
+    pub created_in: usize,
     /// For a CHECK: the columns its expression proves NOT NULL (`CHECK (col IS NOT NULL)`, or
     /// such tests joined with AND). See [`Table::proves_not_null`].
     pub not_null_columns: Vec<String>,
@@ -133,6 +141,8 @@ pub struct Table {
     pub constraints: Vec<Constraint>,
     /// Index in its migration set of the migration that created it.
     pub created_in: usize,
+    /// Made a TimescaleDB hypertable (`SELECT create_hypertable('t', ...)`).
+    pub hypertable: bool,
 }
 
 impl Table {
@@ -147,6 +157,13 @@ impl Table {
             constraint.validated && constraint.not_null_columns.iter().any(|c| c == column)
         })
     }
+
+    /// The primary key constraint, if the table has one.
+    pub fn primary_key(&self) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|constraint| constraint.kind == ConstraintKind::PrimaryKey)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,9 +173,64 @@ pub struct Index {
     /// Key columns in order; an expression key is `None`.
     pub columns: Vec<Option<String>>,
     pub unique: bool,
+    /// The index of a PRIMARY KEY constraint.
+    pub primary: bool,
+    /// The index of a PRIMARY KEY or UNIQUE constraint (named after it).
+    pub constraint: bool,
     pub partial: bool,
+    /// The `WHERE` predicate of a partial index, deparsed (so equal predicates compare equal).
+    pub predicate: Option<String>,
+    /// Access method: `btree`, `hash`, `gin`, `gist`, `spgist`, `brin`, `hnsw`, `ivfflat`, ...
     pub method: String,
+    /// Per key, its non-default operator class, collation, order and nulls order, spelled
+    /// canonically (`text_pattern_ops`, `COLLATE C DESC`); empty for a plain key.
+    pub key_options: Vec<String>,
+    /// `INCLUDE` columns (stored, not keys).
+    pub include: Vec<String>,
     pub created_in: usize,
+}
+
+impl Index {
+    /// Whether every key is a plain column (no expression).
+    pub fn is_plain(&self) -> bool {
+        self.columns.iter().all(Option::is_some)
+    }
+
+    /// Whether this index's first keys are exactly `columns`, in any order (an equality lookup on
+    /// them can use it).
+    pub fn leads_with(&self, columns: &[String]) -> bool {
+        !columns.is_empty()
+            && self.columns.len() >= columns.len()
+            && columns.iter().all(|column| {
+                self.columns[..columns.len()]
+                    .iter()
+                    .any(|key| key.as_deref() == Some(column.as_str()))
+            })
+    }
+
+    /// Whether `other` makes this index redundant: same table, method, predicate and key options,
+    /// this index's keys equal to, or (btree only) a leading prefix of, `other`'s, its `INCLUDE`
+    /// columns stored by `other` too, and, if this index is unique, `other` unique on the same keys.
+    /// Indexes with expression keys are never compared.
+    pub fn is_covered_by(&self, other: &Index) -> bool {
+        let n = self.columns.len();
+        self.table == other.table
+            && self.name != other.name
+            && self.method == other.method
+            && self.predicate == other.predicate
+            && self.partial == other.partial
+            && (!self.partial || self.predicate.is_some())
+            && n > 0
+            && self.is_plain()
+            && other.is_plain()
+            && (n == other.columns.len() || (n < other.columns.len() && self.method == "btree"))
+            && self.columns[..] == other.columns[..n]
+            && self.key_options.get(..n) == other.key_options.get(..n)
+            && self.include.iter().all(|column| {
+                other.include.contains(column) || other.columns.contains(&Some(column.clone()))
+            })
+            && (!self.unique || (other.unique && n == other.columns.len()))
+    }
 }
 
 /// The schema after the statements replayed so far.
@@ -166,7 +238,7 @@ pub struct Index {
 pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<QualifiedName, Table>,
-    pub indexes: BTreeMap<QualifiedName, Index>,
+    pub indexes: Indexes,
 }
 
 impl Catalog {
@@ -183,9 +255,28 @@ impl Catalog {
         &'a self,
         table: &'a QualifiedName,
     ) -> impl Iterator<Item = &'a Index> + 'a {
-        self.indexes
-            .values()
-            .filter(move |index| &index.table == table)
+        self.indexes.on_table(table)
+    }
+
+    /// A catalog holding only `tables` (and their indexes and schemas): replaying statements
+    /// into it is cheap, and shows what they do to those tables.
+    pub fn only(&self, tables: &[&QualifiedName]) -> Catalog {
+        Catalog {
+            schemas: self.schemas.clone(),
+            tables: tables
+                .iter()
+                .filter_map(|&name| Some((name.clone(), self.tables.get(name)?.clone())))
+                .collect(),
+            indexes: {
+                let mut indexes = Indexes::default();
+                for table in tables {
+                    for index in self.indexes.on_table(table) {
+                        indexes.insert(index.clone());
+                    }
+                }
+                indexes
+            },
+        }
     }
 
     /// Whether a table existed before migration `migration` of the set (or is unknown to the
@@ -200,4 +291,188 @@ impl Catalog {
 /// Whether a table is one of the migration tools' bookkeeping tables.
 pub fn is_tracking_table(table: &QualifiedName) -> bool {
     table.name == ALEMBIC_VERSION_TABLE || table.name == DRIZZLE_MIGRATIONS_TABLE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replays each string as one migration.
+    fn replay(migrations: &[&str]) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (index, sql) in migrations.iter().enumerate() {
+            for statement in pg_query::parse(sql, 0).unwrap().protobuf.stmts {
+                catalog.apply(&statement.stmt.unwrap().node.unwrap(), index);
+            }
+        }
+        catalog
+    }
+
+    fn name(name: &str) -> QualifiedName {
+        QualifiedName::new(None, name)
+    }
+
+    #[test]
+    fn constraints_remember_the_migration_that_added_them() {
+        let catalog = replay(&[
+            "CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY, a_id int REFERENCES a);",
+            "ALTER TABLE b ADD COLUMN c_id int REFERENCES a (id); \
+             ALTER TABLE b ADD CONSTRAINT b_x_fk FOREIGN KEY (id) REFERENCES a (id) NOT VALID;",
+        ]);
+        let b = catalog.table(&name("b")).unwrap();
+        let created: Vec<(Vec<String>, usize)> = b
+            .constraints
+            .iter()
+            .filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+            .map(|c| (c.columns.clone(), c.created_in))
+            .collect();
+        assert_eq!(
+            created,
+            [
+                (vec!["a_id".to_owned()], 0),
+                (vec!["c_id".to_owned()], 1),
+                (vec!["id".to_owned()], 1)
+            ]
+        );
+        assert_eq!(b.primary_key().unwrap().created_in, 0);
+    }
+
+    #[test]
+    fn unnamed_constraints_get_postgres_names() {
+        let catalog = replay(&[
+            "CREATE TABLE a (id int PRIMARY KEY, x int UNIQUE, y int CHECK (y > 0), UNIQUE (x, y)); \
+             CREATE TABLE b (id int, a_id int REFERENCES a); ALTER TABLE b ADD UNIQUE (a_id); \
+             ALTER TABLE b ADD UNIQUE (a_id);",
+            "ALTER TABLE a DROP CONSTRAINT a_pkey;",
+        ]);
+        let names = |table: &str| -> Vec<String> {
+            catalog
+                .table(&name(table))
+                .unwrap()
+                .constraints
+                .iter()
+                .map(|c| c.name.clone().unwrap())
+                .collect()
+        };
+        assert_eq!(names("a"), ["a_x_key", "a_y_check", "a_x_y_key"]);
+        assert_eq!(names("b"), ["b_a_id_fkey", "b_a_id_key", "b_a_id_key1"]);
+        assert!(catalog.table(&name("a")).unwrap().primary_key().is_none());
+        assert!(catalog.index(&name("a_pkey")).is_none());
+    }
+
+    #[test]
+    fn create_hypertable_marks_the_table() {
+        let catalog = replay(&[
+            "CREATE TABLE conditions (time timestamptz NOT NULL, v float8); \
+             CREATE SCHEMA m; CREATE TABLE m.\"Readings\" (time timestamptz NOT NULL); \
+             CREATE TABLE plain (time timestamptz); CREATE TABLE named (time timestamptz);",
+            "SELECT create_hypertable('conditions', 'time'); \
+             SELECT * FROM create_hypertable('m.\"Readings\"'::regclass, by_range('time')); \
+             SELECT public.create_hypertable(relation => 'named', dimension => by_range('time'));",
+        ]);
+        let hypertable = |table: QualifiedName| catalog.table(&table).unwrap().hypertable;
+        assert!(hypertable(name("conditions")));
+        assert!(hypertable(QualifiedName::new(Some("m"), "Readings")));
+        assert!(hypertable(name("named")));
+        assert!(!hypertable(name("plain")));
+    }
+
+    #[test]
+    fn indexes_keep_method_key_options_include_and_predicate() {
+        let catalog = replay(&[
+            "CREATE TABLE t (id int, a text, b text, embedding vector(3), geom geometry); \
+             CREATE INDEX ON t USING hnsw (embedding vector_cosine_ops); \
+             CREATE INDEX t_geom_idx ON t USING gist (geom); \
+             CREATE INDEX t_a_b ON t (a COLLATE \"C\" text_pattern_ops DESC, b NULLS FIRST) INCLUDE (id) WHERE (a IS NOT NULL); \
+             CREATE INDEX ON t (a); CREATE INDEX ON t (a);",
+        ]);
+        let index = |n: &str| catalog.index(&name(n)).unwrap();
+        let hnsw = index("t_embedding_idx");
+        assert_eq!(hnsw.method, "hnsw");
+        assert_eq!(hnsw.key_options, ["vector_cosine_ops"]);
+        assert_eq!(index("t_geom_idx").method, "gist");
+        let a_b = index("t_a_b");
+        assert_eq!(
+            a_b.key_options,
+            ["COLLATE C text_pattern_ops DESC", "NULLS FIRST"]
+        );
+        assert_eq!(a_b.include, ["id"]);
+        assert_eq!(a_b.predicate.as_deref(), Some("a IS NOT NULL"));
+        // PostgreSQL numbers a generated name that is taken.
+        assert_eq!(index("t_a_idx").columns, index("t_a_idx1").columns);
+    }
+
+    #[test]
+    fn primary_key_using_index_takes_over_the_index() {
+        let catalog = replay(&[
+            "CREATE TABLE t (a int NOT NULL, b int NOT NULL); CREATE UNIQUE INDEX t_a_b_idx ON t (a, b); \
+             ALTER TABLE t ADD CONSTRAINT t_pkey PRIMARY KEY USING INDEX t_a_b_idx;",
+        ]);
+        let table = catalog.table(&name("t")).unwrap();
+        assert_eq!(table.primary_key().unwrap().columns, ["a", "b"]);
+        assert!(catalog.index(&name("t_a_b_idx")).is_none());
+        let pkey = catalog.index(&name("t_pkey")).unwrap();
+        assert!(pkey.primary && pkey.unique && pkey.constraint);
+        assert_eq!(catalog.indexes_on(&name("t")).count(), 1);
+    }
+
+    #[test]
+    fn covered_indexes() {
+        let catalog = replay(&[
+            "CREATE TABLE t (id int PRIMARY KEY, slug text UNIQUE, a int, b int, g geometry); \
+             CREATE INDEX slug_idx ON t (slug); \
+             CREATE INDEX a_idx ON t (a); CREATE INDEX a_b_idx ON t (a, b); \
+             CREATE UNIQUE INDEX a_unique ON t (a); \
+             CREATE INDEX a_desc ON t (a DESC); CREATE INDEX a_partial ON t (a) WHERE b > 0; \
+             CREATE INDEX a_partial2 ON t (a) WHERE (b > 0); CREATE INDEX a_lower ON t (lower(a::text)); \
+             CREATE INDEX g_gist ON t USING gist (g); CREATE INDEX g_btree ON t (g); \
+             CREATE INDEX a_hash ON t USING hash (a); CREATE INDEX a_include ON t (a) INCLUDE (b);",
+        ]);
+        let index = |n: &str| catalog.index(&name(n)).unwrap();
+        let covered = |a: &str, b: &str| index(a).is_covered_by(index(b));
+        assert!(covered("slug_idx", "t_slug_key"));
+        assert!(!covered("t_slug_key", "slug_idx"));
+        assert!(covered("a_idx", "a_b_idx"));
+        assert!(!covered("a_b_idx", "a_idx"));
+        assert!(covered("a_idx", "a_unique"));
+        assert!(!covered("a_unique", "a_b_idx"));
+        assert!(!covered("a_unique", "a_idx"));
+        assert!(!covered("a_desc", "a_idx"));
+        assert!(!covered("a_partial", "a_idx"));
+        assert!(!covered("a_idx", "a_partial"));
+        assert!(covered("a_partial", "a_partial2"));
+        assert!(!covered("a_lower", "a_idx"));
+        assert!(!covered("g_btree", "g_gist"));
+        assert!(!covered("g_gist", "g_btree"));
+        assert!(!covered("a_hash", "a_idx"));
+        assert!(covered("a_idx", "a_include"));
+        assert!(!covered("a_include", "a_idx"));
+        assert!(covered("a_include", "a_b_idx"));
+        assert!(index("a_b_idx").leads_with(&["a".to_owned()]));
+        assert!(!index("a_b_idx").leads_with(&["b".to_owned()]));
+    }
+
+    #[test]
+    fn written_constraints_and_columns_point_at_their_nodes() {
+        let sql = "ALTER TABLE t ADD COLUMN u int REFERENCES users, ADD CONSTRAINT t_pk PRIMARY KEY (id), \
+                   ALTER COLUMN c TYPE json";
+        let node = pg_query::parse(sql, 0).unwrap().protobuf.stmts[0]
+            .stmt
+            .clone()
+            .unwrap()
+            .node
+            .unwrap();
+        let constraints = written_constraints(&node, 3);
+        assert_eq!(constraints.len(), 2);
+        assert_eq!(constraints[0].constraint.columns, ["u"]);
+        assert_eq!(constraints[0].constraint.created_in, 3);
+        assert!(sql[constraints[0].location as usize..].starts_with("REFERENCES"));
+        assert!(sql[constraints[1].location as usize..].starts_with("CONSTRAINT t_pk"));
+        let columns = written_columns(&node);
+        let names: Vec<(&str, ColumnChange)> = columns.iter().map(|c| (c.name, c.change)).collect();
+        assert_eq!(
+            names,
+            [("u", ColumnChange::Add), ("c", ColumnChange::AlterType)]
+        );
+    }
 }

@@ -10,12 +10,7 @@ use crate::parse::ast;
 
 /// `varchar(255)`, `numeric(14,2)`, `int8`, `timestamptz`, `text[]`, `public.my_enum`.
 pub fn type_name(type_name: &TypeName) -> String {
-    let names = ast::strings(&type_name.names);
-    let mut spelled = match names.as_slice() {
-        ["pg_catalog", name] => canonical(name).to_owned(),
-        [name] => canonical(name).to_owned(),
-        parts => parts.join("."),
-    };
+    let mut spelled = base_name(type_name);
     let modifiers: Vec<String> = type_name
         .typmods
         .iter()
@@ -38,6 +33,17 @@ pub fn type_name(type_name: &TypeName) -> String {
         spelled.push_str("[]");
     }
     spelled
+}
+
+/// The canonical name without modifiers or array bounds: `varchar`, `timestamp`, `bpchar`
+/// (`char(n)`), `serial`, `public.my_enum`.
+pub fn base_name(type_name: &TypeName) -> String {
+    let names = ast::strings(&type_name.names);
+    match names.as_slice() {
+        ["pg_catalog", name] => canonical(name).to_owned(),
+        [name] => canonical(name).to_owned(),
+        parts => parts.join("."),
+    }
 }
 
 /// PostgreSQL's internal name for the SQL-standard spellings the grammar leaves as written.
@@ -478,6 +484,15 @@ mod tests {
         );
         assert_eq!(column_type("CREATE TABLE t (c text[])"), "text[]");
         assert_eq!(column_type("CREATE TABLE t (c public.mood)"), "public.mood");
+        assert_eq!(column_type("CREATE TABLE t (c character(3))"), "bpchar(3)");
+        assert_eq!(column_type("CREATE TABLE t (c char)"), "bpchar(1)");
+        assert_eq!(column_type("CREATE TABLE t (c \"char\")"), "char");
+        assert_eq!(
+            column_type("CREATE TABLE t (c timestamp(3)[])"),
+            "timestamp(3)[]"
+        );
+        assert_eq!(column_type("CREATE TABLE t (c json)"), "json");
+        assert_eq!(column_type("CREATE TABLE t (c bigserial)"), "bigserial");
     }
 
     #[test]

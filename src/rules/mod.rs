@@ -11,23 +11,36 @@ mod add_column_volatile_default;
 mod advice;
 mod alembic_revision_gap;
 mod alter_table;
+mod ban_char;
 mod check_not_valid;
 mod column_type_rewrite;
+mod column_types;
 mod concurrent_in_transaction;
+mod cross_owner_foreign_key;
+mod directus_requires_primary_key;
 mod drop_column;
 mod drop_constraint;
 mod drop_index_not_concurrent;
 mod drop_schema;
 mod drop_table;
+mod duplicate_index;
 mod enum_value_in_transaction;
+mod expected_index;
+mod extension_not_allowed;
 mod extension_unavailable;
+mod fk_missing_index;
 mod foreign_key_not_valid;
+mod index_help;
 mod index_not_concurrent;
 mod journal_mismatch;
 mod lock_timeout_missing;
 mod migration_modified;
+mod missing_primary_key;
 mod narrowing_type_change;
 mod ownership_violation;
+mod prefer_identity;
+mod prefer_jsonb;
+mod prefer_timestamptz;
 mod refresh_matview_not_concurrent;
 mod reindex_not_concurrent;
 mod rename_column;
@@ -57,7 +70,7 @@ use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{self, ParsedMigration, Statement, text};
 use crate::source::history::{Baseline, Status};
-use crate::source::{Migration, MigrationSet, SourceFile, SourceKind};
+use crate::source::{Migration, MigrationSet, SourceFile};
 use crate::trace::SetTrace;
 
 /// What a rule is, for listings, docs and configuration.
@@ -135,6 +148,17 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &table_rewrite_maintenance::TableRewriteMaintenance,
     &refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,
     &lock_timeout_missing::LockTimeoutMissing,
+    &fk_missing_index::FkMissingIndex,
+    &duplicate_index::DuplicateIndex,
+    &missing_primary_key::MissingPrimaryKey,
+    &directus_requires_primary_key::DirectusRequiresPrimaryKey,
+    &expected_index::ExpectedIndex,
+    &cross_owner_foreign_key::CrossOwnerForeignKey,
+    &prefer_timestamptz::PreferTimestamptz,
+    &prefer_jsonb::PreferJsonb,
+    &prefer_identity::PreferIdentity,
+    &ban_char::BanChar,
+    &extension_not_allowed::ExtensionNotAllowed,
     &shadow_apply_failed::ShadowApplyFailed,
     &shadow_lock::ShadowLock,
     &shadow_rewrite::ShadowRewrite,
@@ -166,6 +190,38 @@ pub struct MigrationContext<'a> {
     /// The parsed migrations before this one in the set (`set.migrations[..index]`), for rules
     /// that follow a transaction or a session across migrations.
     pub earlier: &'a [ParsedMigration],
+}
+
+impl<'a> MigrationContext<'a> {
+    /// A statement of this migration seen with `catalog`, for hooks that judge the catalog the
+    /// migration left and point at the statement responsible (no targets are computed).
+    pub fn statement_context(
+        &'a self,
+        statement: &'a Statement,
+        catalog: &'a Catalog,
+    ) -> StatementContext<'a> {
+        let index = self
+            .parsed
+            .statements
+            .iter()
+            .position(|s| std::ptr::eq(s, statement))
+            .unwrap_or(0);
+        StatementContext {
+            migration: self,
+            statement,
+            index,
+            catalog,
+            targets: &[],
+        }
+    }
+
+    /// The statements rules judge: all but migration-tool bookkeeping.
+    pub fn statements(&self) -> impl Iterator<Item = &'a Statement> + 'a {
+        self.parsed
+            .statements
+            .iter()
+            .filter(|statement| !statement.bookkeeping)
+    }
 }
 
 /// What a rule sees of one statement.
@@ -300,12 +356,7 @@ impl StatementContext<'_> {
         let this = migration.migration;
         for (index, parsed) in migration.earlier.iter().enumerate().rev() {
             let previous = &migration.set.migrations[index];
-            let continues = match this.kind {
-                SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
-                SourceKind::Alembic => previous.file == this.file,
-                SourceKind::Plain => false,
-            };
-            if !continues {
+            if !this.may_share_transaction_with(previous) {
                 break;
             }
             for earlier in parsed.statements.iter().rev() {
@@ -316,6 +367,60 @@ impl StatementContext<'_> {
             }
         }
         found
+    }
+
+    /// The span of a constraint written at node `location`: its name after `CONSTRAINT` when it
+    /// has one, else its keyword (`PRIMARY KEY`, `UNIQUE`, `FOREIGN KEY`, `REFERENCES`).
+    pub fn constraint_span(&self, location: i32, name: Option<&str>) -> Range<usize> {
+        let text = &self.migration.file.text;
+        let start = self
+            .statement
+            .offset(location)
+            .clamp(self.statement.span.start, self.statement.span.end);
+        let rest = &text[start..self.statement.span.end];
+        if let Some(name) = name
+            && let Some(at) = text::find_name(rest, name)
+        {
+            let at = start + at;
+            return at..at + text::name_len(&text[at..]).max(1);
+        }
+        let first = text::name_len(rest);
+        let keyword = &rest[..first];
+        let end =
+            if keyword.eq_ignore_ascii_case("primary") || keyword.eq_ignore_ascii_case("foreign") {
+                let next = text::skip_trivia(rest, first);
+                next + text::name_len(&rest[next..])
+            } else {
+                first
+            };
+        start..start + end.max(1).min(rest.len())
+    }
+
+    /// `catalog` (this statement's catalog, or part of it: [`Catalog::only`]) as this statement
+    /// leaves it.
+    pub fn replay_statement(&self, catalog: &Catalog) -> Catalog {
+        let mut catalog = catalog.clone();
+        catalog.apply(&self.statement.node, self.migration.index);
+        catalog
+    }
+
+    /// `catalog` (this statement's catalog, or part of it: [`Catalog::only`]) as the whole
+    /// migration leaves it, replaying this statement and the later ones: for checks that a later
+    /// statement of the same migration may satisfy or undo.
+    pub fn replay_to_migration_end(&self, catalog: &Catalog) -> Catalog {
+        let statements = &self.migration.parsed.statements;
+        let mut catalog = catalog.clone();
+        for statement in statements.get(self.index..).unwrap_or_default() {
+            // Statements about other tables cannot change the part replayed here.
+            let relevant = std::ptr::eq(statement, self.statement)
+                || crate::catalog::targets(&catalog, &statement.node)
+                    .iter()
+                    .any(|target| catalog.table(&target.table).is_some());
+            if relevant {
+                catalog.apply(&statement.node, self.migration.index);
+            }
+        }
+        catalog
     }
 
     pub fn finding(&self, span: Range<usize>, message: impl Into<String>) -> Finding {

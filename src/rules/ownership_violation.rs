@@ -1,4 +1,5 @@
 //! `ownership-violation`: a migration touches a table that another migration system owns.
+//! A foreign key that only references another owner's table is `cross-owner-foreign-key`'s.
 
 use super::{Rule, RuleMeta, StatementContext};
 use crate::catalog::Action;
@@ -10,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     id: "ownership-violation",
     severity: Severity::Error,
     doc: include_str!("../../rules/ownership-violation.md"),
-    summary: "A migration creates, alters, indexes, writes or references another owner's table",
+    summary: "A migration creates, alters, indexes or writes another owner's table",
 };
 
 impl Rule for OwnershipViolation {
@@ -24,6 +25,9 @@ impl Rule for OwnershipViolation {
             return;
         };
         for target in ctx.targets {
+            if target.action == Action::Reference {
+                continue;
+            }
             let table = &target.table;
             let Some(owner) = migration
                 .config
@@ -44,14 +48,7 @@ impl Rule for OwnershipViolation {
                 target.action.verb(),
                 owner.name
             );
-            let help = if target.action == Action::Reference {
-                format!(
-                    "A foreign key takes a lock on `{table}` and adds triggers to it, and ties the order of \
-                     {source_owner} migrations to {}'s. Reference only {source_owner} tables, or move the \
-                     constraint to the {} migrations.",
-                    owner.name, owner.name
-                )
-            } else if owner.kind.is_none() {
+            let help = if owner.kind.is_none() {
                 format!(
                     "{} manages `{table}` itself (patterns: {}); no migration may change it. Make the \
                      change through {}, or update the owners in chronos-lint.toml if the table has moved.",

@@ -85,6 +85,20 @@ pub struct Migration {
     pub revision: Option<AlembicRevision>,
 }
 
+impl Migration {
+    /// Whether a transaction still open at the end of `previous` can be the one this migration
+    /// runs in: drizzle-kit applies every pending migration of a folder in one transaction, and
+    /// an Alembic offline file runs its revisions in the transactions its BEGIN/COMMIT lines
+    /// open. Plain files are applied one by one.
+    pub fn may_share_transaction_with(&self, previous: &Migration) -> bool {
+        match self.kind {
+            SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
+            SourceKind::Alembic => previous.file == self.file,
+            SourceKind::Plain => false,
+        }
+    }
+}
+
 /// An Alembic `-- Running upgrade A, B -> C` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlembicRevision {

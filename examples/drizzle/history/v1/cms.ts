@@ -36,6 +36,7 @@ export const cmsBlogPosts = pgTable(
   },
   (t) => [
     index("cms_blog_posts_status_published_at_idx").on(t.status, t.publishedAt),
+    index("cms_blog_posts_published_at_idx").on(t.publishedAt),
     index("cms_blog_posts_author_id_idx").on(t.authorId),
   ],
 );

@@ -1,0 +1,112 @@
+//! The catalog's indexes, found by name or by table: rules ask "which indexes does this table
+//! have" for every statement, which must not cost a walk over every index of the schema.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::{Index, QualifiedName};
+
+#[derive(Debug, Clone, Default)]
+pub struct Indexes {
+    by_name: BTreeMap<QualifiedName, Index>,
+    by_table: HashMap<QualifiedName, BTreeSet<QualifiedName>>,
+}
+
+impl Indexes {
+    pub fn get(&self, name: &QualifiedName) -> Option<&Index> {
+        self.by_name.get(name)
+    }
+
+    pub fn contains(&self, name: &QualifiedName) -> bool {
+        self.by_name.contains_key(name)
+    }
+
+    /// Every index, in name order.
+    pub fn values(&self) -> impl Iterator<Item = &Index> {
+        self.by_name.values()
+    }
+
+    /// The indexes of `table`, in name order.
+    pub fn on_table<'a>(&'a self, table: &QualifiedName) -> impl Iterator<Item = &'a Index> + 'a {
+        self.by_table
+            .get(table)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| self.by_name.get(name))
+    }
+
+    /// Adds `index`, replacing one of the same name.
+    pub fn insert(&mut self, index: Index) {
+        self.remove(&index.name);
+        self.by_table
+            .entry(index.table.clone())
+            .or_default()
+            .insert(index.name.clone());
+        self.by_name.insert(index.name.clone(), index);
+    }
+
+    pub fn remove(&mut self, name: &QualifiedName) -> Option<Index> {
+        let index = self.by_name.remove(name)?;
+        if let Some(names) = self.by_table.get_mut(&index.table) {
+            names.remove(name);
+        }
+        Some(index)
+    }
+
+    /// Drops every index of `table`.
+    pub fn remove_table(&mut self, table: &QualifiedName) {
+        for name in self.by_table.remove(table).unwrap_or_default() {
+            self.by_name.remove(&name);
+        }
+    }
+
+    /// Keeps the indexes of `table` for which `keep` says so.
+    pub fn retain_on_table(&mut self, table: &QualifiedName, mut keep: impl FnMut(&Index) -> bool) {
+        let names: Vec<QualifiedName> = self
+            .by_table
+            .get(table)
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        for name in names {
+            if self.by_name.get(&name).is_some_and(|index| !keep(index)) {
+                self.remove(&name);
+            }
+        }
+    }
+
+    /// Keeps the indexes for which `keep` says so, looking at every index.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Index) -> bool) {
+        let dropped: Vec<QualifiedName> = self
+            .by_name
+            .values()
+            .filter(|index| !keep(index))
+            .map(|index| index.name.clone())
+            .collect();
+        for name in dropped {
+            self.remove(&name);
+        }
+    }
+
+    /// Changes the indexes of `table` in place (not their names or table).
+    pub fn update_on_table(&mut self, table: &QualifiedName, mut update: impl FnMut(&mut Index)) {
+        for name in self.by_table.get(table).into_iter().flatten() {
+            if let Some(index) = self.by_name.get_mut(name) {
+                update(index);
+            }
+        }
+    }
+
+    /// The indexes of `old` now belong to `new`.
+    pub fn rename_table(&mut self, old: &QualifiedName, new: &QualifiedName) {
+        let Some(names) = self.by_table.remove(old) else {
+            return;
+        };
+        for name in &names {
+            if let Some(index) = self.by_name.get_mut(name) {
+                index.table = new.clone();
+            }
+        }
+        self.by_table.entry(new.clone()).or_default().extend(names);
+    }
+}

@@ -1,0 +1,41 @@
+//! `ban-char`: a column is `char(n)` / `character(n)`.
+
+use super::column_types::typed_columns;
+use super::{Rule, RuleMeta, StatementContext};
+use crate::diagnostic::{Finding, Severity};
+
+pub struct BanChar;
+
+static META: RuleMeta = RuleMeta {
+    id: "ban-char",
+    severity: Severity::Warning,
+    doc: include_str!("../../rules/ban-char.md"),
+    summary: "A column is `char(n)`, which pads values with spaces",
+};
+
+impl Rule for BanChar {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        for typed in typed_columns(ctx) {
+            // `bpchar` is `char(n)`/`character(n)`; the one-byte `"char"` is another type.
+            if typed.base != "bpchar" {
+                continue;
+            }
+            let written = &ctx.migration.file.text[typed.span.clone()];
+            let message = format!(
+                "column `{}` of `{}` is `{written}`: values are padded with spaces to its length",
+                typed.column.name, typed.column.table
+            );
+            let help = "`char(n)` pads with spaces, then ignores them in `=` comparisons and \
+                        drops them in casts to `text` and in concatenation, but keeps them for \
+                        `LIKE`, regular expressions and `octet_length`; it saves no space over \
+                        `text`. Use `text` or `varchar(n)`, with `CHECK (char_length(col) = n)` \
+                        when every value must have that length. drizzle: \
+                        `text()`/`varchar({ length })`; SQLAlchemy: `sa.String`.";
+            out.push(ctx.finding(typed.span, message).help(help));
+        }
+    }
+}

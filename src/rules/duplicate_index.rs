@@ -1,0 +1,258 @@
+//! `duplicate-index`: a statement creates an index that another index of the table already
+//! covers (same keys, or its keys a leading prefix of the other's), or that makes an index of an
+//! earlier migration redundant. Constraint indexes (PRIMARY KEY, UNIQUE) count.
+
+use std::ops::Range;
+
+use pg_query::NodeEnum;
+
+use super::{Rule, RuleMeta, StatementContext};
+use pg_query::protobuf::{ObjectType, RangeVar};
+
+use crate::catalog::{ConstraintKind, Index, QualifiedName, range_var, written_constraints};
+use crate::diagnostic::{Finding, Severity};
+use crate::parse::ast;
+
+pub struct DuplicateIndex;
+
+static META: RuleMeta = RuleMeta {
+    id: "duplicate-index",
+    severity: Severity::Warning,
+    doc: include_str!("../../rules/duplicate-index.md"),
+    summary: "An index repeats, or is a leading prefix of, another index on the same table",
+};
+
+impl Rule for DuplicateIndex {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let makes_index = match &ctx.statement.node {
+            NodeEnum::IndexStmt(_) => true,
+            node @ (NodeEnum::CreateStmt(_) | NodeEnum::AlterTableStmt(_)) => {
+                written_constraints(node, ctx.migration.index)
+                    .iter()
+                    .any(|written| {
+                        matches!(
+                            written.constraint.kind,
+                            ConstraintKind::PrimaryKey | ConstraintKind::Unique
+                        )
+                    })
+            }
+            _ => false,
+        };
+        if !makes_index {
+            return;
+        }
+        // Replay only the tables this statement indexes.
+        let tables: Vec<&QualifiedName> = ctx.targets.iter().map(|target| &target.table).collect();
+        let before = ctx.catalog.only(&tables);
+        let after = ctx.replay_statement(&before);
+        let created: Vec<&Index> = after
+            .indexes
+            .values()
+            .filter(|index| before.index(&index.name) != Some(*index))
+            .collect();
+        if created.is_empty() {
+            return;
+        }
+        // A table with one index, that no later statement of the migration touches, has nothing
+        // to compare: skip the replay to the end of the migration.
+        let alone = created
+            .iter()
+            .all(|index| after.indexes_on(&index.table).count() < 2);
+        if alone && !touched_later(ctx, &tables) {
+            return;
+        }
+        // Judge the indexes the migration keeps: a later statement may drop or rename either.
+        let end = ctx.replay_to_migration_end(&before);
+        for index in created {
+            if end.index(&index.name) != Some(index) {
+                continue;
+            }
+            let is_new = |other: &Index| before.index(&other.name) != Some(other);
+            let is_later = |other: &Index| after.index(&other.name) != Some(other);
+            // The index this one repeats: prefer equal keys, then a constraint's index.
+            let covering = end
+                .indexes_on(&index.table)
+                .filter(|other| index.is_covered_by(other))
+                .filter(|other| {
+                    if !other.is_covered_by(index) {
+                        return true;
+                    }
+                    // Two equal indexes: the one created second is the duplicate.
+                    if is_later(other) {
+                        return false;
+                    }
+                    !is_new(other) || reported_of_pair(index, other)
+                })
+                .min_by_key(|other| (other.columns.len(), !other.primary, !other.unique));
+            if let Some(other) = covering {
+                let later = if is_later(other) {
+                    " (created later in this migration)"
+                } else {
+                    ""
+                };
+                let relation = if other.columns.len() == index.columns.len() {
+                    format!("duplicates {}{later}", describe(other))
+                } else {
+                    format!(
+                        "is a leading prefix of {} ({}){later}",
+                        describe(other),
+                        columns(other)
+                    )
+                };
+                let message = format!(
+                    "index `{}` on `{}` ({}) {relation}",
+                    index.name.name,
+                    index.table,
+                    columns(index)
+                );
+                let help = format!(
+                    "Every index is updated on each INSERT and on UPDATEs of its columns, and costs \
+                     space and vacuum time; `{}` already serves every lookup `{}` can{}. Leave \
+                     `{}` out of the migration (drizzle: remove its `index()`/`uniqueIndex()` or \
+                     `.unique()` from the schema; Alembic: its `op.create_index` or \
+                     `sa.UniqueConstraint`).",
+                    other.name.name,
+                    index.name.name,
+                    if index.unique {
+                        " and enforces the same uniqueness"
+                    } else {
+                        ""
+                    },
+                    index.name.name
+                );
+                out.push(ctx.finding(span(ctx, index), message).help(help));
+                continue;
+            }
+            // An index of an earlier migration that this one makes redundant.
+            let redundant = end
+                .indexes_on(&index.table)
+                .filter(|other| !is_new(other) && other.created_in < ctx.migration.index)
+                .find(|other| other.is_covered_by(index) && !index.is_covered_by(other));
+            if let Some(other) = redundant {
+                let message = format!(
+                    "index `{}` on `{}` ({}) makes {} ({}), from an earlier migration, redundant",
+                    index.name.name,
+                    index.table,
+                    columns(index),
+                    describe(other),
+                    columns(other)
+                );
+                let help = format!(
+                    "`{}` serves every lookup `{}` can, and each index is updated on every \
+                     write. Drop `{}` once `{}` is built (drizzle: remove it from the schema; \
+                     Alembic: `op.drop_index`), in this migration or the next.",
+                    index.name.name, other.name.name, other.name.name, index.name.name
+                );
+                out.push(ctx.finding(span(ctx, index), message).help(help));
+            }
+        }
+    }
+}
+
+/// Of two equal indexes made by the same statement, whether `index` is the one to report: not
+/// the primary key's, else the later name.
+fn reported_of_pair(index: &Index, other: &Index) -> bool {
+    match (index.primary, other.primary) {
+        (false, true) => true,
+        (true, false) => false,
+        _ => index.name > other.name,
+    }
+}
+
+fn columns(index: &Index) -> String {
+    index
+        .columns
+        .iter()
+        .map(|c| format!("`{}`", c.as_deref().unwrap_or("expression")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe(index: &Index) -> String {
+    if index.primary {
+        format!("the primary key's index `{}`", index.name.name)
+    } else if index.constraint {
+        format!("the index of UNIQUE constraint `{}`", index.name.name)
+    } else if index.unique {
+        format!("unique index `{}`", index.name.name)
+    } else {
+        format!("index `{}`", index.name.name)
+    }
+}
+
+/// Where the statement creates `index`: its name in `CREATE INDEX` (the table when unnamed), or
+/// the PRIMARY KEY / UNIQUE constraint that brings it.
+fn span(ctx: &StatementContext, index: &Index) -> Range<usize> {
+    match &ctx.statement.node {
+        NodeEnum::IndexStmt(stmt) => {
+            if stmt.idxname.is_empty() {
+                let location = stmt.relation.as_ref().map(|rel| rel.location);
+                ctx.name_span(location, &index.table.name)
+            } else {
+                ctx.name_span(None, &stmt.idxname)
+            }
+        }
+        node => {
+            let written = written_constraints(node, ctx.migration.index);
+            let found = written.iter().find(|written| {
+                let constraint = &written.constraint;
+                let kind_matches = match constraint.kind {
+                    ConstraintKind::PrimaryKey => index.primary,
+                    ConstraintKind::Unique => !index.primary,
+                    _ => false,
+                };
+                kind_matches
+                    && written.table == index.table
+                    && match &constraint.name {
+                        Some(name) => *name == index.name.name,
+                        None => constraint
+                            .columns
+                            .iter()
+                            .cloned()
+                            .map(Some)
+                            .eq(index.columns.iter().cloned()),
+                    }
+            });
+            match found {
+                Some(written) => {
+                    ctx.constraint_span(written.location, written.constraint.name.as_deref())
+                }
+                None => ctx.name_span(None, &index.table.name),
+            }
+        }
+    }
+}
+
+/// Whether a statement after this one in its migration may add, drop or rename an index of
+/// `tables` (conservatively: any DROP INDEX or index rename counts, as their names are not the
+/// table's).
+fn touched_later(ctx: &StatementContext, tables: &[&QualifiedName]) -> bool {
+    let names = |relation: Option<&RangeVar>| {
+        relation.is_some_and(|relation| tables.contains(&&range_var(relation)))
+    };
+    ctx.migration.parsed.statements[ctx.index + 1..]
+        .iter()
+        .any(|statement| match &statement.node {
+            NodeEnum::IndexStmt(stmt) => names(stmt.relation.as_ref()),
+            NodeEnum::AlterTableStmt(stmt) => {
+                stmt.objtype != ObjectType::ObjectTable as i32 || names(stmt.relation.as_ref())
+            }
+            NodeEnum::RenameStmt(stmt) => {
+                names(stmt.relation.as_ref()) || stmt.rename_type == ObjectType::ObjectIndex as i32
+            }
+            NodeEnum::CreateStmt(stmt) => names(stmt.relation.as_ref()),
+            NodeEnum::DropStmt(stmt) => {
+                stmt.remove_type != ObjectType::ObjectTable as i32
+                    || stmt.objects.iter().any(|object| {
+                        ast::qualified_name(object)
+                            .and_then(|parts| QualifiedName::from_parts(&parts))
+                            .is_some_and(|name| tables.contains(&&name))
+                    })
+            }
+            _ => false,
+        })
+}

@@ -1,0 +1,117 @@
+//! `fk-missing-index`: a migration adds a foreign key, and when it ends no index of the
+//! referencing table leads with the key's columns.
+
+use super::{MigrationContext, Rule, RuleMeta, index_help};
+use crate::catalog::{
+    Catalog, Constraint, ConstraintKind, RelationKind, Table, WrittenConstraint,
+    written_constraints,
+};
+use crate::diagnostic::{Finding, Severity};
+use crate::parse::Statement;
+
+pub struct FkMissingIndex;
+
+static META: RuleMeta = RuleMeta {
+    id: "fk-missing-index",
+    severity: Severity::Warning,
+    doc: include_str!("../../rules/fk-missing-index.md"),
+    summary: "A foreign key is added without an index that leads with its columns",
+};
+
+impl Rule for FkMissingIndex {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
+        for table in catalog.tables.values() {
+            if table.kind != RelationKind::Table {
+                continue;
+            }
+            for constraint in &table.constraints {
+                let ConstraintKind::ForeignKey { references, .. } = &constraint.kind else {
+                    continue;
+                };
+                if constraint.created_in != ctx.index || constraint.columns.is_empty() {
+                    continue;
+                }
+                // A partial index does not serve every row's lookup; hash serves equality only.
+                let indexed = catalog.indexes_on(&table.name).any(|index| {
+                    !index.partial
+                        && matches!(index.method.as_str(), "btree" | "hash")
+                        && index.leads_with(&constraint.columns)
+                });
+                if indexed {
+                    continue;
+                }
+                let Some((statement, written)) = written_by(ctx, table, constraint) else {
+                    continue;
+                };
+                let statement_ctx = ctx.statement_context(statement, catalog);
+                let span =
+                    statement_ctx.constraint_span(written.location, constraint.name.as_deref());
+                let columns = constraint
+                    .columns
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let name = constraint
+                    .name
+                    .as_ref()
+                    .map(|name| format!(" `{name}`"))
+                    .unwrap_or_default();
+                let message = format!(
+                    "foreign key{name} on `{}` ({columns}) has no index that leads with its columns: \
+                     every delete or key update on `{references}` scans `{}`",
+                    table.name, table.name
+                );
+                let help = format!(
+                    "{} An index covers the key when its first columns are the key's columns, in \
+                     any order; partial indexes do not count.",
+                    index_help::add_index(
+                        ctx,
+                        &table.name,
+                        &constraint.columns,
+                        table.created_in == ctx.index,
+                    )
+                );
+                out.push(statement_ctx.finding(span, message).help(help));
+            }
+        }
+    }
+}
+
+/// The statement of this migration that wrote `constraint` (the last one, if it was re-added).
+fn written_by<'a>(
+    ctx: &MigrationContext<'a>,
+    table: &Table,
+    constraint: &Constraint,
+) -> Option<(&'a Statement, WrittenConstraint)> {
+    let same = |written: &WrittenConstraint, same_table: bool| {
+        (!same_table || written.table == table.name)
+            && match (&written.constraint.name, &constraint.name) {
+                (Some(a), Some(b)) => a == b,
+                _ => {
+                    written.constraint.kind == constraint.kind
+                        && written.constraint.columns == constraint.columns
+                }
+            }
+    };
+    // A table renamed later in the migration no longer has the name the statement wrote.
+    for same_table in [true, false] {
+        let found = ctx
+            .statements()
+            .flat_map(|statement| {
+                written_constraints(&statement.node, ctx.index)
+                    .into_iter()
+                    .map(move |written| (statement, written))
+            })
+            .filter(|(_, written)| same(written, same_table))
+            .last();
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}

@@ -1,0 +1,38 @@
+//! `prefer-jsonb`: a column is `json`.
+
+use super::column_types::typed_columns;
+use super::{Rule, RuleMeta, StatementContext};
+use crate::diagnostic::{Finding, Severity};
+
+pub struct PreferJsonb;
+
+static META: RuleMeta = RuleMeta {
+    id: "prefer-jsonb",
+    severity: Severity::Warning,
+    doc: include_str!("../../rules/prefer-jsonb.md"),
+    summary: "A column is `json` rather than `jsonb`",
+};
+
+impl Rule for PreferJsonb {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        for typed in typed_columns(ctx) {
+            if typed.base != "json" {
+                continue;
+            }
+            let message = format!(
+                "column `{}` of `{}` is `{}`: stored as text and parsed again on every access, \
+                 with no equality operator and no GIN index",
+                typed.column.name, typed.column.table, typed.spelled
+            );
+            let help = "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
+                        `sqlalchemy.dialects.postgresql.JSONB`). Keep `json` only when the exact \
+                        text must survive (key order, duplicate keys, whitespace, e.g. a payload \
+                        whose signature is checked), and suppress this with that reason.";
+            out.push(ctx.finding(typed.span, message).help(help));
+        }
+    }
+}
