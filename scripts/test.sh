@@ -9,5 +9,8 @@ cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # Snapshots are compared, never rewritten, here.
 INSTA_UPDATE=no cargo test --all-targets --locked
+# The fuzz targets run outside CI (fuzz/README.md); here they must still compile and lint clean.
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target --locked --all-targets -- -D warnings
 # Workflows, action.yml and the pre-commit hook, checked with the real tools.
 scripts/check-integrations.sh

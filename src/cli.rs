@@ -111,12 +111,28 @@ impl FailOn {
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
 
+/// Stack of the thread that lints. Deeply nested SQL (PostgreSQL accepts a few hundred levels
+/// of `a || b || ...`) gives syntax trees that are walked, cloned and dropped recursively; the
+/// memory is reserved, and only what is used is ever touched.
+const LINT_STACK: usize = 256 << 20;
+
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Rules) => list_rules(),
-        Some(Command::Explain { ref id }) => explain(id),
-        None => run(&cli),
+    let worker = std::thread::Builder::new()
+        .name("chronos-lint".into())
+        .stack_size(LINT_STACK)
+        .spawn(move || match cli.command {
+            Some(Command::Rules) => list_rules(),
+            Some(Command::Explain { ref id }) => explain(id),
+            None => run(&cli),
+        });
+    match worker.map(std::thread::JoinHandle::join) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(err) => {
+            eprintln!("error: cannot start the lint thread: {err}");
+            ExitCode::from(EXIT_INPUT_ERROR)
+        }
     }
 }
 

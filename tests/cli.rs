@@ -1,7 +1,6 @@
-//! The command line as users run it: exit codes, formats, bad input.
+//! The command line as users run it: exit codes, formats, configuration (bad input: bad_input.rs).
 
 use std::fs;
-use std::path::Path;
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -175,84 +174,6 @@ fn tree(files: &[TreeFile]) -> tempfile::TempDir {
         fs::write(path, content).unwrap();
     }
     dir
-}
-
-/// Each bad input: exit 2, one message naming the path, and the good file is still linted.
-#[test]
-fn bad_input_is_reported_with_its_path_and_the_rest_is_linted() {
-    let good: TreeFile = ("ok/0001.sql", b"CREATE TABLE users (id int);");
-    let cases: &[(&str, &[TreeFile], &str)] = &[
-        (
-            "invalid UTF-8",
-            &[("bad/a.sql", b"SELECT '\xff';")],
-            "not valid UTF-8",
-        ),
-        (
-            "binary",
-            &[("bad/a.sql", b"\x00\x01\x02SQLite")],
-            "binary file",
-        ),
-        ("empty file", &[("bad/a.sql", b"")], "empty file"),
-        (
-            "malformed journal",
-            &[("bad/meta/_journal.json", b"{\"entries\": [")],
-            "malformed drizzle journal",
-        ),
-        (
-            "journal of the wrong shape",
-            &[("bad/meta/_journal.json", b"{\"entries\": 3}")],
-            "malformed drizzle journal",
-        ),
-    ];
-    for (what, files, message) in cases {
-        let mut all = files.to_vec();
-        all.push(good);
-        let dir = tree(&all);
-        let (code, out, err) = stdout_of(
-            chronos()
-                .current_dir(dir.path())
-                .args(["--format", "compact", "bad", "ok"]),
-        );
-        assert_eq!(code, 2, "{what}: {err}");
-        assert!(
-            err.contains("bad/") && err.contains(message),
-            "{what}: {err}"
-        );
-        assert!(
-            out.contains("ok/0001.sql:1:14: warning[unowned-table]"),
-            "{what}: other files still linted: {out}"
-        );
-        assert!(!err.contains("panicked"), "{what}: {err}");
-    }
-}
-
-#[test]
-fn missing_path_and_empty_directory() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("empty")).unwrap();
-    let (code, _, err) = stdout_of(chronos().current_dir(dir.path()).args(["missing", "empty"]));
-    assert_eq!(code, 2);
-    assert!(err.contains("missing: no such file or directory"), "{err}");
-    assert!(err.contains("empty: no migrations found"), "{err}");
-}
-
-#[test]
-fn journal_pointing_outside_the_folder_is_a_missing_file() {
-    let dir = tree(&[(
-        "d/meta/_journal.json",
-        br#"{"entries":[{"idx":0,"when":1,"tag":"../../etc/passwd","breakpoints":true}]}"#,
-    )]);
-    let (code, out, err) = stdout_of(
-        chronos()
-            .current_dir(dir.path())
-            .args(["--format", "compact", "d"]),
-    );
-    assert_eq!(code, 1, "{err}");
-    assert!(
-        out.contains("journal-mismatch") && out.contains("has no file"),
-        "{out}"
-    );
-    assert!(Path::new("/etc/passwd").exists());
 }
 
 #[test]

@@ -115,9 +115,11 @@ fn located_error(file_text: &str, base: usize, text: &str, error: pg::SyntaxErro
         // "at end of input": point at the last token of the text.
         _ => {
             let end = base + text.trim_end().len();
-            let start = file_text[..end]
-                .rfind(char::is_whitespace)
-                .map_or(base, |ws| (ws + 1).max(base));
+            // Whitespace may be more than one byte (U+3000): start after all of it.
+            let start = file_text[base..end]
+                .char_indices()
+                .rfind(|&(_, c)| c.is_whitespace())
+                .map_or(base, |(ws, c)| base + ws + c.len_utf8());
             start..end
         }
     };
@@ -199,4 +201,42 @@ fn touches_alembic_version(node: &NodeEnum) -> bool {
         _ => None,
     };
     relation.is_some_and(|rel| rel.relname == crate::catalog::ALEMBIC_VERSION_TABLE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_plain(text: &str) -> ParsedMigration {
+        let whole = 0..text.len();
+        let migration = Migration {
+            name: "m".into(),
+            file: 0,
+            kind: SourceKind::Plain,
+            owner: None,
+            chunks: vec![whole],
+            starts_in_transaction: false,
+            header: 0..0,
+            revision: None,
+        };
+        parse_migration(text, &migration)
+    }
+
+    #[test]
+    fn end_of_input_error_starts_after_multibyte_whitespace() {
+        // PostgreSQL reads `a　int` (U+3000 inside) as one name, then misses the type.
+        let text = "CREATE TABLE x (a\u{3000}int";
+        let parsed = parse_plain(text);
+        let error = &parsed.syntax_errors[0];
+        assert_eq!(error.message, "syntax error at end of input");
+        assert_eq!(&text[error.span.clone()], "int");
+    }
+
+    #[test]
+    fn semicolons_inside_rule_actions_do_not_split_after_an_error() {
+        let text = "CREATE TABEL t (id int);\ncreate rule r as on delete to t do also (\n delete from a where x = old.x;\n delete from b where x = old.x\n);";
+        let parsed = parse_plain(text);
+        assert_eq!(parsed.syntax_errors.len(), 1, "{:?}", parsed.syntax_errors);
+        assert_eq!(parsed.statements.len(), 1);
+    }
 }

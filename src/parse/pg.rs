@@ -67,10 +67,7 @@ pub fn parse(sql: &str) -> Result<protobuf::ParseResult, SyntaxError> {
                 result.parse_tree.data as *const u8,
                 result.parse_tree.len,
             );
-            protobuf::ParseResult::decode(bytes).map_err(|err| SyntaxError {
-                message: format!("could not decode the parse tree: {err}"),
-                offset: None,
-            })
+            decode(bytes)
         } else {
             let error = &*result.error;
             let message = CStr::from_ptr(error.message).to_string_lossy().into_owned();
@@ -84,6 +81,111 @@ pub fn parse(sql: &str) -> Result<protobuf::ParseResult, SyntaxError> {
         pg_query_free_protobuf_parse_result(result);
         outcome
     }
+}
+
+/// Trees nested deeper than this are decoded on a thread of their own: prost decodes
+/// recursively, and an unoptimised build needs several kB of stack per level.
+const INLINE_DECODE_DEPTH: usize = 100;
+/// Stack for decoding a deep tree. libpg_query emits at most 10,000 levels, and fewer in practice:
+/// PostgreSQL's own stack-depth check stops the parser first.
+const DEEP_DECODE_STACK: usize = 512 << 20;
+
+/// Decodes libpg_query's parse tree, however deep (`a || b || ... ` with 50 terms is already
+/// deeper than prost's default limit of 100).
+fn decode(bytes: &[u8]) -> Result<protobuf::ParseResult, SyntaxError> {
+    let decode = || {
+        protobuf::ParseResult::decode(bytes).map_err(|err| SyntaxError {
+            message: format!("could not decode the parse tree: {err}"),
+            offset: None,
+        })
+    };
+    if nesting_depth(bytes) <= INLINE_DECODE_DEPTH {
+        return decode();
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("decode-deep-tree".into())
+            .stack_size(DEEP_DECODE_STACK)
+            .spawn_scoped(scope, decode)
+            .map_err(|err| SyntaxError {
+                message: format!("could not decode a deeply nested parse tree: {err}"),
+                offset: None,
+            })?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// How deeply messages nest in protobuf `bytes`, read without the schema: a length-delimited
+/// field counts as a nested message when its bytes read as one (so a string that happens to read
+/// as a message can only make the figure larger). Iterative, so any depth is safe to measure.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    // The unread part of each message being read, innermost last.
+    let mut stack = Vec::new();
+    stack.push(0..bytes.len());
+    let mut deepest = 1;
+    while let Some(frame) = stack.last_mut() {
+        if frame.start == frame.end {
+            stack.pop();
+            continue;
+        }
+        let Some(field) = next_field(bytes, frame) else {
+            // Not a message after all (a string or bytes): a leaf of its parent.
+            stack.pop();
+            continue;
+        };
+        if let Some(nested) = field {
+            stack.push(nested);
+            deepest = deepest.max(stack.len());
+        }
+    }
+    deepest
+}
+
+/// Reads one field of the message in `frame`, advancing it; `Some(range)` of a length-delimited
+/// value, `None` of a scalar; `None` overall when the bytes are not a well-formed field.
+fn next_field(
+    bytes: &[u8],
+    frame: &mut std::ops::Range<usize>,
+) -> Option<Option<std::ops::Range<usize>>> {
+    let key = read_varint(bytes, frame)?;
+    if key >> 3 == 0 {
+        return None;
+    }
+    match key & 7 {
+        0 => read_varint(bytes, frame).map(|_| None),
+        1 | 5 => {
+            let len = if key & 7 == 1 { 8 } else { 4 };
+            if frame.end - frame.start < len {
+                return None;
+            }
+            frame.start += len;
+            Some(None)
+        }
+        2 => {
+            let len = usize::try_from(read_varint(bytes, frame)?).ok()?;
+            if frame.end - frame.start < len {
+                return None;
+            }
+            let value = frame.start..frame.start + len;
+            frame.start += len;
+            Some((len > 0).then_some(value))
+        }
+        _ => None,
+    }
+}
+
+fn read_varint(bytes: &[u8], frame: &mut std::ops::Range<usize>) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let byte = *bytes[..frame.end].get(frame.start)?;
+        frame.start += 1;
+        value |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 fn char_to_byte_offset(text: &str, chars: usize) -> usize {
@@ -272,6 +374,40 @@ mod tests {
         assert_eq!(err.message, "syntax error at or near \"TABEL\"");
         let at = err.offset.unwrap();
         assert_eq!(&sql[at..token_end(sql, at)], "TABEL");
+    }
+
+    #[test]
+    fn measures_nesting_like_the_decoder() {
+        let depth = |sql: &str| {
+            let input = CString::new(sql).unwrap();
+            // SAFETY: as in `parse`.
+            unsafe {
+                let result = pg_query_parse_protobuf_opts(input.as_ptr(), 0);
+                assert!(result.error.is_null());
+                let bytes = std::slice::from_raw_parts(
+                    result.parse_tree.data as *const u8,
+                    result.parse_tree.len,
+                );
+                let depth = nesting_depth(bytes);
+                pg_query_free_protobuf_parse_result(result);
+                depth
+            }
+        };
+        let chain = |n: usize| format!("SELECT {}", vec!["1"; n].join(" + "));
+        // prost's default limit of 100 rejected 48 terms and accepted 47.
+        assert_eq!(depth(&chain(47)), 101);
+        assert_eq!(depth(&chain(48)), 103);
+        assert!(depth("SELECT 1") < 10);
+        assert_eq!(nesting_depth(b"\xff"), 1, "not a message: the root alone");
+    }
+
+    #[test]
+    fn parses_expressions_nested_deeper_than_prost_allows_by_default() {
+        for n in [48, 300] {
+            let sql = format!("SELECT {}", vec!["'a'"; n].join(" || "));
+            let tree = parse(&sql).unwrap_or_else(|err| panic!("{n} terms: {err:?}"));
+            assert_eq!(tree.stmts.len(), 1);
+        }
     }
 
     #[test]

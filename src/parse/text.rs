@@ -45,13 +45,17 @@ fn block_comment_end(text: &str, start: usize) -> usize {
 
 /// Splits SQL text into statement ranges at top-level `;`, for recovery after a syntax error.
 ///
-/// Quotes, dollar quotes and comments are skipped; a line starting with `\\` (a psql
-/// meta-command) is a piece of its own, so one does not swallow the statements around it.
+/// Cuts where psql would: quotes, dollar quotes and comments are skipped, and a `;` inside
+/// parentheses (`CREATE RULE ... DO (a; b)`) or inside the `BEGIN ... END` of a
+/// `CREATE FUNCTION`/`PROCEDURE` (`BEGIN ATOMIC`) does not end the statement. A line starting
+/// with `\\` (a psql meta-command) is a piece of its own, so one does not swallow the statements
+/// around it.
 pub fn split_statements(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut start = skip_trivia(text, 0);
     let mut pos = start;
+    let mut nesting = Nesting::default();
     while pos < bytes.len() {
         match bytes[pos] {
             b'\\' if pos == start => {
@@ -59,13 +63,23 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
                 pieces.push(start..end);
                 start = skip_trivia(text, end);
                 pos = start;
+                nesting = Nesting::default();
                 continue;
             }
-            b';' => {
+            b';' if nesting.is_top_level() => {
                 pieces.push(start..pos);
                 start = skip_trivia(text, pos + 1);
                 pos = start;
+                nesting = Nesting::default();
                 continue;
+            }
+            b'(' => {
+                nesting.parens += 1;
+                pos += 1;
+            }
+            b')' => {
+                nesting.parens = nesting.parens.saturating_sub(1);
+                pos += 1;
             }
             b'\'' => {
                 pos = quoted_end(
@@ -81,6 +95,14 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
             }
             b'/' if bytes[pos..].starts_with(b"/*") => pos = block_comment_end(text, pos),
             b'$' => pos = dollar_quoted_end(text, pos),
+            // A word, read whole: `$` inside one does not start a dollar quote.
+            c if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
+                let len = text[pos..]
+                    .find(|c: char| !(is_identifier_char(c) || c == '$'))
+                    .unwrap_or(text.len() - pos);
+                nesting.word(&text[pos..pos + len]);
+                pos += len;
+            }
             _ => pos += 1,
         }
     }
@@ -89,6 +111,56 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
     }
     pieces.retain(|piece| !piece.is_empty());
     pieces
+}
+
+/// What keeps a `;` from ending a statement, tracked as psql's scanner does (psqlscan.l).
+#[derive(Default)]
+struct Nesting {
+    parens: usize,
+    /// How many words the statement has so far.
+    words: usize,
+    /// The first words, when they are `CREATE`, `OR`, `REPLACE`, `FUNCTION` or `PROCEDURE`.
+    leading: [Option<&'static str>; 4],
+    /// Open `BEGIN` (and `CASE` inside one) of a routine body, closed by `END`.
+    begins: usize,
+}
+
+impl Nesting {
+    fn is_top_level(&self) -> bool {
+        self.parens == 0 && self.begins == 0
+    }
+
+    fn word(&mut self, word: &str) {
+        const LEADING: &[&str] = &["create", "or", "replace", "function", "procedure"];
+        if let Some(slot) = self.leading.get_mut(self.words) {
+            *slot = LEADING
+                .iter()
+                .find(|known| word.eq_ignore_ascii_case(known))
+                .copied();
+        }
+        self.words += 1;
+        let routine = matches!(
+            self.leading,
+            [Some("create"), Some("function" | "procedure"), ..]
+                | [
+                    Some("create"),
+                    Some("or"),
+                    Some("replace"),
+                    Some("function" | "procedure")
+                ]
+        );
+        if !routine || self.parens > 0 {
+            return;
+        }
+        // CASE also ends with END; it only matters inside a BEGIN.
+        if word.eq_ignore_ascii_case("begin")
+            || (word.eq_ignore_ascii_case("case") && self.begins > 0)
+        {
+            self.begins += 1;
+        } else if word.eq_ignore_ascii_case("end") {
+            self.begins = self.begins.saturating_sub(1);
+        }
+    }
 }
 
 /// End of a quoted token starting at `start`; a doubled quote escapes it.
@@ -114,7 +186,7 @@ fn quoted_end(bytes: &[u8], start: usize, quote: u8, backslash_escapes: bool) ->
 fn dollar_quoted_end(text: &str, start: usize) -> usize {
     let rest = &text[start + 1..];
     let tag_len = rest
-        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|c: char| !is_identifier_char(c))
         .unwrap_or(rest.len());
     if !rest[tag_len..].starts_with('$')
         || rest[..tag_len].starts_with(|c: char| c.is_ascii_digit())
@@ -131,14 +203,14 @@ fn dollar_quoted_end(text: &str, start: usize) -> usize {
 /// Offset of the first mention of identifier `name` in `sql` (quoted or not, possibly
 /// schema-qualified: the offset is where the qualified name starts).
 pub fn find_name(sql: &str, name: &str) -> Option<usize> {
-    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    let lower = sql.to_lowercase();
-    // A name with upper case can only have been written quoted, exactly. Lowercasing can change
-    // byte lengths outside ASCII; then only exact matches are safe too.
-    let haystack = if lower.len() == sql.len() && !name.chars().any(char::is_uppercase) {
-        lower.as_str()
-    } else {
+    let is_ident = |c: char| is_identifier_char(c) || c == '$';
+    // A name with upper case can only have been written quoted, exactly.
+    let lower;
+    let haystack = if name.chars().any(char::is_uppercase) {
         sql
+    } else {
+        lower = lowercase_in_place(sql);
+        lower.as_str()
     };
     let mut from = 0;
     while let Some(at) = haystack[from..].find(name).map(|at| from + at) {
@@ -163,6 +235,26 @@ pub fn find_name(sql: &str, name: &str) -> Option<usize> {
         from = end;
     }
     None
+}
+
+/// `text` lowercased character by character where that keeps each character's byte length, so
+/// offsets into the result are offsets into `text` (`İ` and `K` keep their case).
+fn lowercase_in_place(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let mut lower = c.to_lowercase();
+            match (lower.next(), lower.next()) {
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => l,
+                _ => c,
+            }
+        })
+        .collect()
+}
+
+/// Whether `c` may continue an unquoted identifier: PostgreSQL takes every non-ASCII character
+/// as a letter.
+fn is_identifier_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii()
 }
 
 /// Length of the possibly qualified, possibly quoted name at the start of `text`
@@ -241,7 +333,7 @@ fn identifier_len(text: &str) -> usize {
         return 0;
     }
     text.char_indices()
-        .find(|&(i, c)| !(c.is_alphanumeric() || c == '_' || (i > 0 && c == '$')))
+        .find(|&(i, c)| !(is_identifier_char(c) || (i > 0 && c == '$')))
         .map_or(text.len(), |(i, _)| i)
 }
 
@@ -269,6 +361,27 @@ mod tests {
                 "CREATE TABEL t"
             ]
         );
+    }
+
+    #[test]
+    fn keeps_semicolons_in_parentheses_and_routine_bodies() {
+        let sql = "create rule r as on update to t do also (\n update a set x = 1; update b set x = 1\n);\n\
+                   CREATE FUNCTION f(x int) RETURNS int LANGUAGE SQL\nBEGIN ATOMIC\n SELECT CASE WHEN x > 0 THEN 1 END;\n SELECT x;\nEND;\n\
+                   CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; END; SELECT a$b$c; SELECT 2";
+        let pieces: Vec<&str> = split_statements(sql).into_iter().map(|r| &sql[r]).collect();
+        assert_eq!(pieces.len(), 5, "{pieces:#?}");
+        assert!(pieces[0].ends_with("update b set x = 1\n)"));
+        assert!(pieces[1].ends_with("SELECT x;\nEND"));
+        assert_eq!(
+            pieces[2..],
+            [
+                "CREATE PROCEDURE p() BEGIN ATOMIC SELECT 1; END",
+                "SELECT a$b$c",
+                "SELECT 2"
+            ]
+        );
+        // Outside routines, BEGIN is a statement of its own.
+        assert_eq!(split_statements("BEGIN; SELECT 1; END;").len(), 3);
     }
 
     #[test]
@@ -328,5 +441,16 @@ mod tests {
         assert_eq!(name_len("\"we\"\"ird\" x"), 9);
         assert_eq!(name_len("(x)"), 0);
         assert_eq!(name_len("tëst x"), "tëst".len());
+        // PostgreSQL reads every non-ASCII character as part of a name, even `€` or U+3000.
+        assert_eq!(name_len("€uro (id"), "€uro".len());
+        assert_eq!(name_len("a\u{3000}b c"), "a\u{3000}b".len());
+    }
+
+    #[test]
+    fn finds_names_after_characters_whose_lowercase_has_another_length() {
+        // `İ` lowercases to three bytes and `ẞ` to two: offsets must still be the text's own.
+        let sql = "ALTER TABLE \"İ\" RENAME éx TO \"ẞ\"";
+        assert_eq!(find_name(sql, "éx"), sql.find("éx"));
+        assert_eq!(find_name("SELECT İé, xé FROM t", "xé"), Some(13));
     }
 }

@@ -42,7 +42,9 @@ impl Rule for JournalMismatch {
                     "Two branches each added a migration with the same number. Regenerate the later one \
                      on top of the merged journal (`drizzle-kit generate`).",
                 ));
-            } else if let Some(prev) = previous.filter(|prev| entry.idx != prev.idx + 1) {
+            } else if let Some(prev) =
+                previous.filter(|prev| prev.idx.checked_add(1) != Some(entry.idx))
+            {
                 out.push(finding(
                     format!("idx {} of `{}` does not follow idx {} of `{}`", entry.idx, entry.tag, prev.idx, prev.tag),
                     "Journal entries are numbered 0, 1, 2, ... in order; a gap or step back means an entry \

@@ -233,6 +233,35 @@ fn read_loose_file(path: &Path, config: &Config, workspace: &mut Workspace) -> V
     }
 }
 
+/// The largest file read as a migration. Linting costs about 10 kB of memory per statement
+/// (parse tree and catalog), so a 100 MB file of INSERTs needs gigabytes and minutes; files that
+/// large are data dumps, while hand-written and generated migrations stay far below this.
+const MAX_FILE_SIZE: u64 = 16 << 20;
+
+fn too_large(size: u64) -> String {
+    format!(
+        "file is {:.1} MiB; migrations over {} MiB are not linted (is it a data dump?)",
+        size as f64 / f64::from(1 << 20),
+        MAX_FILE_SIZE >> 20
+    )
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
 /// Reads a file as UTF-8 SQL text, recording a clear error when it cannot be used.
 pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<super::FileId> {
     let name = display(path);
@@ -249,11 +278,36 @@ pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<super::File
         .filter(|stdin| stdin.path == absolute(path));
     let bytes = match stdin {
         Some(stdin) => stdin.text.clone().into_bytes(),
-        None => match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(err) => return fail(workspace, format!("cannot read: {err}")),
-        },
+        None => {
+            // Never open what is not a regular file: reading a FIFO would wait forever.
+            match std::fs::metadata(path) {
+                Ok(meta) if !meta.is_file() => {
+                    return fail(
+                        workspace,
+                        format!("not a regular file ({}); skipped", file_kind(&meta)),
+                    );
+                }
+                Ok(meta) if meta.len() > MAX_FILE_SIZE => {
+                    return fail(workspace, too_large(meta.len()));
+                }
+                Ok(_) => {}
+                Err(err) => return fail(workspace, format!("cannot read: {err}")),
+            }
+            match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(err) => return fail(workspace, format!("cannot read: {err}")),
+            }
+        }
     };
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return fail(workspace, too_large(bytes.len() as u64));
+    }
+    if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
+        return fail(
+            workspace,
+            "UTF-16 text (byte-order mark); save the file as UTF-8".into(),
+        );
+    }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
         return fail(
             workspace,

@@ -4,7 +4,7 @@
 //! the loose `.sql` files of one directory (path order; Alembic offline files contribute one
 //! migration per revision).
 
-mod alembic;
+pub mod alembic;
 mod discover;
 mod drizzle;
 pub mod history;

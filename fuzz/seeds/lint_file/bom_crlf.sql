@@ -1,0 +1,2 @@
+﻿CREATE INDEX CONCURRENTLY "ié" ON s."T" USING btree (lower(name)) WHERE x IS NOT NULL;
+ALTER TABLE t ALTER COLUMN c TYPE numeric(10, 2) USING c::numeric, ALTER d SET NOT NULL;

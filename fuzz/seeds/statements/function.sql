@@ -1,0 +1,7 @@
+CREATE OR REPLACE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+  UPDATE raw_events SET seen = now() WHERE id = NEW.id;
+  RETURN NEW;
+END $body$;
+DO $x$ BEGIN EXECUTE 'DROP TABLE y'; PERFORM 1; INSERT INTO t VALUES (1); END $x$;
+DO LANGUAGE plpgsql 'BEGIN NULL; END';
