@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages the build and tests need on Debian/Ubuntu: libclang for
-# pg_query's bindings, the PostgreSQL server for the shadow database and the tests that start
-# throwaway clusters, git and npm for the history and SARIF tests. Safe to run again; does
-# nothing when everything is present.
+# pg_query's bindings, the PostgreSQL server (and PostGIS for it) for the shadow database and
+# the tests that start throwaway clusters, git and npm for the history and SARIF tests. Safe to
+# run again; does nothing when everything is present.
 #
 # `--build-only` installs just what building needs (the GitHub Action uses it).
 set -euo pipefail
@@ -17,9 +17,21 @@ if [ "${1:-}" != "--build-only" ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 fi
 
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+install() {
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
+if [ ${#missing[@]} -gt 0 ]; then
+  install "${missing[@]}"
+fi
+
+# PostGIS for the newest server installed (Debian packages it per major version); the shadow
+# tests create the extension.
+if [ "${1:-}" != "--build-only" ]; then
+  major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+  if [ -n "$major" ] && [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
+    install "postgresql-$major-postgis-3"
+  fi
 fi

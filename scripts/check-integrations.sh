@@ -31,7 +31,7 @@ sample=$(mktemp -d)
 trap 'rm -rf "$sample"' EXIT
 git -C "$sample" init -q
 mkdir -p "$sample/migrations"
-printf 'CREATE TABLE cms_pages (id uuid PRIMARY KEY);\nCREATE TABEL cms_tags (id uuid);\n' > "$sample/migrations/0001_pages.sql"
+printf 'CREATE TABLE cms_pages (id uuid PRIMARY KEY);\nCREATE TABEL cms_tags (id uuid PRIMARY KEY);\n' > "$sample/migrations/0001_pages.sql"
 git -C "$sample" add -A
 # The hook builds chronos-lint with `cargo install`; a shared target dir and no optimisation
 # keep that affordable here (users get the normal release build).

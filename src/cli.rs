@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::report::{self, Format, Report};
 use crate::source::history::Baseline;
-use crate::{applied, lint, rules, source};
+use crate::{applied, lint, rules, shadow, source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -57,6 +57,17 @@ pub struct Cli {
         hide_env_values = true
     )]
     database_url: Option<String>,
+
+    /// Also apply the migrations for real to a throwaway PostgreSQL started from the server
+    /// binaries found ($PG_BIN, `pg_config --bindir`, PATH, /usr/lib/postgresql/*/bin), and
+    /// report what it shows (the shadow rules). The cluster is removed afterwards.
+    #[arg(long)]
+    shadow: bool,
+
+    /// With --shadow (implied): use this server instead of a throwaway cluster. A database
+    /// `chronos_shadow_<random>` is created on it, used and dropped; nothing else is touched.
+    #[arg(long, value_name = "URL")]
+    shadow_url: Option<String>,
 
     /// Run only these rules (comma-separated ids); the others are off.
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
@@ -246,7 +257,7 @@ fn run(cli: &Cli) -> ExitCode {
         }
     };
 
-    let workspace = source::discover(&paths, &config, &exclude, stdin);
+    let mut workspace = source::discover(&paths, &config, &exclude, stdin);
     let baseline = match &cli.changed_since {
         Some(git_ref) => match Baseline::load(git_ref, &cwd, &workspace) {
             Ok(baseline) => Some(baseline),
@@ -267,9 +278,29 @@ fn run(cli: &Cli) -> ExitCode {
         },
         None => None,
     };
+    let trace = if cli.shadow || cli.shadow_url.is_some() {
+        source::load_snapshots(&mut workspace);
+        let options = shadow::Options {
+            url: cli.shadow_url.clone(),
+            // Progress only for a person watching: human output on a terminal.
+            progress: format == Format::Human
+                && std::io::stdout().is_terminal()
+                && std::io::stderr().is_terminal(),
+        };
+        match shadow::run(&workspace, &options) {
+            Ok(trace) => Some(trace),
+            Err(err) => {
+                eprintln!("error: --shadow: {err}");
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
+        }
+    } else {
+        None
+    };
     let history = lint::History {
         baseline: baseline.as_ref(),
         applied: applied.as_deref(),
+        trace: trace.as_ref(),
     };
     let mut output = lint::lint(&workspace, &config, history);
     if let Some(baseline) = &baseline {

@@ -3,7 +3,9 @@
 //!
 //! Stages, in the order data flows: [`source`] (discovery, drizzle, Alembic) → [`parse`]
 //! (pg_query, spans) → [`catalog`] (replayed schema) → [`rules`] → [`suppress`] → [`report`].
-//! [`lint`] runs the static stages; [`cli`] wires everything to the command line.
+//! [`lint`] runs the static stages; [`cli`] wires everything to the command line. With
+//! `--shadow`, [`shadow`] applies the migrations to a real PostgreSQL and hands a [`trace`] to
+//! [`lint`], whose shadow rules judge it.
 
 pub mod applied;
 pub mod catalog;
@@ -17,3 +19,4 @@ pub mod rules;
 pub mod shadow;
 pub mod source;
 pub mod suppress;
+pub mod trace;

@@ -1,16 +1,24 @@
 //! The static pipeline: parsed migrations → catalog replay → rule findings → suppressions.
+//!
+//! With `--shadow`, what the shadow stage observed arrives as plain data ([`Trace`]); the
+//! shadow rules turn it into findings here, so suppressions and every output format treat
+//! them like the others. Nothing here depends on the shadow stage itself.
 
 use std::collections::HashMap;
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::parse::{self, ParsedMigration};
-use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext};
+use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext, TraceContext};
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, Workspace};
 use crate::suppress;
+use crate::trace::{SetTrace, Trace};
 
 /// Figures about one run, for the summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +48,8 @@ pub struct History<'a> {
     pub baseline: Option<&'a Baseline>,
     /// `--database-url`: what the database has applied.
     pub applied: Option<&'a [AppliedMigration]>,
+    /// `--shadow`: what applying the sets to a real PostgreSQL showed.
+    pub trace: Option<&'a Trace>,
 }
 
 pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOutput {
@@ -56,32 +66,35 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
         })
         .collect();
 
+    // Sets are independent: each replays its own catalog.
+    let outputs: Vec<SetOutput> = workspace
+        .sets
+        .par_iter()
+        .enumerate()
+        .map(|(index, set)| {
+            let trace = history.trace.and_then(|trace| trace.sets.get(index));
+            lint_set(set, workspace, config, history, trace, &active)
+        })
+        .collect();
+
     let mut stats = Stats {
         files: workspace.files.len(),
         ..Stats::default()
     };
     let mut raw = Vec::new();
     // Statement spans per file, for placing `ignore` comments.
-    let mut statement_spans: HashMap<FileId, Vec<std::ops::Range<usize>>> = HashMap::new();
-    for set in &workspace.sets {
-        let parsed: Vec<ParsedMigration> = set
-            .migrations
-            .iter()
-            .map(|migration| {
-                parse::parse_migration(&workspace.files[migration.file].text, migration)
-            })
-            .collect();
-        stats.migrations += set.migrations.len();
-        stats.statements += parsed.iter().map(|p| p.statements.len()).sum::<usize>();
-        for (migration, parsed) in set.migrations.iter().zip(&parsed) {
-            let spans = statement_spans.entry(migration.file).or_default();
-            spans.extend(parsed.statements.iter().map(|s| s.span.clone()));
-            spans.extend(parsed.syntax_errors.iter().map(|e| e.span.clone()));
+    let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
+    for output in outputs {
+        stats.migrations += output.migrations;
+        stats.statements += output.statements;
+        raw.extend(output.diagnostics);
+        for (file, span) in output.statement_spans {
+            statement_spans.entry(file).or_default().push(span);
         }
-        lint_set(set, &parsed, workspace, config, history, &active, &mut raw);
     }
 
-    let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active);
+    let shadow_ran = history.trace.is_some();
+    let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active, shadow_ran);
     diagnostics.sort_by(|a, b| {
         (&workspace.files[a.file].name, a.span.start, a.rule).cmp(&(
             &workspace.files[b.file].name,
@@ -92,18 +105,59 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
     LintOutput { diagnostics, stats }
 }
 
+/// What linting one set produced.
+struct SetOutput {
+    diagnostics: Vec<Diagnostic>,
+    statement_spans: Vec<(FileId, Range<usize>)>,
+    migrations: usize,
+    statements: usize,
+}
+
+/// Migrations are parsed this many at a time, in parallel, ahead of the rules.
+const PARSE_AHEAD: usize = 64;
+
 fn lint_set(
     set: &MigrationSet,
-    parsed: &[ParsedMigration],
     workspace: &Workspace,
     config: &Config,
     history: History,
+    trace: Option<&SetTrace>,
     active: &[ActiveRule],
-    out: &mut Vec<Diagnostic>,
-) {
+) -> SetOutput {
+    let migrations = &set.migrations;
+    let mut output = SetOutput {
+        diagnostics: Vec::new(),
+        statement_spans: Vec::new(),
+        migrations: migrations.len(),
+        statements: 0,
+    };
+    let out = &mut output.diagnostics;
     let mut catalog = Catalog::default();
     let mut findings = Vec::new();
-    for (index, migration) in set.migrations.iter().enumerate() {
+    // Parsed migrations, indexed like `migrations`. Rules may look back only within a
+    // transaction, so those before `kept_from` have been released (left empty).
+    let mut parsed: Vec<ParsedMigration> = Vec::with_capacity(migrations.len());
+    let mut kept_from = 0;
+    for (index, migration) in migrations.iter().enumerate() {
+        if index == parsed.len() {
+            let batch = &migrations[index..(index + PARSE_AHEAD).min(migrations.len())];
+            parsed.par_extend(batch.par_iter().map(|migration| {
+                parse::parse_migration(&workspace.files[migration.file].text, migration)
+            }));
+        }
+        output.statements += parsed[index].statements.len();
+        output.statement_spans.extend(
+            parsed[index]
+                .statements
+                .iter()
+                .map(|s| (migration.file, s.span.clone()))
+                .chain(
+                    parsed[index]
+                        .syntax_errors
+                        .iter()
+                        .map(|e| (migration.file, e.span.clone())),
+                ),
+        );
         let ctx = MigrationContext {
             config,
             set,
@@ -148,6 +202,15 @@ fn lint_set(
                 .after_migration(&ctx, &catalog, &mut findings);
             attribute(&mut findings, active_rule, Some(&migration.name), out);
         }
+        let next = migrations.get(index + 1);
+        // The shadow rules look at every statement of the set once it has been replayed.
+        let keep = trace.is_some();
+        if !keep && !next.is_some_and(|next| next.may_share_transaction_with(migration)) {
+            for released in &mut parsed[kept_from..=index] {
+                *released = ParsedMigration::default();
+            }
+            kept_from = index + 1;
+        }
     }
     let ctx = SetContext {
         config,
@@ -159,6 +222,21 @@ fn lint_set(
         active_rule.rule.check_set(&ctx, &mut findings);
         attribute(&mut findings, active_rule, None, out);
     }
+    if let (Some(trace), Some(whole)) = (trace, history.trace) {
+        let ctx = TraceContext {
+            config,
+            set,
+            files: &workspace.files,
+            parsed: &parsed,
+            trace,
+            server: &whole.server,
+        };
+        for active_rule in active.iter().filter(|a| a.rule.needs_shadow()) {
+            active_rule.rule.check_trace(&ctx, &mut findings);
+            attribute(&mut findings, active_rule, None, out);
+        }
+    }
+    output
 }
 
 /// Turns a rule's findings into diagnostics.
@@ -182,9 +260,10 @@ fn attribute(
 /// Drops suppressed diagnostics and reports suppressions that are unknown or unused.
 fn apply_suppressions(
     workspace: &Workspace,
-    statement_spans: &HashMap<FileId, Vec<std::ops::Range<usize>>>,
+    statement_spans: &HashMap<FileId, Vec<Range<usize>>>,
     diagnostics: Vec<Diagnostic>,
     active: &[ActiveRule],
+    shadow_ran: bool,
 ) -> Vec<Diagnostic> {
     let mut directives: HashMap<FileId, Vec<suppress::Directive>> = HashMap::new();
     for (&file, spans) in statement_spans {
@@ -234,10 +313,14 @@ fn apply_suppressions(
                 .get(&(file, index))
                 .cloned()
                 .unwrap_or_else(|| vec![false; directive.ids.len()]);
-            // A suppression of a rule the config turned off is not stale.
+            // A suppression of a rule the config turned off, or of a shadow rule in a run without
+            // `--shadow`, is not stale.
             for ((id, _), flag) in directive.ids.iter().zip(&mut flags) {
-                let known = rules::find(id).is_some();
-                *flag |= known && !active.iter().any(|a| a.rule.meta().id == id);
+                let Some(rule) = rules::find(id) else {
+                    continue;
+                };
+                *flag |= !active.iter().any(|a| a.rule.meta().id == id)
+                    || (rule.needs_shadow() && !shadow_ran);
             }
             rules::unused_suppression::check(directive, &flags, &mut findings);
         }

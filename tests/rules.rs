@@ -4,6 +4,13 @@
 //!
 //! `fixtures/<id>/chronos-lint.toml` configures all of a rule's cases; a case directory with its
 //! own `chronos-lint.toml` (another `pg_version`, say) uses that instead.
+//!
+//! Shadow rules (`needs_shadow`) are exercised for real: the harness starts one throwaway
+//! PostgreSQL per rule, exactly as `--shadow` does, and lints every case of the rule with
+//! `--shadow-url` pointed at it (each case gets a database of its own). The server version in
+//! their messages is written `PostgreSQL <version>` in the snapshots.
+
+mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -11,8 +18,9 @@ use std::path::{Path, PathBuf};
 use chronos_lint::config::Config;
 use chronos_lint::diagnostic::Diagnostic;
 use chronos_lint::report::{self, Format, Report};
+use chronos_lint::shadow::cluster::Cluster;
 use chronos_lint::source::history::Baseline;
-use chronos_lint::{lint, rules, source};
+use chronos_lint::{lint, rules, shadow, source};
 
 fn cases(dir: &Path) -> Vec<PathBuf> {
     let mut cases: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -45,11 +53,18 @@ fn case_config(case: &Path) -> Option<Config> {
 /// A case with `before/` and `after/` folders is a history case: `before/` is committed to a
 /// temporary git repository, `after/` replaces it in the work tree, and the case is linted with
 /// `--changed-since HEAD`.
-fn run_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic>, String) {
+///
+/// With `shadow`, the case is also applied to that cluster (`--shadow-url`).
+fn run_case(
+    case: &Path,
+    config: &Config,
+    rule: &str,
+    shadow: Option<&Cluster>,
+) -> (Vec<Diagnostic>, String) {
     if case.join("after").is_dir() {
         return run_history_case(case, config, rule);
     }
-    lint_case(case, config, rule, None)
+    lint_case(case, config, rule, None, shadow)
 }
 
 fn lint_case(
@@ -57,9 +72,10 @@ fn lint_case(
     config: &Config,
     rule: &str,
     git_ref: Option<&str>,
+    shadow: Option<&Cluster>,
 ) -> (Vec<Diagnostic>, String) {
     let exclude = config.exclude_matcher(&[]).unwrap();
-    let workspace = source::discover(&[case.to_path_buf()], config, &exclude, None);
+    let mut workspace = source::discover(&[case.to_path_buf()], config, &exclude, None);
     assert!(
         workspace.errors.is_empty(),
         "{}: {:?}",
@@ -67,9 +83,21 @@ fn lint_case(
         workspace.errors
     );
     let baseline = git_ref.map(|git_ref| Baseline::load(git_ref, case, &workspace).unwrap());
+    let trace = shadow.map(|cluster| {
+        source::load_snapshots(&mut workspace);
+        let options = shadow::Options {
+            url: Some(cluster.url("postgres")),
+            progress: false,
+        };
+        let mut trace = shadow::run(&workspace, &options)
+            .unwrap_or_else(|err| panic!("{}: --shadow: {err}", case.display()));
+        trace.server = "PostgreSQL <version>".to_owned();
+        trace
+    });
     let history = lint::History {
         baseline: baseline.as_ref(),
         applied: None,
+        trace: trace.as_ref(),
     };
     let mut output = lint::lint(&workspace, config, history);
     if let Some(baseline) = &baseline {
@@ -128,7 +156,7 @@ fn run_history_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic
         }
     }
     copy_tree(&case.join("after"), repo.path());
-    let (diagnostics, rendered) = lint_case(repo.path(), config, rule, Some("HEAD"));
+    let (diagnostics, rendered) = lint_case(repo.path(), config, rule, Some("HEAD"), None);
     let shown = format!("{}/after", case.display());
     let repo_path = repo.path().to_string_lossy().into_owned();
     (diagnostics, rendered.replace(&repo_path, &shown))
@@ -158,12 +186,17 @@ fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
         }
         let rule_dir = Path::new("fixtures").join(id);
         let config = fixture_config(&rule_dir);
+        let cluster = rule.needs_shadow().then(support::cluster);
 
         let mut snapshot = String::new();
         for case in cases(&rule_dir.join("fail")) {
             let case_config = case_config(&case);
-            let (diagnostics, rendered) =
-                run_case(&case, case_config.as_ref().unwrap_or(&config), id);
+            let (diagnostics, rendered) = run_case(
+                &case,
+                case_config.as_ref().unwrap_or(&config),
+                id,
+                cluster.as_ref(),
+            );
             assert!(
                 !diagnostics.is_empty(),
                 "{id} did not fire on {}",
@@ -173,8 +206,12 @@ fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
         }
         for case in cases(&rule_dir.join("pass")) {
             let case_config = case_config(&case);
-            let (diagnostics, rendered) =
-                run_case(&case, case_config.as_ref().unwrap_or(&config), id);
+            let (diagnostics, rendered) = run_case(
+                &case,
+                case_config.as_ref().unwrap_or(&config),
+                id,
+                cluster.as_ref(),
+            );
             assert!(
                 diagnostics.is_empty(),
                 "{id} fired on pass case {}:\n{rendered}",

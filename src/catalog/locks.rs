@@ -66,6 +66,49 @@ impl LockMode {
     pub fn blocks_writes(self) -> bool {
         self >= LockMode::Share
     }
+
+    /// From the `mode` column of `pg_locks` (`AccessExclusiveLock`).
+    pub fn from_pg_locks(mode: &str) -> Option<Self> {
+        Some(match mode {
+            "AccessShareLock" => LockMode::AccessShare,
+            "RowShareLock" => LockMode::RowShare,
+            "RowExclusiveLock" => LockMode::RowExclusive,
+            "ShareUpdateExclusiveLock" => LockMode::ShareUpdateExclusive,
+            "ShareLock" => LockMode::Share,
+            "ShareRowExclusiveLock" => LockMode::ShareRowExclusive,
+            "ExclusiveLock" => LockMode::Exclusive,
+            "AccessExclusiveLock" => LockMode::AccessExclusive,
+            _ => return None,
+        })
+    }
+
+    /// `an ACCESS EXCLUSIVE lock`, `a SHARE lock`.
+    pub fn a_lock(self) -> String {
+        let article = if self.as_str().starts_with(['A', 'E']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {} lock", self.as_str())
+    }
+
+    /// What other sessions cannot do on the table while the lock is held.
+    pub fn blocks(self) -> &'static str {
+        match self {
+            LockMode::AccessExclusive => "every read and write of it",
+            LockMode::Exclusive => "every write and `SELECT ... FOR UPDATE` (plain reads go on)",
+            LockMode::ShareRowExclusive => {
+                "every `INSERT`, `UPDATE` and `DELETE`, and `CREATE INDEX` (plain reads go on)"
+            }
+            LockMode::Share => "every `INSERT`, `UPDATE` and `DELETE` (reads go on)",
+            LockMode::ShareUpdateExclusive => {
+                "other schema changes, `VACUUM` and `ANALYZE` (reads and writes go on)"
+            }
+            LockMode::RowExclusive => "`CREATE INDEX` and most schema changes",
+            LockMode::RowShare => "`LOCK TABLE ... EXCLUSIVE` and stronger",
+            LockMode::AccessShare => "only `ACCESS EXCLUSIVE` locks",
+        }
+    }
 }
 
 /// A lock a statement takes on one relation.

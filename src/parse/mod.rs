@@ -16,6 +16,8 @@ use pg_query::NodeEnum;
 
 use crate::source::{Migration, SourceKind};
 
+/// Parses SQL text with PostgreSQL's grammar, nothing more (the floor the benchmarks compare with).
+pub use pg::parse as parse_sql;
 pub use pg::{Lexeme, LexemeKind, comma_separated, deparse, lex, quote_ident, token_end};
 
 /// One parsed SQL statement and where it is.

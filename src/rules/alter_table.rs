@@ -92,6 +92,11 @@ fn action_spans(ctx: &StatementContext, relation_location: i32, count: usize) ->
         .offset(relation_location)
         .clamp(statement.start, statement.end);
     let after_name = name_start + text::name_len(&file[name_start..statement.end]);
+    if count == 1 {
+        // One action: the rest of the statement, without scanning it.
+        let action = text::skip_trivia(file, after_name).min(statement.end)..statement.end;
+        return vec![action];
+    }
     let items = comma_separated(&file[after_name..statement.end]);
     if items.len() == count {
         items

@@ -7,8 +7,11 @@ use std::ops::Range;
 use pg_query::NodeEnum;
 
 use super::{Rule, RuleMeta, StatementContext};
-use crate::catalog::{ConstraintKind, Index, QualifiedName, written_constraints};
+use pg_query::protobuf::{ObjectType, RangeVar};
+
+use crate::catalog::{ConstraintKind, Index, QualifiedName, range_var, written_constraints};
 use crate::diagnostic::{Finding, Severity};
+use crate::parse::ast;
 
 pub struct DuplicateIndex;
 
@@ -52,6 +55,14 @@ impl Rule for DuplicateIndex {
             .filter(|index| before.index(&index.name) != Some(*index))
             .collect();
         if created.is_empty() {
+            return;
+        }
+        // A table with one index, that no later statement of the migration touches, has nothing
+        // to compare: skip the replay to the end of the migration.
+        let alone = created
+            .iter()
+            .all(|index| after.indexes_on(&index.table).count() < 2);
+        if alone && !touched_later(ctx, &tables) {
             return;
         }
         // Judge the indexes the migration keeps: a later statement may drop or rename either.
@@ -214,4 +225,34 @@ fn span(ctx: &StatementContext, index: &Index) -> Range<usize> {
             }
         }
     }
+}
+
+/// Whether a statement after this one in its migration may add, drop or rename an index of
+/// `tables` (conservatively: any DROP INDEX or index rename counts, as their names are not the
+/// table's).
+fn touched_later(ctx: &StatementContext, tables: &[&QualifiedName]) -> bool {
+    let names = |relation: Option<&RangeVar>| {
+        relation.is_some_and(|relation| tables.contains(&&range_var(relation)))
+    };
+    ctx.migration.parsed.statements[ctx.index + 1..]
+        .iter()
+        .any(|statement| match &statement.node {
+            NodeEnum::IndexStmt(stmt) => names(stmt.relation.as_ref()),
+            NodeEnum::AlterTableStmt(stmt) => {
+                stmt.objtype != ObjectType::ObjectTable as i32 || names(stmt.relation.as_ref())
+            }
+            NodeEnum::RenameStmt(stmt) => {
+                names(stmt.relation.as_ref()) || stmt.rename_type == ObjectType::ObjectIndex as i32
+            }
+            NodeEnum::CreateStmt(stmt) => names(stmt.relation.as_ref()),
+            NodeEnum::DropStmt(stmt) => {
+                stmt.remove_type != ObjectType::ObjectTable as i32
+                    || stmt.objects.iter().any(|object| {
+                        ast::qualified_name(object)
+                            .and_then(|parts| QualifiedName::from_parts(&parts))
+                            .is_some_and(|name| tables.contains(&&name))
+                    })
+            }
+            _ => false,
+        })
 }

@@ -2,7 +2,8 @@
 //!
 //! A rule implements one or more hooks of [`Rule`]: per statement (with the catalog as it stood
 //! before the statement), per migration (before its statements, or after them with the catalog
-//! it left), or per migration set. It returns [`Finding`]s; the
+//! it left), or per migration set. Shadow rules judge instead what applying the set to a real
+//! PostgreSQL showed (`--shadow`, a [`SetTrace`]). A rule returns [`Finding`]s; the
 //! linter attaches the rule id, the configured severity and the migration.
 
 mod add_column_required;
@@ -26,6 +27,7 @@ mod duplicate_index;
 mod enum_value_in_transaction;
 mod expected_index;
 mod extension_not_allowed;
+mod extension_unavailable;
 mod fk_missing_index;
 mod foreign_key_not_valid;
 mod index_help;
@@ -44,6 +46,11 @@ mod reindex_not_concurrent;
 mod rename_column;
 mod rename_table;
 mod set_not_null;
+mod shadow_apply_failed;
+mod shadow_lock;
+mod shadow_ownership;
+mod shadow_rewrite;
+mod snapshot_drift;
 mod syntax_error;
 mod table_rewrite_maintenance;
 mod tracking_table_touched;
@@ -63,7 +70,8 @@ use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{self, ParsedMigration, Statement, text};
 use crate::source::history::{Baseline, Status};
-use crate::source::{Migration, MigrationSet, SourceFile, SourceKind};
+use crate::source::{Migration, MigrationSet, SourceFile};
+use crate::trace::SetTrace;
 
 /// What a rule is, for listings, docs and configuration.
 #[derive(Debug)]
@@ -95,6 +103,15 @@ pub trait Rule: Sync {
     }
 
     fn check_set(&self, _ctx: &SetContext, _out: &mut Vec<Finding>) {}
+
+    /// Whether the rule judges what `--shadow` observed ([`Rule::check_trace`]); without
+    /// `--shadow` it reports nothing, and suppressions of it are not unused.
+    fn needs_shadow(&self) -> bool {
+        false
+    }
+
+    /// Called once per migration set with what applying it to a real PostgreSQL showed.
+    fn check_trace(&self, _ctx: &TraceContext, _out: &mut Vec<Finding>) {}
 }
 
 /// Every rule, in the order `chronos-lint rules` lists them.
@@ -142,6 +159,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &prefer_identity::PreferIdentity,
     &ban_char::BanChar,
     &extension_not_allowed::ExtensionNotAllowed,
+    &shadow_apply_failed::ShadowApplyFailed,
+    &shadow_lock::ShadowLock,
+    &shadow_rewrite::ShadowRewrite,
+    &shadow_ownership::ShadowOwnership,
+    &snapshot_drift::SnapshotDrift,
+    &extension_unavailable::ExtensionUnavailable,
 ];
 
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
@@ -333,12 +356,7 @@ impl StatementContext<'_> {
         let this = migration.migration;
         for (index, parsed) in migration.earlier.iter().enumerate().rev() {
             let previous = &migration.set.migrations[index];
-            let continues = match this.kind {
-                SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
-                SourceKind::Alembic => previous.file == this.file,
-                SourceKind::Plain => false,
-            };
-            if !continues {
+            if !this.may_share_transaction_with(previous) {
                 break;
             }
             for earlier in parsed.statements.iter().rev() {
@@ -393,7 +411,14 @@ impl StatementContext<'_> {
         let statements = &self.migration.parsed.statements;
         let mut catalog = catalog.clone();
         for statement in statements.get(self.index..).unwrap_or_default() {
-            catalog.apply(&statement.node, self.migration.index);
+            // Statements about other tables cannot change the part replayed here.
+            let relevant = std::ptr::eq(statement, self.statement)
+                || crate::catalog::targets(&catalog, &statement.node)
+                    .iter()
+                    .any(|target| catalog.table(&target.table).is_some());
+            if relevant {
+                catalog.apply(&statement.node, self.migration.index);
+            }
         }
         catalog
     }
@@ -410,6 +435,83 @@ pub struct SetContext<'a> {
     pub files: &'a [SourceFile],
     /// With `--database-url`: the drizzle migrations the database has applied.
     pub applied: Option<&'a [AppliedMigration]>,
+}
+
+/// What a shadow rule sees of one migration set: the set, its parsed statements and what
+/// applying it to a real PostgreSQL showed.
+pub struct TraceContext<'a> {
+    pub config: &'a Config,
+    pub set: &'a MigrationSet,
+    pub files: &'a [SourceFile],
+    /// Parallel to `set.migrations`.
+    pub parsed: &'a [ParsedMigration],
+    pub trace: &'a SetTrace,
+    /// `PostgreSQL 15.18`: the server the migrations were applied to.
+    pub server: &'a str,
+}
+
+impl TraceContext<'_> {
+    pub fn statement(&self, migration: usize, statement: usize) -> &Statement {
+        &self.parsed[migration].statements[statement]
+    }
+
+    pub fn file_of(&self, migration: usize) -> &SourceFile {
+        &self.files[self.set.migrations[migration].file]
+    }
+
+    /// The span of the statement's first token (`ALTER`, `DO`).
+    pub fn first_token_span(&self, migration: usize, statement: usize) -> Range<usize> {
+        let span = self.statement(migration, statement).span.clone();
+        let text = &self.file_of(migration).text[span.clone()];
+        span.start..span.start + parse::token_end(text, 0).min(text.len())
+    }
+
+    /// Where a statement names `name` as an identifier (in a `DO` block: in the statements
+    /// extracted from its body); `None` when it never does (dynamic SQL, a function, a
+    /// trigger), so that the static rules could not see it.
+    pub fn mention_span(
+        &self,
+        migration: usize,
+        statement: usize,
+        name: &str,
+    ) -> Option<Range<usize>> {
+        let statements = &self.parsed[migration].statements;
+        let text = &self.file_of(migration).text;
+        let inner = statements[statement + 1..]
+            .iter()
+            .take_while(|inner| inner.in_do_block);
+        std::iter::once(&statements[statement])
+            .chain(inner)
+            .find_map(|candidate| {
+                let sql = &text[candidate.span.clone()];
+                parse::lex(sql)
+                    .into_iter()
+                    .find(|lexeme| lexeme.name().as_deref() == Some(name))
+                    .map(|lexeme| {
+                        candidate.span.start + lexeme.span.start
+                            ..candidate.span.start + lexeme.span.end
+                    })
+            })
+    }
+
+    /// A finding about `migration` of the set.
+    pub fn finding(
+        &self,
+        migration: usize,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Finding {
+        let migration = &self.set.migrations[migration];
+        Finding::new(migration.file, span, message).about(&migration.name)
+    }
+
+    /// Names of the set's migrations from `from` on, quoted for a message.
+    pub fn migration_names(&self, from: usize) -> Vec<String> {
+        self.set.migrations[from.min(self.set.migrations.len())..]
+            .iter()
+            .map(|migration| format!("`{}`", migration.name))
+            .collect()
+    }
 }
 
 /// Linting small migration sets in unit tests.

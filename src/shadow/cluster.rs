@@ -1,14 +1,25 @@
 //! A throwaway PostgreSQL cluster: initdb'd (or copied from a cached template) into a temp
-//! directory, listening only on a Unix socket there, stopped and removed when dropped.
+//! directory, listening only on a Unix socket there, stopped and removed when dropped or when
+//! the run is interrupted (see `cleanup`). Each cluster has its own directory and socket, so
+//! concurrent runs do not meet; a run killed outright is swept up by the next one.
 //!
 //! initdb and postgres refuse to run as root; as root the cluster runs as the `postgres` user
 //! (which Debian's server package creates) in a directory made theirs.
+//!
+//! The server is started directly (not through `pg_ctl`, whose waits poll every 100 ms) in a
+//! process group of its own, so a Ctrl-C on the terminal reaches only chronos-lint, whose
+//! handler then stops it.
 
-use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
+
+use super::cleanup;
 
 /// Where the PostgreSQL server programs are.
 #[derive(Debug, Clone)]
@@ -47,6 +58,11 @@ pub fn find_binaries() -> Result<Binaries, String> {
     versioned.sort();
     candidates.extend(versioned.into_iter().rev().map(|(_, dir)| dir));
 
+    find_in(candidates)
+}
+
+/// The first of `candidates` that holds the server programs.
+fn find_in(candidates: Vec<PathBuf>) -> Result<Binaries, String> {
     let dir = candidates
         .into_iter()
         .find(|dir| {
@@ -77,53 +93,186 @@ pub fn find_binaries() -> Result<Binaries, String> {
 pub struct Cluster {
     root: PathBuf,
     binaries: Binaries,
-    run_as_postgres: bool,
+    /// Whether the data directory came from the cached template (false: initdb ran first).
+    from_cache: bool,
+    /// Stops the server and removes `root`.
+    _cleanup: cleanup::Guard,
 }
 
 const ROOT_PREFIX: &str = "chronos-shadow-";
 const SUPERUSER: &str = "postgres";
+/// How long the server may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Who runs initdb and the server: the `postgres` user when we are root, else ourselves.
+#[derive(Debug, Clone, Copy)]
+struct RunAs(Option<(u32, u32)>);
+
+impl RunAs {
+    fn current() -> Result<RunAs, String> {
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            return Ok(RunAs(None));
+        }
+        let name = std::ffi::CString::new(SUPERUSER).expect("no NUL");
+        // SAFETY: getpwnam returns a pointer into static storage or NULL; read at once.
+        unsafe {
+            let entry = libc::getpwnam(name.as_ptr());
+            if entry.is_null() {
+                return Err(
+                    "running as root, but there is no `postgres` user to run the shadow cluster \
+                     as (initdb and postgres refuse root); install the PostgreSQL server package, \
+                     which creates it, or run as an unprivileged user"
+                        .to_owned(),
+                );
+            }
+            Ok(RunAs(Some(((*entry).pw_uid, (*entry).pw_gid))))
+        }
+    }
+
+    fn apply(self, command: &mut Command) -> &mut Command {
+        if let Some((uid, gid)) = self.0 {
+            command.uid(uid).gid(gid);
+        }
+        command
+    }
+
+    /// Makes `path` the cluster user's.
+    fn own(self, path: &Path) -> Result<(), String> {
+        match self.0 {
+            Some((uid, gid)) => std::os::unix::fs::chown(path, Some(uid), Some(gid))
+                .map_err(|err| format!("{}: {err}", path.display())),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs a command as this user; fails with its output when it fails.
+    fn run(self, command: &mut Command) -> Result<Output, String> {
+        let shown = format!("{:?}", command.get_program());
+        let output = self
+            .apply(command)
+            .output()
+            .map_err(|err| format!("cannot run {shown}: {err}"))?;
+        if output.status.success() {
+            Ok(output)
+        } else {
+            Err(format!(
+                "{shown} failed: {}{}",
+                String::from_utf8_lossy(&output.stderr).trim(),
+                String::from_utf8_lossy(&output.stdout).trim()
+            ))
+        }
+    }
+}
 
 impl Cluster {
     /// Starts a new cluster. The data directory is copied from a cached initdb template when
-    /// there is one, and the template is made on first use.
+    /// there is one, and the template is made on first use. The server stops when the thread
+    /// that started it ends, so start it on a thread that outlives the cluster.
     pub fn start(binaries: &Binaries) -> Result<Cluster, String> {
-        let run_as_postgres = unsafe { libc::geteuid() } == 0;
-        let base = base_dir(run_as_postgres)?;
-        sweep_stale(&base, binaries, run_as_postgres);
+        let user = RunAs::current()?;
+        let base = base_dir(user)?;
+        let clusters = clusters_dir(&base, user);
+        sweep_stale(&base);
+        if clusters != base {
+            sweep_stale(&clusters);
+        }
 
-        let root = make_temp_dir(&base)?;
+        let root = make_temp_dir(&clusters)?;
+        let server = Arc::new(AtomicI32::new(0));
+        let guard = {
+            let (root, server) = (root.clone(), Arc::clone(&server));
+            cleanup::register(move || stop(&root, server.load(Ordering::SeqCst)))
+        };
         // Record the owner so that a later run can clean up after a killed one.
         fs::write(root.join("owner.pid"), std::process::id().to_string())
             .map_err(|err| err.to_string())?;
+        let from_cache = template_path(&base, binaries).join("PG_VERSION").is_file();
         let cluster = Cluster {
             root,
             binaries: binaries.clone(),
-            run_as_postgres,
+            from_cache,
+            _cleanup: guard,
         };
-        if run_as_postgres {
-            chown_to_postgres(&cluster.root)?;
-        }
+        user.own(&cluster.root)?;
 
-        let template = template_dir(&base, binaries, run_as_postgres)?;
-        cluster.run(
+        let template = template_dir(&base, binaries, user)?;
+        user.run(
             Command::new("cp")
                 .arg("-R")
                 .arg(&template)
-                .arg(cluster.data_dir()),
-        )?;
-        let options = format!(
-            "-k {} -c listen_addresses='' -c fsync=off -c full_page_writes=off -c synchronous_commit=off",
-            cluster.root.display()
-        );
-        cluster.run(
-            Command::new(binaries.dir.join("pg_ctl"))
-                .args(["-w", "-t", "60", "-D"])
                 .arg(cluster.data_dir())
-                .arg("-l")
-                .arg(cluster.root.join("server.log"))
-                .args(["-o", &options, "start"]),
+                .current_dir(&cluster.root),
         )?;
-        Ok(cluster)
+        let log = fs::File::create(cluster.root.join("server.log")).map_err(|e| e.to_string())?;
+        user.own(&cluster.root.join("server.log"))?;
+        let mut server_command = Command::new(binaries.dir.join("postgres"));
+        user.apply(
+            server_command
+                .arg("-D")
+                .arg(cluster.data_dir())
+                .arg("-k")
+                .arg(&cluster.root)
+                .args(["-c", "listen_addresses="])
+                .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
+                .args(["-c", "synchronous_commit=off", "-c", "autovacuum=off"])
+                .current_dir(&cluster.root)
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().map_err(|e| e.to_string())?)
+                .stderr(log)
+                // Not in our process group: a terminal's Ctrl-C goes to us, not to it.
+                .process_group(0),
+        );
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl only sets a flag of the new process; it allocates nothing.
+        unsafe {
+            // When this thread's process dies, even by SIGKILL, the server shuts down at once
+            // (its directory is left to the next run's sweep).
+            server_command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGQUIT);
+                Ok(())
+            });
+        }
+        let mut child = server_command.spawn().map_err(|err| {
+            format!(
+                "cannot start {}: {err}",
+                binaries.dir.join("postgres").display()
+            )
+        })?;
+        let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
+        server.store(pid, Ordering::SeqCst);
+
+        // Ready when postmaster.pid says so (what `pg_ctl -w` waits for), checked often.
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            let status =
+                fs::read_to_string(cluster.data_dir().join("postmaster.pid")).unwrap_or_default();
+            if status
+                .lines()
+                .nth(7)
+                .is_some_and(|line| line.trim() == "ready")
+            {
+                return Ok(cluster);
+            }
+            let exited = child.try_wait().ok().flatten().is_some();
+            if exited || Instant::now() > deadline {
+                let log = fs::read_to_string(cluster.root.join("server.log")).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                let what = if exited {
+                    "exited"
+                } else {
+                    "did not start in time"
+                };
+                return Err(format!("postgres {what}:\n{}", tail.join("\n")));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Whether the data directory was copied from the cached initdb template.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
     }
 
     pub fn data_dir(&self) -> PathBuf {
@@ -147,61 +296,71 @@ impl Cluster {
         self.binaries.major
     }
 
-    /// Runs a command as the cluster's user; fails with its output when it fails.
-    fn run(&self, command: &mut Command) -> Result<Output, String> {
-        run_as(command, self.run_as_postgres)
-    }
-
-    fn stop(&self) {
-        let _ = run_as(
-            Command::new(self.binaries.dir.join("pg_ctl"))
-                .args(["-m", "immediate", "-D"])
-                .arg(self.data_dir())
-                .arg("stop"),
-            self.run_as_postgres,
-        );
-        let _ = fs::remove_dir_all(&self.root);
+    /// Where the server programs are.
+    pub fn binaries(&self) -> &Binaries {
+        &self.binaries
     }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn run_as(command: &mut Command, as_postgres: bool) -> Result<Output, String> {
-    let mut command = if as_postgres {
-        let mut wrapped = Command::new("runuser");
-        wrapped
-            .args(["-u", SUPERUSER, "--"])
-            .arg(command.get_program())
-            .args(command.get_args());
-        if let Some(dir) = command.get_current_dir() {
-            wrapped.current_dir(dir);
-        }
-        wrapped
+/// Stops the server of the cluster in `root` (immediate shutdown: nothing is kept) and removes
+/// the directory. `server` is its pid when this process started it, else 0 (then it is read
+/// from `postmaster.pid`).
+fn stop(root: &Path, server: i32) {
+    let pid = if server > 0 {
+        Some(server)
     } else {
-        std::mem::replace(command, Command::new(OsStr::new("true")))
+        fs::read_to_string(root.join("data/postmaster.pid"))
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            // Only a server of this directory: the pid may have been reused since.
+            .filter(|pid: &i32| {
+                fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+                    String::from_utf8_lossy(&cmdline).contains(&*root.to_string_lossy())
+                })
+            })
     };
-    let shown = format!("{:?}", command.get_program());
-    let output = command
-        .output()
-        .map_err(|err| format!("cannot run {shown}: {err}"))?;
-    if output.status.success() {
-        Ok(output)
-    } else {
-        Err(format!(
-            "{shown} failed: {}{}",
-            String::from_utf8_lossy(&output.stderr).trim(),
-            String::from_utf8_lossy(&output.stdout).trim()
-        ))
+    if let Some(pid) = pid.filter(|&pid| pid > 0) {
+        // SAFETY: signalling a process; no memory is involved.
+        unsafe { libc::kill(pid, libc::SIGQUIT) };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while running(pid) {
+            if Instant::now() > deadline {
+                // SAFETY: as above.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
+    let _ = fs::remove_dir_all(root);
+}
+
+/// Whether `pid` still runs. Our own child is reaped here; a zombie left to another parent
+/// counts as gone.
+fn running(pid: i32) -> bool {
+    let mut status = 0;
+    // SAFETY: waitpid with WNOHANG on a pid; `status` is a valid out pointer.
+    match unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } {
+        0 => return true,
+        reaped if reaped == pid => return false,
+        _ => {}
+    }
+    // Not our child (a cluster of a killed run).
+    // SAFETY: signal 0 only checks that the process exists.
+    if unsafe { libc::kill(pid, 0) } != 0 {
+        return false;
+    }
+    let zombie = fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z'))
+    });
+    !zombie
 }
 
 /// Where clusters and the template live. As root this must be a place the `postgres` user can
 /// reach, so not root's home.
-fn base_dir(as_postgres: bool) -> Result<PathBuf, String> {
+fn base_dir(user: RunAs) -> Result<PathBuf, String> {
+    let as_postgres = user.0.is_some();
     let base = match std::env::var_os("CHRONOS_SHADOW_DIR") {
         Some(dir) => PathBuf::from(dir),
         None if as_postgres => PathBuf::from("/var/tmp/chronos-lint"),
@@ -219,6 +378,39 @@ fn base_dir(as_postgres: bool) -> Result<PathBuf, String> {
     Ok(base)
 }
 
+/// Where the clusters themselves go: a memory file system when there is a roomy one
+/// (`/dev/shm`; copying the template there is several times faster than to disk), else `base`.
+/// With `CHRONOS_SHADOW_DIR` set, always `base`.
+fn clusters_dir(base: &Path, user: RunAs) -> PathBuf {
+    const TMPFS_MAGIC: i64 = 0x0102_1994;
+    const ROOM: u64 = 1 << 30;
+    if std::env::var_os("CHRONOS_SHADOW_DIR").is_some() || !cfg!(target_os = "linux") {
+        return base.to_path_buf();
+    }
+    let shm = Path::new("/dev/shm");
+    let path = std::ffi::CString::new("/dev/shm").expect("no NUL");
+    // SAFETY: statfs fills the zeroed struct it is given; the path is a valid C string.
+    let roomy_tmpfs = unsafe {
+        let mut stat: libc::statfs = std::mem::zeroed();
+        libc::statfs(path.as_ptr(), &mut stat) == 0
+            && stat.f_type as i64 == TMPFS_MAGIC
+            && (stat.f_bavail as u64).saturating_mul(stat.f_bsize as u64) >= ROOM
+    };
+    if !roomy_tmpfs {
+        return base.to_path_buf();
+    }
+    // SAFETY: getuid has no preconditions.
+    let dir = shm.join(format!("chronos-lint-{}", unsafe { libc::getuid() }));
+    let mode = if user.0.is_some() { 0o755 } else { 0o700 };
+    let made = fs::create_dir_all(&dir)
+        .and_then(|()| fs::set_permissions(&dir, fs::Permissions::from_mode(mode)));
+    if made.is_ok() {
+        dir
+    } else {
+        base.to_path_buf()
+    }
+}
+
 fn make_temp_dir(base: &Path) -> Result<PathBuf, String> {
     tempfile::Builder::new()
         .prefix(ROOT_PREFIX)
@@ -229,31 +421,28 @@ fn make_temp_dir(base: &Path) -> Result<PathBuf, String> {
 
 /// The cached initdb output for this server version, made once (atomically, so concurrent runs
 /// do not see half a template).
-fn template_dir(base: &Path, binaries: &Binaries, as_postgres: bool) -> Result<PathBuf, String> {
-    let template = base.join(format!("template-pg{}", binaries.major));
+fn template_dir(base: &Path, binaries: &Binaries, user: RunAs) -> Result<PathBuf, String> {
+    let template = template_path(base, binaries);
     if template.join("PG_VERSION").is_file() {
         return Ok(template);
     }
     let staging = make_temp_dir(base)?;
-    if as_postgres {
-        chown_to_postgres(&staging)?;
-    }
+    user.own(&staging)?;
     let data = staging.join("data");
-    let made = run_as(
+    let made = user.run(
         Command::new(binaries.dir.join("initdb"))
             .args([
                 "--no-sync",
+                "--no-instructions",
                 "-A",
                 "trust",
                 "-E",
                 "UTF8",
-                "--locale=C",
-                "-U",
-                SUPERUSER,
-                "-D",
             ])
-            .arg(&data),
-        as_postgres,
+            // 1 MB WAL segments instead of 16: a smaller template to copy for every run.
+            .args(["--locale=C", "--wal-segsize=1", "-U", SUPERUSER, "-D"])
+            .arg(&data)
+            .current_dir(&staging),
     );
     let result = made.and_then(|_| match fs::rename(&data, &template) {
         Ok(()) => Ok(()),
@@ -265,8 +454,13 @@ fn template_dir(base: &Path, binaries: &Binaries, as_postgres: bool) -> Result<P
     result.map(|()| template)
 }
 
+fn template_path(base: &Path, binaries: &Binaries) -> PathBuf {
+    // `-wal1`: made with 1 MB WAL segments.
+    base.join(format!("template-pg{}-wal1", binaries.major))
+}
+
 /// Stops and removes clusters whose owning process is gone (a run that was killed).
-fn sweep_stale(base: &Path, binaries: &Binaries, as_postgres: bool) {
+fn sweep_stale(base: &Path) {
     let Ok(entries) = fs::read_dir(base) else {
         return;
     };
@@ -290,33 +484,20 @@ fn sweep_stale(base: &Path, binaries: &Binaries, as_postgres: bool) {
         if alive || (owner.is_none() && !old) {
             continue;
         }
-        if path.join("data").join("postmaster.pid").is_file() {
-            let _ = run_as(
-                Command::new(binaries.dir.join("pg_ctl"))
-                    .args(["-m", "immediate", "-D"])
-                    .arg(path.join("data"))
-                    .arg("stop"),
-                as_postgres,
-            );
-        }
-        let _ = fs::remove_dir_all(&path);
+        stop(&path, 0);
     }
 }
 
-fn chown_to_postgres(path: &Path) -> Result<(), String> {
-    let name = std::ffi::CString::new(SUPERUSER).expect("no NUL");
-    // SAFETY: getpwnam returns a pointer into static storage or NULL; read once, immediately.
-    let (uid, gid) = unsafe {
-        let entry = libc::getpwnam(name.as_ptr());
-        if entry.is_null() {
-            return Err(
-                "running as root, but there is no `postgres` user to run the shadow cluster as; \
-                        install the PostgreSQL server package or run as an unprivileged user"
-                    .to_owned(),
-            );
-        }
-        ((*entry).pw_uid, (*entry).pw_gid)
-    };
-    std::os::unix::fs::chown(path, Some(uid), Some(gid))
-        .map_err(|err| format!("{}: {err}", path.display()))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn says_what_to_install_when_nothing_is_found() {
+        let empty = tempfile::tempdir().unwrap();
+        let err = find_in(vec![empty.path().to_path_buf()]).unwrap_err();
+        assert!(err.contains("apt-get install postgresql"), "{err}");
+        assert!(err.contains("PG_BIN"), "{err}");
+        assert!(err.contains("--shadow-url"), "{err}");
+    }
 }

@@ -1,4 +1,178 @@
-//! Shadow stage: migrations applied for real to a throwaway PostgreSQL. The static pipeline does
-//! not depend on this module.
+//! Shadow stage (`--shadow`): the migrations applied for real to a throwaway PostgreSQL, with
+//! the transactions their tools use, observing what each statement locks, rewrites and creates.
+//! The result is a [`Trace`] of plain data; the shadow rules turn it into findings. The static
+//! pipeline does not depend on this module.
+//!
+//! Sets are applied in workspace order to one database, each on its own session.
+//!
+//! `CHRONOS_SHADOW_TIMINGS=1` prints how long each phase took to stderr (see BENCHMARKS.md).
 
+mod apply;
+mod cleanup;
 pub mod cluster;
+mod observe;
+mod progress;
+mod target;
+
+use std::collections::HashSet;
+
+use sqlx::{Connection, PgConnection};
+
+use crate::applied::redact;
+use crate::parse::{self, ParsedMigration};
+use crate::source::Workspace;
+use crate::trace::Trace;
+
+use self::apply::{Run, SetInput};
+use self::cluster::Cluster;
+use self::progress::Progress;
+use self::target::Target;
+
+/// How to run the shadow stage.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--shadow-url`: a server to create the shadow database on; else a throwaway cluster.
+    pub url: Option<String>,
+    /// Show progress on stderr.
+    pub progress: bool,
+}
+
+/// Applies every migration set of `workspace` to a fresh database and records what happened.
+/// Errors are about the shadow itself (no server binaries, no connection), never about the
+/// migrations, whose failures are part of the trace.
+pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
+    let timings = Timings::new();
+    let progress = Progress::new(options.progress);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the database client: {err}"))?;
+
+    // Declared before the target so it is dropped after it.
+    let cluster: Option<Cluster>;
+    let target = match &options.url {
+        Some(url) => {
+            progress.step("creating the shadow database");
+            cluster = None;
+            runtime.block_on(Target::create_on(url))?
+        }
+        None => {
+            let binaries = cluster::find_binaries()?;
+            progress.step(format!(
+                "starting a throwaway PostgreSQL {} ({})",
+                binaries.major,
+                binaries.dir.display()
+            ));
+            cluster = Some(
+                Cluster::start(&binaries)
+                    .map_err(|err| format!("cannot start the shadow PostgreSQL: {err}"))?,
+            );
+            let started = cluster.as_ref().expect("just started");
+            timings.phase(if started.from_cache() {
+                "cluster start (cached template)"
+            } else {
+                "cluster start (initdb, template made)"
+            });
+            Target::cluster(started)?
+        }
+    };
+    if options.url.is_some() {
+        timings.phase("shadow database created");
+    }
+
+    let parsed: Vec<Vec<ParsedMigration>> = workspace
+        .sets
+        .iter()
+        .map(|set| {
+            set.migrations
+                .iter()
+                .map(|migration| {
+                    parse::parse_migration(&workspace.files[migration.file].text, migration)
+                })
+                .collect()
+        })
+        .collect();
+    progress.migrations(workspace.sets.iter().map(|set| set.migrations.len()).sum());
+
+    let traced = runtime.block_on(async {
+        let mut conn = PgConnection::connect_with(&target.options).await?;
+        let version: String = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&mut conn)
+            .await?;
+        let available: Vec<String> =
+            sqlx::query_scalar("SELECT name::text FROM pg_available_extensions")
+                .fetch_all(&mut conn)
+                .await?;
+        let _ = conn.close().await;
+
+        let mut run = Run {
+            available_extensions: available.into_iter().collect::<HashSet<_>>(),
+            skipped_extensions: Vec::new(),
+            shared: target.shared,
+            progress: &progress,
+        };
+        let mut trace = Trace {
+            server: format!(
+                "PostgreSQL {}",
+                version.split_whitespace().next().unwrap_or(&version)
+            ),
+            sets: Vec::with_capacity(workspace.sets.len()),
+        };
+        for (set, parsed) in workspace.sets.iter().zip(&parsed) {
+            let input = SetInput {
+                set,
+                files: &workspace.files,
+                parsed,
+            };
+            trace
+                .sets
+                .push(apply::apply_set(&mut run, &target.options, &input).await?);
+        }
+        Ok::<Trace, sqlx::Error>(trace)
+    });
+    drop(progress);
+    let trace = traced.map_err(|err| {
+        let message = format!("shadow database ({}): {err}", target.description);
+        match &options.url {
+            Some(url) => redact(&message, url),
+            None => message,
+        }
+    })?;
+    timings.phase(&format!(
+        "{} migrations applied",
+        workspace
+            .sets
+            .iter()
+            .map(|set| set.migrations.len())
+            .sum::<usize>()
+    ));
+    drop(target);
+    drop(cluster);
+    timings.phase("cleaned up");
+    Ok(trace)
+}
+
+/// Phase times on stderr with `CHRONOS_SHADOW_TIMINGS` set.
+struct Timings {
+    last: Option<std::cell::Cell<std::time::Instant>>,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            last: std::env::var_os("CHRONOS_SHADOW_TIMINGS")
+                .map(|_| std::cell::Cell::new(std::time::Instant::now())),
+        }
+    }
+
+    fn phase(&self, what: &str) {
+        if let Some(last) = &self.last {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "shadow timing: {what}: {} ms",
+                now.duration_since(last.get()).as_millis()
+            );
+            last.set(now);
+        }
+    }
+}

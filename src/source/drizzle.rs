@@ -120,8 +120,32 @@ pub fn read_folder(
             file: journal_file,
             entries,
             unlisted,
+            snapshot: None,
         }),
     })
+}
+
+/// Reads the snapshot drizzle-kit wrote with each folder's last migration
+/// (`meta/NNNN_snapshot.json`, NNNN its journal `idx`), for comparing with a real database.
+pub fn load_snapshots(workspace: &mut Workspace) {
+    for set in 0..workspace.sets.len() {
+        let Some(journal) = &workspace.sets[set].journal else {
+            continue;
+        };
+        let Some(last) = journal.entries.last() else {
+            continue;
+        };
+        let path = workspace.sets[set]
+            .root
+            .join(format!("meta/{:04}_snapshot.json", last.idx));
+        if !path.is_file() {
+            continue;
+        }
+        let file = super::discover::load(&path, workspace);
+        if let Some(journal) = &mut workspace.sets[set].journal {
+            journal.snapshot = file;
+        }
+    }
 }
 
 /// Pieces of a migration between `--> statement-breakpoint` markers (the whole text when the

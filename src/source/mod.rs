@@ -8,6 +8,7 @@ pub mod alembic;
 mod discover;
 mod drizzle;
 pub mod history;
+pub mod snapshot;
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use discover::discover;
+pub use drizzle::load_snapshots;
 
 /// Index of a file in [`Workspace::files`].
 pub type FileId = usize;
@@ -83,6 +85,20 @@ pub struct Migration {
     pub revision: Option<AlembicRevision>,
 }
 
+impl Migration {
+    /// Whether a transaction still open at the end of `previous` can be the one this migration
+    /// runs in: drizzle-kit applies every pending migration of a folder in one transaction, and
+    /// an Alembic offline file runs its revisions in the transactions its BEGIN/COMMIT lines
+    /// open. Plain files are applied one by one.
+    pub fn may_share_transaction_with(&self, previous: &Migration) -> bool {
+        match self.kind {
+            SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
+            SourceKind::Alembic => previous.file == self.file,
+            SourceKind::Plain => false,
+        }
+    }
+}
+
 /// An Alembic `-- Running upgrade A, B -> C` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlembicRevision {
@@ -106,6 +122,8 @@ pub struct Journal {
     pub entries: Vec<JournalEntry>,
     /// `.sql` files in the folder that no entry names (loaded only to point at them).
     pub unlisted: Vec<FileId>,
+    /// The last entry's `meta/NNNN_snapshot.json`, once [`load_snapshots`] has read it.
+    pub snapshot: Option<FileId>,
 }
 
 #[derive(Debug, Clone)]

@@ -1,0 +1,102 @@
+//! `extension-unavailable`: the shadow server lacks an extension a migration creates, so what
+//! depends on it could not be verified (`--shadow`).
+
+use super::{Rule, RuleMeta, TraceContext};
+use crate::diagnostic::{Finding, Severity};
+
+pub struct ExtensionUnavailable;
+
+static META: RuleMeta = RuleMeta {
+    id: "extension-unavailable",
+    severity: Severity::Warning,
+    doc: include_str!("../../rules/extension-unavailable.md"),
+    summary: "with --shadow: the shadow server lacks an extension a migration creates, so some migrations were not verified",
+};
+
+const HELP: &str = "Install the extension into the PostgreSQL the shadow runs (PG_BIN, or the \
+                    first `pg_config --bindir`), or pass --shadow-url with a server that has it. \
+                    Debian packages PostGIS (`postgresql-15-postgis-3`); TimescaleDB, pgvector \
+                    and Apache AGE come from their own repositories.";
+
+impl Rule for ExtensionUnavailable {
+    fn meta(&self) -> &'static RuleMeta {
+        &META
+    }
+
+    fn needs_shadow(&self) -> bool {
+        true
+    }
+
+    fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
+        // The failure the missing extension caused, if any.
+        let blamed = ctx.trace.failure.as_ref().and_then(|failure| {
+            failure
+                .missing_extension
+                .as_deref()
+                .map(|name| (failure, name))
+        });
+        let unverified = |failure: &crate::trace::Failure| {
+            format!(
+                "`{}` failed without it ({}), so {} could not be verified",
+                ctx.set.migrations[failure.migration].name,
+                failure.message,
+                ctx.migration_names(failure.migration).join(", ")
+            )
+        };
+        for missing in &ctx.trace.missing_extensions {
+            let at_failure = blamed.filter(|(failure, _)| {
+                failure.migration == missing.migration && failure.statement == missing.statement
+            });
+            let span = match at_failure {
+                Some((failure, _)) => failure.span.clone(),
+                None => ctx
+                    .mention_span(missing.migration, missing.statement, &missing.name)
+                    .unwrap_or_else(|| ctx.first_token_span(missing.migration, missing.statement)),
+            };
+            let consequence = match blamed {
+                Some((failure, _)) if at_failure.is_some() => format!(
+                    "{} could not be verified",
+                    ctx.migration_names(failure.migration).join(", ")
+                ),
+                Some((failure, name)) if name == missing.name => unverified(failure),
+                _ => "no later statement of the set failed without it, but nothing that uses it \
+                      was checked"
+                    .to_owned(),
+            };
+            let skipped = if at_failure.is_some() {
+                "creating it failed, so"
+            } else {
+                "`CREATE EXTENSION` was skipped;"
+            };
+            out.push(
+                ctx.finding(
+                    missing.migration,
+                    span,
+                    format!(
+                        "extension `{}` is not available on the shadow server ({}): {skipped} \
+                         {consequence}",
+                        missing.name, ctx.server
+                    ),
+                )
+                .help(HELP),
+            );
+        }
+        // A failure caused by an extension skipped in an earlier set of the same database.
+        if let Some((failure, name)) = blamed
+            && !ctx.trace.missing_extensions.iter().any(|m| m.name == name)
+        {
+            out.push(
+                ctx.finding(
+                    failure.migration,
+                    failure.span.clone(),
+                    format!(
+                        "extension `{name}` is not available on the shadow server ({}): {}",
+                        ctx.server,
+                        unverified(failure)
+                    ),
+                )
+                .help(HELP),
+            );
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Undoing what the shadow stage set up, however the run ends.
+//!
+//! Each throwaway cluster and each database made on a `--shadow-url` server registers how to
+//! remove it. Its [`Guard`] removes it when dropped (normal exit, an error, a panic); on SIGINT
+//! or SIGTERM a handler thread removes everything still registered and exits with 128 + the
+//! signal. A run killed with SIGKILL leaves its cluster behind: the next run's sweep removes
+//! clusters whose owning process is gone (see `cluster`).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, Once};
+
+type Action = Box<dyn FnOnce() + Send>;
+
+static PENDING: Mutex<Vec<(u64, Action)>> = Mutex::new(Vec::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
+fn pending() -> MutexGuard<'static, Vec<(u64, Action)>> {
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs its action once: when dropped, or from the signal handler, whichever comes first.
+#[derive(Debug)]
+pub struct Guard {
+    id: u64,
+}
+
+/// Registers `action` to run when the returned guard drops or the process is interrupted.
+pub fn register(action: impl FnOnce() + Send + 'static) -> Guard {
+    install_signal_handlers();
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    pending().push((id, Box::new(action)));
+    Guard { id }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // The lock is held while the action runs, so an interrupt arriving now waits for it to
+        // finish instead of exiting half-way.
+        let mut pending = pending();
+        if let Some(at) = pending.iter().position(|(id, _)| *id == self.id) {
+            let (_, action) = pending.remove(at);
+            action();
+        }
+    }
+}
+
+/// On SIGINT or SIGTERM: run every registered action, newest first, and exit with 130 or 143.
+/// The handlers live on a thread of their own (with its own runtime, so this may be called from
+/// async code); this returns once they are in place.
+fn install_signal_handlers() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let (ready, installed) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use tokio::signal::unix::{SignalKind, signal};
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                let _ = ready.send(());
+                return;
+            };
+            let code = runtime.block_on(async {
+                let signals = (
+                    signal(SignalKind::interrupt()),
+                    signal(SignalKind::terminate()),
+                );
+                let _ = ready.send(());
+                let (Ok(mut interrupt), Ok(mut terminate)) = signals else {
+                    return None;
+                };
+                tokio::select! {
+                    _ = interrupt.recv() => Some(130),
+                    _ = terminate.recv() => Some(143),
+                }
+            });
+            let Some(code) = code else {
+                return;
+            };
+            let mut pending = pending();
+            while let Some((_, action)) = pending.pop() {
+                action();
+            }
+            std::process::exit(code);
+        });
+        let _ = installed.recv();
+    });
+}
