@@ -111,13 +111,19 @@ impl FailOn {
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
 
-/// Stack of the thread that lints. Deeply nested SQL (PostgreSQL accepts a few hundred levels
-/// of `a || b || ...`) gives syntax trees that are walked, cloned and dropped recursively; the
-/// memory is reserved, and only what is used is ever touched.
+/// Stack of the threads that parse and lint. Deeply nested SQL (PostgreSQL accepts a few
+/// hundred levels of `a || b || ...`) gives syntax trees that are walked, cloned and dropped
+/// recursively, and libpg_query sizes its own depth limit to the stack it finds (up to the 2 MB
+/// PostgreSQL allows); the memory is reserved, and only what is used is ever touched.
 const LINT_STACK: usize = 256 << 20;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The rayon workers parse and lint the sets. Failing to size them (a pool already built)
+    // only lowers the nesting depth that can be linted.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(LINT_STACK)
+        .build_global();
     let worker = std::thread::Builder::new()
         .name("chronos-lint".into())
         .stack_size(LINT_STACK)

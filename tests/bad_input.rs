@@ -421,13 +421,13 @@ fn alembic_file_with_a_broken_revision_chain() {
     assert!(out.contains(GOOD_FINDING), "{out}");
 }
 
-/// 400 chained operators are valid SQL and linted; nesting past PostgreSQL's own stack limit is
+/// 700 chained operators are valid SQL and linted; nesting past PostgreSQL's own stack limit is
 /// the syntax error PostgreSQL reports, at its position.
 #[test]
 fn deeply_nested_expressions() {
     let chain = format!(
         "ALTER TABLE cms_a ADD COLUMN c text DEFAULT {};",
-        vec!["'a'"; 400].join(" || ")
+        vec!["'a'"; 700].join(" || ")
     );
     let parens = format!("SELECT {}1{};", "(".repeat(100_000), ")".repeat(100_000));
     let arrays = format!("SELECT {}1{};", "ARRAY[".repeat(2_000), "]".repeat(2_000));
