@@ -10,7 +10,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::applied::AppliedMigration;
-use crate::catalog::{Catalog, targets};
+use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::parse::{self, ParsedMigration};
@@ -194,7 +194,11 @@ fn lint_set(
                     attribute(&mut findings, active_rule, Some(&migration.name), out);
                 }
             }
-            catalog.apply(&statement.node, index);
+            let origin = Origin {
+                migration: index,
+                statement: statement_index,
+            };
+            catalog.apply(&statement.node, origin);
         }
         for active_rule in active {
             active_rule

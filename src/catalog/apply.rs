@@ -7,8 +7,8 @@ use pg_query::protobuf::{
 use pg_query::{DeparseOptions, NodeEnum};
 
 use super::{
-    Catalog, Column, Constraint, ConstraintKind, Index, QualifiedName, RelationKind, Table, expr,
-    types,
+    Catalog, Column, Constraint, ConstraintKind, Index, Origin, QualifiedName, RelationKind, Table,
+    expr, types,
 };
 use crate::parse::ast;
 
@@ -19,9 +19,10 @@ pub fn range_var(range_var: &RangeVar) -> QualifiedName {
 }
 
 impl Catalog {
-    /// Applies the effect of `node`, run by migration `migration` of the set. Statements the
-    /// catalog does not model leave it unchanged.
-    pub fn apply(&mut self, node: &NodeEnum, migration: usize) {
+    /// Applies the effect of `node`, the statement at `origin`. Statements the catalog does not
+    /// model leave it unchanged.
+    pub fn apply(&mut self, node: &NodeEnum, origin: Origin) {
+        let migration = origin.migration;
         match node {
             NodeEnum::CreateSchemaStmt(stmt) => {
                 self.schemas.insert(stmt.schemaname.clone());
@@ -37,10 +38,10 @@ impl Catalog {
                     if let Some(relation) = relation.filter(|r| r.schemaname.is_empty()) {
                         relation.schemaname = stmt.schemaname.clone();
                     }
-                    self.apply(&element, migration);
+                    self.apply(&element, origin);
                 }
             }
-            NodeEnum::CreateStmt(stmt) => self.create_table(stmt, migration),
+            NodeEnum::CreateStmt(stmt) => self.create_table(stmt, origin),
             NodeEnum::CreateTableAsStmt(stmt) => {
                 if let Some(rel) = stmt.into.as_ref().and_then(|into| into.rel.as_ref()) {
                     let kind = if stmt.objtype == ObjectType::ObjectMatview as i32 {
@@ -56,14 +57,14 @@ impl Catalog {
                     self.add_relation(range_var(view), RelationKind::View, migration);
                 }
             }
-            NodeEnum::AlterTableStmt(stmt) => self.alter_table(stmt, migration),
-            NodeEnum::IndexStmt(stmt) => self.create_index(stmt, migration),
+            NodeEnum::AlterTableStmt(stmt) => self.alter_table(stmt, origin),
+            NodeEnum::IndexStmt(stmt) => self.create_index(stmt, origin),
             NodeEnum::RenameStmt(stmt) => self.rename(stmt),
             NodeEnum::DropStmt(stmt) => self.drop(stmt),
             // EXPLAIN ANALYZE runs the statement: CREATE TABLE AS / MATERIALIZED VIEW create it.
             NodeEnum::ExplainStmt(stmt) if ast::option_enabled(&stmt.options, "analyze") => {
                 if let Some(query) = stmt.query.as_deref().and_then(|query| query.node.as_ref()) {
-                    self.apply(query, migration);
+                    self.apply(query, origin);
                 }
             }
             NodeEnum::SelectStmt(stmt) => {
@@ -101,7 +102,8 @@ impl Catalog {
         self.tables.insert(table.name.clone(), table);
     }
 
-    fn create_table(&mut self, stmt: &CreateStmt, migration: usize) {
+    fn create_table(&mut self, stmt: &CreateStmt, origin: Origin) {
+        let migration = origin.migration;
         let Some(relation) = &stmt.relation else {
             return;
         };
@@ -127,10 +129,11 @@ impl Catalog {
             }
         }
         self.replace_relation(table);
-        self.add_constraint_indexes(&name, migration);
+        self.add_constraint_indexes(&name, origin);
     }
 
-    fn alter_table(&mut self, stmt: &AlterTableStmt, migration: usize) {
+    fn alter_table(&mut self, stmt: &AlterTableStmt, origin: Origin) {
+        let migration = origin.migration;
         let Some(relation) = &stmt.relation else {
             return;
         };
@@ -207,7 +210,7 @@ impl Catalog {
                     {
                         added.name = Some(constraint.indexname.clone());
                     }
-                    self.add_constraint_indexes(&name, migration);
+                    self.add_constraint_indexes(&name, origin);
                 }
                 (AlterTableType::AtValidateConstraint, _) => {
                     for constraint in &mut table.constraints {
@@ -227,7 +230,7 @@ impl Catalog {
     }
 
     /// PRIMARY KEY and UNIQUE constraints bring an index named after the constraint.
-    fn add_constraint_indexes(&mut self, table: &QualifiedName, migration: usize) {
+    fn add_constraint_indexes(&mut self, table: &QualifiedName, origin: Origin) {
         let Some(definition) = self.tables.get(table) else {
             return;
         };
@@ -262,12 +265,12 @@ impl Catalog {
                 method: "btree".to_owned(),
                 key_options: vec![String::new(); constraint.columns.len()],
                 include: Vec::new(),
-                created_in: migration,
+                created_at: origin,
             });
         }
     }
 
-    fn create_index(&mut self, stmt: &IndexStmt, migration: usize) {
+    fn create_index(&mut self, stmt: &IndexStmt, origin: Origin) {
         let Some(relation) = &stmt.relation else {
             return;
         };
@@ -337,7 +340,7 @@ impl Catalog {
                     _ => None,
                 })
                 .collect(),
-            created_in: migration,
+            created_at: origin,
         });
     }
 
@@ -756,8 +759,12 @@ mod tests {
     /// The catalog after `sql`, each statement run by `migration`.
     fn replay(catalog: &mut Catalog, sql: &str, migration: usize) {
         let tree = pg_query::parse(sql, 0).unwrap();
-        for raw in tree.protobuf.stmts {
-            catalog.apply(&raw.stmt.unwrap().node.unwrap(), migration);
+        for (statement, raw) in tree.protobuf.stmts.into_iter().enumerate() {
+            let origin = Origin {
+                migration,
+                statement,
+            };
+            catalog.apply(&raw.stmt.unwrap().node.unwrap(), origin);
         }
     }
 

@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::{Index, QualifiedName};
+use super::{Index, Origin, QualifiedName};
 
 #[derive(Debug, Clone, Default)]
 pub struct Indexes {
     by_name: BTreeMap<QualifiedName, Index>,
     by_table: HashMap<QualifiedName, BTreeSet<QualifiedName>>,
+    /// Names by the statement that created them, for "what did this migration add".
+    by_origin: BTreeSet<(Origin, QualifiedName)>,
 }
 
 impl Indexes {
@@ -23,6 +25,18 @@ impl Indexes {
     /// Every index, in name order.
     pub fn values(&self) -> impl Iterator<Item = &Index> {
         self.by_name.values()
+    }
+
+    /// The indexes created by migration `migration`, in statement order.
+    pub fn created_by(&self, migration: usize) -> impl Iterator<Item = &Index> {
+        let first = Origin {
+            migration,
+            statement: 0,
+        };
+        self.by_origin
+            .range((first, QualifiedName::default())..)
+            .take_while(move |(origin, _)| origin.migration == migration)
+            .filter_map(|(_, name)| self.by_name.get(name))
     }
 
     /// The indexes of `table`, in name order.
@@ -41,6 +55,8 @@ impl Indexes {
             .entry(index.table.clone())
             .or_default()
             .insert(index.name.clone());
+        self.by_origin
+            .insert((index.created_at, index.name.clone()));
         self.by_name.insert(index.name.clone(), index);
     }
 
@@ -49,13 +65,16 @@ impl Indexes {
         if let Some(names) = self.by_table.get_mut(&index.table) {
             names.remove(name);
         }
+        self.by_origin.remove(&(index.created_at, name.clone()));
         Some(index)
     }
 
     /// Drops every index of `table`.
     pub fn remove_table(&mut self, table: &QualifiedName) {
         for name in self.by_table.remove(table).unwrap_or_default() {
-            self.by_name.remove(&name);
+            if let Some(index) = self.by_name.remove(&name) {
+                self.by_origin.remove(&(index.created_at, name));
+            }
         }
     }
 

@@ -485,11 +485,15 @@ fn index_lock(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Origin;
 
     fn locks(setup: &str, sql: &str) -> Vec<(String, LockMode)> {
         let mut catalog = Catalog::default();
         for statement in pg_query::parse(setup, 0).unwrap().protobuf.stmts {
-            catalog.apply(statement.stmt.unwrap().node.as_ref().unwrap(), 0);
+            catalog.apply(
+                statement.stmt.unwrap().node.as_ref().unwrap(),
+                Origin::default(),
+            );
         }
         let tree = pg_query::parse(sql, 0).unwrap();
         let node = tree.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone();

@@ -26,7 +26,7 @@ pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
 pub const DRIZZLE_MIGRATIONS_TABLE: &str = "__drizzle_migrations";
 
 /// A schema-qualified name; the schema defaults to `public`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct QualifiedName {
     pub schema: String,
     pub name: String,
@@ -166,6 +166,14 @@ impl Table {
     }
 }
 
+/// Where a statement sits: its migration's position in the set and its position in that
+/// migration's statements.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Origin {
+    pub migration: usize,
+    pub statement: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Index {
     pub name: QualifiedName,
@@ -187,7 +195,7 @@ pub struct Index {
     pub key_options: Vec<String>,
     /// `INCLUDE` columns (stored, not keys).
     pub include: Vec<String>,
-    pub created_in: usize,
+    pub created_at: Origin,
 }
 
 impl Index {
@@ -301,8 +309,13 @@ mod tests {
     fn replay(migrations: &[&str]) -> Catalog {
         let mut catalog = Catalog::default();
         for (index, sql) in migrations.iter().enumerate() {
-            for statement in pg_query::parse(sql, 0).unwrap().protobuf.stmts {
-                catalog.apply(&statement.stmt.unwrap().node.unwrap(), index);
+            let statements = pg_query::parse(sql, 0).unwrap().protobuf.stmts;
+            for (statement, raw) in statements.into_iter().enumerate() {
+                let origin = Origin {
+                    migration: index,
+                    statement,
+                };
+                catalog.apply(&raw.stmt.unwrap().node.unwrap(), origin);
             }
         }
         catalog
@@ -414,6 +427,25 @@ mod tests {
         let pkey = catalog.index(&name("t_pkey")).unwrap();
         assert!(pkey.primary && pkey.unique && pkey.constraint);
         assert_eq!(catalog.indexes_on(&name("t")).count(), 1);
+    }
+
+    #[test]
+    fn indexes_by_the_migration_that_created_them() {
+        let catalog = replay(&[
+            "CREATE TABLE t (id int PRIMARY KEY, a int, b int); CREATE INDEX old_a ON t (a);",
+            "CREATE INDEX z_b ON t (b); CREATE INDEX gone ON t (a, b); CREATE INDEX a_b ON t (a, b); \
+             DROP INDEX gone; ALTER INDEX z_b RENAME TO b_idx;",
+        ]);
+        let names = |migration| {
+            catalog
+                .indexes
+                .created_by(migration)
+                .map(|index| (index.name.name.as_str(), index.created_at.statement))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(0), [("t_pkey", 0), ("old_a", 1)]);
+        assert_eq!(names(1), [("b_idx", 0), ("a_b", 2)]);
+        assert!(names(2).is_empty());
     }
 
     #[test]

@@ -6,12 +6,9 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, StatementContext};
-use pg_query::protobuf::{ObjectType, RangeVar};
-
-use crate::catalog::{ConstraintKind, Index, QualifiedName, range_var, written_constraints};
+use super::{MigrationContext, Rule, RuleMeta, StatementContext};
+use crate::catalog::{Catalog, ConstraintKind, Index, written_constraints};
 use crate::diagnostic::{Finding, Severity};
-use crate::parse::ast;
 
 pub struct DuplicateIndex;
 
@@ -27,54 +24,18 @@ impl Rule for DuplicateIndex {
         &META
     }
 
-    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let makes_index = match &ctx.statement.node {
-            NodeEnum::IndexStmt(_) => true,
-            node @ (NodeEnum::CreateStmt(_) | NodeEnum::AlterTableStmt(_)) => {
-                written_constraints(node, ctx.migration.index)
-                    .iter()
-                    .any(|written| {
-                        matches!(
-                            written.constraint.kind,
-                            ConstraintKind::PrimaryKey | ConstraintKind::Unique
-                        )
-                    })
-            }
-            _ => false,
-        };
-        if !makes_index {
-            return;
-        }
-        // Replay only the tables this statement indexes.
-        let tables: Vec<&QualifiedName> = ctx.targets.iter().map(|target| &target.table).collect();
-        let before = ctx.catalog.only(&tables);
-        let after = ctx.replay_statement(&before);
-        let created: Vec<&Index> = after
-            .indexes
-            .values()
-            .filter(|index| before.index(&index.name) != Some(*index))
-            .collect();
-        if created.is_empty() {
-            return;
-        }
-        // A table with one index, that no later statement of the migration touches, has nothing
-        // to compare: skip the replay to the end of the migration.
-        let alone = created
-            .iter()
-            .all(|index| after.indexes_on(&index.table).count() < 2);
-        if alone && !touched_later(ctx, &tables) {
-            return;
-        }
-        // Judge the indexes the migration keeps: a later statement may drop or rename either.
-        let end = ctx.replay_to_migration_end(&before);
-        for index in created {
-            if end.index(&index.name) != Some(index) {
+    /// Judged on the catalog the migration leaves, so an index a later statement drops or
+    /// renames away is not reported, and one created later in the migration counts.
+    fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
+        for index in catalog.indexes.created_by(ctx.index) {
+            let Some(statement) = ctx.parsed.statements.get(index.created_at.statement) else {
                 continue;
-            }
-            let is_new = |other: &Index| before.index(&other.name) != Some(other);
-            let is_later = |other: &Index| after.index(&other.name) != Some(other);
+            };
+            // Made by the same statement, or by one later in this migration.
+            let same_statement = |other: &Index| other.created_at == index.created_at;
+            let is_later = |other: &Index| other.created_at > index.created_at;
             // The index this one repeats: prefer equal keys, then a constraint's index.
-            let covering = end
+            let covering = catalog
                 .indexes_on(&index.table)
                 .filter(|other| index.is_covered_by(other))
                 .filter(|other| {
@@ -85,9 +46,10 @@ impl Rule for DuplicateIndex {
                     if is_later(other) {
                         return false;
                     }
-                    !is_new(other) || reported_of_pair(index, other)
+                    !same_statement(other) || reported_of_pair(index, other)
                 })
                 .min_by_key(|other| (other.columns.len(), !other.primary, !other.unique));
+            let statement_ctx = ctx.statement_context(statement, catalog);
             if let Some(other) = covering {
                 let later = if is_later(other) {
                     " (created later in this migration)"
@@ -124,13 +86,17 @@ impl Rule for DuplicateIndex {
                     },
                     index.name.name
                 );
-                out.push(ctx.finding(span(ctx, index), message).help(help));
+                out.push(
+                    statement_ctx
+                        .finding(span(&statement_ctx, index), message)
+                        .help(help),
+                );
                 continue;
             }
             // An index of an earlier migration that this one makes redundant.
-            let redundant = end
+            let redundant = catalog
                 .indexes_on(&index.table)
-                .filter(|other| !is_new(other) && other.created_in < ctx.migration.index)
+                .filter(|other| other.created_at.migration < ctx.index)
                 .find(|other| other.is_covered_by(index) && !index.is_covered_by(other));
             if let Some(other) = redundant {
                 let message = format!(
@@ -147,7 +113,11 @@ impl Rule for DuplicateIndex {
                      Alembic: `op.drop_index`), in this migration or the next.",
                     index.name.name, other.name.name, other.name.name, index.name.name
                 );
-                out.push(ctx.finding(span(ctx, index), message).help(help));
+                out.push(
+                    statement_ctx
+                        .finding(span(&statement_ctx, index), message)
+                        .help(help),
+                );
             }
         }
     }
@@ -225,34 +195,4 @@ fn span(ctx: &StatementContext, index: &Index) -> Range<usize> {
             }
         }
     }
-}
-
-/// Whether a statement after this one in its migration may add, drop or rename an index of
-/// `tables` (conservatively: any DROP INDEX or index rename counts, as their names are not the
-/// table's).
-fn touched_later(ctx: &StatementContext, tables: &[&QualifiedName]) -> bool {
-    let names = |relation: Option<&RangeVar>| {
-        relation.is_some_and(|relation| tables.contains(&&range_var(relation)))
-    };
-    ctx.migration.parsed.statements[ctx.index + 1..]
-        .iter()
-        .any(|statement| match &statement.node {
-            NodeEnum::IndexStmt(stmt) => names(stmt.relation.as_ref()),
-            NodeEnum::AlterTableStmt(stmt) => {
-                stmt.objtype != ObjectType::ObjectTable as i32 || names(stmt.relation.as_ref())
-            }
-            NodeEnum::RenameStmt(stmt) => {
-                names(stmt.relation.as_ref()) || stmt.rename_type == ObjectType::ObjectIndex as i32
-            }
-            NodeEnum::CreateStmt(stmt) => names(stmt.relation.as_ref()),
-            NodeEnum::DropStmt(stmt) => {
-                stmt.remove_type != ObjectType::ObjectTable as i32
-                    || stmt.objects.iter().any(|object| {
-                        ast::qualified_name(object)
-                            .and_then(|parts| QualifiedName::from_parts(&parts))
-                            .is_some_and(|name| tables.contains(&&name))
-                    })
-            }
-            _ => false,
-        })
 }

@@ -65,7 +65,7 @@ use std::ops::Range;
 use pg_query::protobuf::TypeName;
 
 use crate::applied::AppliedMigration;
-use crate::catalog::{Catalog, QualifiedName, Target};
+use crate::catalog::{Catalog, Origin, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{self, ParsedMigration, Statement, text};
@@ -400,7 +400,7 @@ impl StatementContext<'_> {
     /// leaves it.
     pub fn replay_statement(&self, catalog: &Catalog) -> Catalog {
         let mut catalog = catalog.clone();
-        catalog.apply(&self.statement.node, self.migration.index);
+        catalog.apply(&self.statement.node, self.origin());
         catalog
     }
 
@@ -410,14 +410,18 @@ impl StatementContext<'_> {
     pub fn replay_to_migration_end(&self, catalog: &Catalog) -> Catalog {
         let statements = &self.migration.parsed.statements;
         let mut catalog = catalog.clone();
-        for statement in statements.get(self.index..).unwrap_or_default() {
+        for (index, statement) in statements.iter().enumerate().skip(self.index) {
             // Statements about other tables cannot change the part replayed here.
-            let relevant = std::ptr::eq(statement, self.statement)
+            let relevant = index == self.index
                 || crate::catalog::targets(&catalog, &statement.node)
                     .iter()
                     .any(|target| catalog.table(&target.table).is_some());
             if relevant {
-                catalog.apply(&statement.node, self.migration.index);
+                let origin = Origin {
+                    migration: self.migration.index,
+                    statement: index,
+                };
+                catalog.apply(&statement.node, origin);
             }
         }
         catalog
@@ -425,6 +429,14 @@ impl StatementContext<'_> {
 
     pub fn finding(&self, span: Range<usize>, message: impl Into<String>) -> Finding {
         Finding::new(self.migration.migration.file, span, message)
+    }
+
+    /// Where this statement sits in the set.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            migration: self.migration.index,
+            statement: self.index,
+        }
     }
 }
 
