@@ -328,7 +328,8 @@ fn run(cli: &Cli) -> ExitCode {
         stats: output.stats,
         color,
     };
-    let mut stdout = std::io::stdout().lock();
+    // Stdout flushes every line by itself; thousands of diagnostics want one buffer.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let written = report::write(format, &report, &mut stdout).and_then(|()| stdout.flush());
     if let Err(err) = written
         && err.kind() != std::io::ErrorKind::BrokenPipe

@@ -1,6 +1,8 @@
 //! What every stage reports: a rule's finding at a byte span of a file.
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -45,7 +47,8 @@ pub struct Finding {
     pub file: FileId,
     pub span: Range<usize>,
     pub message: String,
-    pub help: Option<String>,
+    /// Most help is fixed text, borrowed rather than copied into each of thousands of findings.
+    pub help: Option<Cow<'static, str>>,
     /// The migration the finding is about, for findings of a whole set (journal entries,
     /// revision headers); findings of a migration or statement get theirs from the linter.
     pub migration: Option<String>,
@@ -67,7 +70,7 @@ impl Finding {
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -79,9 +82,9 @@ pub struct Diagnostic {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<String>,
+    pub help: Option<Cow<'static, str>>,
     pub file: FileId,
     pub span: Range<usize>,
-    /// The migration the finding is about, when it is about one.
-    pub migration: Option<String>,
+    /// The migration the finding is about, when it is about one (shared by its findings).
+    pub migration: Option<Arc<str>>,
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -87,7 +88,11 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
     for output in outputs {
         stats.migrations += output.migrations;
         stats.statements += output.statements;
-        raw.extend(output.diagnostics);
+        if raw.is_empty() {
+            raw = output.diagnostics;
+        } else {
+            raw.extend(output.diagnostics);
+        }
         for (file, span) in output.statement_spans {
             statement_spans.entry(file).or_default().push(span);
         }
@@ -113,8 +118,9 @@ struct SetOutput {
     statements: usize,
 }
 
-/// Migrations are parsed this many at a time, in parallel, ahead of the rules.
-const PARSE_AHEAD: usize = 64;
+/// Migrations are parsed this many at a time, in parallel, while the rules judge the batch
+/// before.
+const PARSE_AHEAD: usize = 8;
 
 fn lint_set(
     set: &MigrationSet,
@@ -125,28 +131,85 @@ fn lint_set(
     active: &[ActiveRule],
 ) -> SetOutput {
     let migrations = &set.migrations;
-    let mut output = SetOutput {
-        diagnostics: Vec::new(),
-        statement_spans: Vec::new(),
-        migrations: migrations.len(),
-        statements: 0,
+    let parse_batch = |from: usize| -> Vec<ParsedMigration> {
+        let batch = &migrations[from..(from + PARSE_AHEAD).min(migrations.len())];
+        batch
+            .par_iter()
+            .map(|migration| {
+                parse::parse_migration(&workspace.files[migration.file].text, migration)
+            })
+            .collect()
     };
-    let out = &mut output.diagnostics;
-    let mut catalog = Catalog::default();
-    let mut findings = Vec::new();
+    let mut linter = SetLinter {
+        set,
+        workspace,
+        config,
+        history,
+        active,
+        catalog: Catalog::default(),
+        findings: Vec::new(),
+        output: SetOutput {
+            diagnostics: Vec::new(),
+            statement_spans: Vec::new(),
+            migrations: migrations.len(),
+            statements: 0,
+        },
+    };
     // Parsed migrations, indexed like `migrations`. Rules may look back only within a
-    // transaction, so those before `kept_from` have been released (left empty).
+    // transaction, so those before `kept_from` have been released (left empty); the shadow
+    // rules look at every statement of the set, so with a trace nothing is released.
     let mut parsed: Vec<ParsedMigration> = Vec::with_capacity(migrations.len());
     let mut kept_from = 0;
-    for (index, migration) in migrations.iter().enumerate() {
-        if index == parsed.len() {
-            let batch = &migrations[index..(index + PARSE_AHEAD).min(migrations.len())];
-            parsed.par_extend(batch.par_iter().map(|migration| {
-                parse::parse_migration(&workspace.files[migration.file].text, migration)
-            }));
+    let mut next = parse_batch(0);
+    while !next.is_empty() {
+        let from = parsed.len();
+        parsed.append(&mut next);
+        let to = parsed.len();
+        let linted = &parsed;
+        let linter = &mut linter;
+        ((), next) = rayon::join(
+            || (from..to).for_each(|index| linter.lint_migration(index, linted)),
+            || parse_batch(to),
+        );
+        if trace.is_none() {
+            let last_released = (from..to).rev().find(|&index| {
+                let next = migrations.get(index + 1);
+                !next.is_some_and(|next| next.may_share_transaction_with(&migrations[index]))
+            });
+            if let Some(last) = last_released {
+                for released in &mut parsed[kept_from..=last] {
+                    *released = ParsedMigration::default();
+                }
+                kept_from = last + 1;
+            }
         }
-        output.statements += parsed[index].statements.len();
-        output.statement_spans.extend(
+    }
+    linter.finish(trace, &parsed)
+}
+
+/// The state of linting one set: the catalog so far and what the rules reported.
+struct SetLinter<'a> {
+    set: &'a MigrationSet,
+    workspace: &'a Workspace,
+    config: &'a Config,
+    history: History<'a>,
+    active: &'a [ActiveRule],
+    catalog: Catalog,
+    /// A rule's findings, before they become diagnostics.
+    findings: Vec<Finding>,
+    output: SetOutput,
+}
+
+impl SetLinter<'_> {
+    /// Runs the migration and statement hooks on migration `index` and replays it into the
+    /// catalog. `parsed` holds every migration up to `index` that rules may look back on.
+    fn lint_migration(&mut self, index: usize, parsed: &[ParsedMigration]) {
+        let migration = &self.set.migrations[index];
+        let out = &mut self.output.diagnostics;
+        let findings = &mut self.findings;
+        let name: Arc<str> = Arc::from(migration.name.as_str());
+        self.output.statements += parsed[index].statements.len();
+        self.output.statement_spans.extend(
             parsed[index]
                 .statements
                 .iter()
@@ -159,105 +222,106 @@ fn lint_set(
                 ),
         );
         let ctx = MigrationContext {
-            config,
-            set,
+            config: self.config,
+            set: self.set,
             migration,
             index,
-            file: &workspace.files[migration.file],
+            file: &self.workspace.files[migration.file],
             parsed: &parsed[index],
             earlier: &parsed[..index],
-            history: history.baseline.map(|baseline| {
+            history: self.history.baseline.map(|baseline| {
                 (
                     baseline,
                     baseline.migration(migration.file, &migration.name),
                 )
             }),
         };
-        for active_rule in active {
-            active_rule.rule.check_migration(&ctx, &mut findings);
-            attribute(&mut findings, active_rule, Some(&migration.name), out);
+        for active_rule in self.active {
+            active_rule.rule.check_migration(&ctx, findings);
+            attribute(findings, active_rule, Some(&name), out);
         }
         for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
             if !statement.bookkeeping {
-                let targets = targets(&catalog, &statement.node);
+                let targets = targets(&self.catalog, &statement.node);
                 let statement_ctx = StatementContext {
                     migration: &ctx,
                     statement,
                     index: statement_index,
-                    catalog: &catalog,
+                    catalog: &self.catalog,
                     targets: &targets,
                 };
-                for active_rule in active {
-                    active_rule
-                        .rule
-                        .check_statement(&statement_ctx, &mut findings);
-                    attribute(&mut findings, active_rule, Some(&migration.name), out);
+                for active_rule in self.active {
+                    active_rule.rule.check_statement(&statement_ctx, findings);
+                    attribute(findings, active_rule, Some(&name), out);
                 }
             }
             let origin = Origin {
                 migration: index,
                 statement: statement_index,
             };
-            catalog.apply(&statement.node, origin);
+            self.catalog.apply(&statement.node, origin);
         }
-        for active_rule in active {
+        for active_rule in self.active {
             active_rule
                 .rule
-                .after_migration(&ctx, &catalog, &mut findings);
-            attribute(&mut findings, active_rule, Some(&migration.name), out);
-        }
-        let next = migrations.get(index + 1);
-        // The shadow rules look at every statement of the set once it has been replayed.
-        let keep = trace.is_some();
-        if !keep && !next.is_some_and(|next| next.may_share_transaction_with(migration)) {
-            for released in &mut parsed[kept_from..=index] {
-                *released = ParsedMigration::default();
-            }
-            kept_from = index + 1;
+                .after_migration(&ctx, &self.catalog, findings);
+            attribute(findings, active_rule, Some(&name), out);
         }
     }
-    let ctx = SetContext {
-        config,
-        set,
-        files: &workspace.files,
-        applied: history.applied,
-    };
-    for active_rule in active {
-        active_rule.rule.check_set(&ctx, &mut findings);
-        attribute(&mut findings, active_rule, None, out);
-    }
-    if let (Some(trace), Some(whole)) = (trace, history.trace) {
-        let ctx = TraceContext {
-            config,
-            set,
-            files: &workspace.files,
-            parsed: &parsed,
-            trace,
-            server: &whole.server,
+
+    /// Runs the set hooks, and with `--shadow` the shadow rules over `parsed` (every migration
+    /// of the set).
+    fn finish(mut self, trace: Option<&SetTrace>, parsed: &[ParsedMigration]) -> SetOutput {
+        let out = &mut self.output.diagnostics;
+        let findings = &mut self.findings;
+        let ctx = SetContext {
+            config: self.config,
+            set: self.set,
+            files: &self.workspace.files,
+            applied: self.history.applied,
         };
-        for active_rule in active.iter().filter(|a| a.rule.needs_shadow()) {
-            active_rule.rule.check_trace(&ctx, &mut findings);
-            attribute(&mut findings, active_rule, None, out);
+        for active_rule in self.active {
+            active_rule.rule.check_set(&ctx, findings);
+            attribute(findings, active_rule, None, out);
         }
+        if let (Some(trace), Some(whole)) = (trace, self.history.trace) {
+            let ctx = TraceContext {
+                config: self.config,
+                set: self.set,
+                files: &self.workspace.files,
+                parsed,
+                trace,
+                server: &whole.server,
+            };
+            for active_rule in self.active.iter().filter(|a| a.rule.needs_shadow()) {
+                active_rule.rule.check_trace(&ctx, findings);
+                attribute(findings, active_rule, None, out);
+            }
+        }
+        self.output
     }
-    output
 }
 
 /// Turns a rule's findings into diagnostics.
 fn attribute(
     findings: &mut Vec<Finding>,
     active: &ActiveRule,
-    migration: Option<&str>,
+    migration: Option<&Arc<str>>,
     out: &mut Vec<Diagnostic>,
 ) {
-    out.extend(findings.drain(..).map(|finding| Diagnostic {
-        rule: active.rule.meta().id,
-        severity: active.severity,
-        message: finding.message,
-        help: finding.help,
-        file: finding.file,
-        span: finding.span,
-        migration: finding.migration.or_else(|| migration.map(str::to_owned)),
+    out.extend(findings.drain(..).map(|finding| {
+        Diagnostic {
+            rule: active.rule.meta().id,
+            severity: active.severity,
+            message: finding.message,
+            help: finding.help,
+            file: finding.file,
+            span: finding.span,
+            migration: finding
+                .migration
+                .map(Arc::from)
+                .or_else(|| migration.cloned()),
+        }
     }));
 }
 
@@ -284,8 +348,8 @@ fn apply_suppressions(
         }
     }
     let mut used: HashMap<(FileId, usize), Vec<bool>> = HashMap::new();
-    let mut kept = Vec::with_capacity(diagnostics.len());
-    for diagnostic in diagnostics {
+    let mut kept = diagnostics;
+    kept.retain(|diagnostic| {
         let mut suppressed = false;
         for (index, directive) in directives
             .get(&diagnostic.file)
@@ -299,10 +363,8 @@ fn apply_suppressions(
                 suppressed = true;
             }
         }
-        if !suppressed {
-            kept.push(diagnostic);
-        }
-    }
+        !suppressed
+    });
 
     let Some(unused_rule) = active
         .iter()

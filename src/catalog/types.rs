@@ -2,6 +2,8 @@
 //! changing a column from one spelling to another does — whether values can fail to convert or
 //! lose data ([`narrowing`]) and whether PostgreSQL rewrites the table ([`rewrite`]).
 
+use std::borrow::Cow;
+
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableStmt, AlterTableType, Node, TypeName, a_const};
 
@@ -10,7 +12,7 @@ use crate::parse::ast;
 
 /// `varchar(255)`, `numeric(14,2)`, `int8`, `timestamptz`, `text[]`, `public.my_enum`.
 pub fn type_name(type_name: &TypeName) -> String {
-    let mut spelled = base_name(type_name);
+    let mut spelled = base_name(type_name).into_owned();
     let modifiers: Vec<String> = type_name
         .typmods
         .iter()
@@ -37,12 +39,11 @@ pub fn type_name(type_name: &TypeName) -> String {
 
 /// The canonical name without modifiers or array bounds: `varchar`, `timestamp`, `bpchar`
 /// (`char(n)`), `serial`, `public.my_enum`.
-pub fn base_name(type_name: &TypeName) -> String {
+pub fn base_name(type_name: &TypeName) -> Cow<'_, str> {
     let names = ast::strings(&type_name.names);
     match names.as_slice() {
-        ["pg_catalog", name] => canonical(name).to_owned(),
-        [name] => canonical(name).to_owned(),
-        parts => parts.join("."),
+        ["pg_catalog", name] | [name] => Cow::Borrowed(canonical(name)),
+        parts => Cow::Owned(parts.join(".")),
     }
 }
 

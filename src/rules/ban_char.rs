@@ -24,7 +24,8 @@ impl Rule for BanChar {
             if typed.base != "bpchar" {
                 continue;
             }
-            let written = &ctx.migration.file.text[typed.span.clone()];
+            let span = typed.span(ctx);
+            let written = &ctx.migration.file.text[span.clone()];
             let message = format!(
                 "column `{}` of `{}` is `{written}`: values are padded with spaces to its length",
                 typed.column.name, typed.column.table
@@ -35,7 +36,7 @@ impl Rule for BanChar {
                         `text`. Use `text` or `varchar(n)`, with `CHECK (char_length(col) = n)` \
                         when every value must have that length. drizzle: \
                         `text()`/`varchar({ length })`; SQLAlchemy: `sa.String`.";
-            out.push(ctx.finding(typed.span, message).help(help));
+            out.push(ctx.finding(span, message).help(help));
         }
     }
 }

@@ -1,21 +1,38 @@
 //! Column types written by a statement, for the hygiene rules that judge them
 //! (`prefer-timestamptz`, `prefer-jsonb`, `prefer-identity`, `ban-char`).
 
+use std::borrow::Cow;
 use std::ops::Range;
+
+use pg_query::protobuf::TypeName;
 
 use super::StatementContext;
 use crate::catalog::{WrittenColumn, types, written_columns};
 use crate::parse::text;
 
-/// A column type in the statement, with its canonical base name and its span in the file.
+/// A column type in the statement, with its canonical base name. Its spelling and span are
+/// worked out only for the columns a rule reports.
 pub struct TypedColumn<'a> {
     pub column: WrittenColumn<'a>,
     /// [`types::base_name`]: `timestamp`, `json`, `serial`, `bpchar`.
-    pub base: String,
+    pub base: Cow<'a, str>,
+    type_name: &'a TypeName,
+}
+
+impl TypedColumn<'_> {
     /// [`types::type_name`]: `timestamp(3)`, `bpchar(2)`.
-    pub spelled: String,
+    pub fn spelled(&self) -> String {
+        types::type_name(self.type_name)
+    }
+
     /// The type as written: `timestamp(3) without time zone`, `character(2)`.
-    pub span: Range<usize>,
+    pub fn span(&self, ctx: &StatementContext) -> Range<usize> {
+        if self.type_name.location >= 0 {
+            type_span(ctx, self.type_name.location)
+        } else {
+            ctx.name_span(self.column.location, self.column.name)
+        }
+    }
 }
 
 /// The types of the columns `ctx`'s statement defines or retypes.
@@ -24,15 +41,9 @@ pub fn typed_columns<'a>(ctx: &'a StatementContext) -> Vec<TypedColumn<'a>> {
         .into_iter()
         .filter_map(|column| {
             let type_name = column.type_name?;
-            let span = if type_name.location >= 0 {
-                type_span(ctx, type_name.location)
-            } else {
-                ctx.name_span(column.location, column.name)
-            };
             Some(TypedColumn {
                 base: types::base_name(type_name),
-                spelled: types::type_name(type_name),
-                span,
+                type_name,
                 column,
             })
         })

@@ -76,7 +76,10 @@ impl Rule for ConcurrentInTransaction {
                  (index-not-concurrent then asks for a reason).",
             );
         }
-        out.push(ctx.finding(refused.span, message).help(help.trim_end()));
+        out.push(
+            ctx.finding(refused.span, message)
+                .help(help.trim_end().to_owned()),
+        );
     }
 }
 

@@ -111,6 +111,18 @@ fn check_add_before_12(
 }
 
 fn check_use(ctx: &StatementContext, out: &mut Vec<Finding>) {
+    // Values added earlier in the transaction; only then is the statement's text worth a scan.
+    let added: Vec<(usize, &Statement, &AlterEnumStmt, &str)> = ctx
+        .earlier_in_transaction()
+        .into_iter()
+        .filter_map(|(migration, earlier)| match &earlier.node {
+            NodeEnum::AlterEnumStmt(stmt) => Some((migration, earlier, stmt, added_value(stmt)?)),
+            _ => None,
+        })
+        .collect();
+    if added.is_empty() {
+        return;
+    }
     let lexemes = parse::lex(ctx.statement_text());
     let literals: Vec<(String, Range<usize>)> = lexemes
         .iter()
@@ -122,13 +134,7 @@ fn check_use(ctx: &StatementContext, out: &mut Vec<Finding>) {
     }
     let names: Vec<String> = lexemes.iter().filter_map(|lexeme| lexeme.name()).collect();
     let mut reported: Vec<&str> = Vec::new();
-    for (migration, earlier) in ctx.earlier_in_transaction() {
-        let NodeEnum::AlterEnumStmt(stmt) = &earlier.node else {
-            continue;
-        };
-        let Some(value) = added_value(stmt) else {
-            continue;
-        };
+    for (migration, earlier, stmt, value) in added {
         if reported.contains(&value) {
             continue;
         }

@@ -1,6 +1,8 @@
 //! `fk-missing-index`: a migration adds a foreign key, and when it ends no index of the
 //! referencing table leads with the key's columns.
 
+use std::collections::BTreeSet;
+
 use super::{MigrationContext, Rule, RuleMeta, index_help};
 use crate::catalog::{
     Catalog, Constraint, ConstraintKind, RelationKind, Table, WrittenConstraint,
@@ -24,7 +26,7 @@ impl Rule for FkMissingIndex {
     }
 
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
-        for table in catalog.tables.values() {
+        for table in tables_given_foreign_keys(ctx, catalog) {
             if table.kind != RelationKind::Table {
                 continue;
             }
@@ -80,6 +82,21 @@ impl Rule for FkMissingIndex {
             }
         }
     }
+}
+
+/// The tables this migration may have given a foreign key: those its statements name, or every
+/// table when one of those names is gone by the end of the migration (renamed).
+fn tables_given_foreign_keys<'a>(ctx: &MigrationContext, catalog: &'a Catalog) -> Vec<&'a Table> {
+    let mut named = BTreeSet::new();
+    for statement in ctx.statements() {
+        for written in written_constraints(&statement.node, ctx.index) {
+            if matches!(written.constraint.kind, ConstraintKind::ForeignKey { .. }) {
+                named.insert(written.table);
+            }
+        }
+    }
+    let found: Option<Vec<&Table>> = named.iter().map(|name| catalog.table(name)).collect();
+    found.unwrap_or_else(|| catalog.tables.values().collect())
 }
 
 /// The statement of this migration that wrote `constraint` (the last one, if it was re-added).

@@ -26,7 +26,7 @@ impl Rule for JournalMismatch {
         for entry in &journal.entries {
             let finding = |message: String, help: &str| {
                 Finding::new(journal.file, entry.span.clone(), message)
-                    .help(help)
+                    .help(help.to_owned())
                     .about(&entry.tag)
             };
             if !entry.file_found {

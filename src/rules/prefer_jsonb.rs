@@ -26,13 +26,15 @@ impl Rule for PreferJsonb {
             let message = format!(
                 "column `{}` of `{}` is `{}`: stored as text and parsed again on every access, \
                  with no equality operator and no GIN index",
-                typed.column.name, typed.column.table, typed.spelled
+                typed.column.name,
+                typed.column.table,
+                typed.spelled()
             );
             let help = "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
                         `sqlalchemy.dialects.postgresql.JSONB`). Keep `json` only when the exact \
                         text must survive (key order, duplicate keys, whitespace, e.g. a payload \
                         whose signature is checked), and suppress this with that reason.";
-            out.push(ctx.finding(typed.span, message).help(help));
+            out.push(ctx.finding(typed.span(ctx), message).help(help));
         }
     }
 }

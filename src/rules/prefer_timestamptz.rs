@@ -26,12 +26,14 @@ impl Rule for PreferTimestamptz {
             let message = format!(
                 "column `{}` of `{}` is `{}` without time zone: its values carry no offset, so \
                  they mean different instants to clients in different time zones",
-                typed.column.name, typed.column.table, typed.spelled
+                typed.column.name,
+                typed.column.table,
+                typed.spelled()
             );
             let help = "Use `timestamptz` (`timestamp with time zone`): it stores an instant and \
                         shows it in each session's time zone. drizzle: `timestamp(\"...\", { \
                         withTimezone: true })`; SQLAlchemy: `sa.DateTime(timezone=True)`.";
-            out.push(ctx.finding(typed.span, message).help(help));
+            out.push(ctx.finding(typed.span(ctx), message).help(help));
         }
     }
 }
