@@ -78,13 +78,32 @@ enum RuleSetting {
 }
 
 /// Table name patterns (globs): patterns with a dot match `schema.table`, others the bare name.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TablePatterns {
     pub patterns: Vec<String>,
     /// Patterns without a dot, matched against the bare table name.
     bare: GlobSet,
     /// Patterns with a dot, matched against `schema.table`.
     qualified: GlobSet,
+}
+
+// The patterns only: the compiled matchers follow from them. The cache hashes the
+// configuration's `Debug` text, which must not change from run to run.
+impl std::fmt::Debug for TablePatterns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TablePatterns")
+            .field(&self.patterns)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for ExpectedIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExpectedIndex")
+            .field("tables", &self.tables)
+            .field("columns", &self.columns)
+            .finish()
+    }
 }
 
 impl TablePatterns {
@@ -119,7 +138,7 @@ impl TablePatterns {
 }
 
 /// Columns of an owner's tables that must be covered by an index (`expected-index`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ExpectedIndex {
     /// The tables this applies to; all of the owner's tables when `None`.
     pub tables: Option<TablePatterns>,

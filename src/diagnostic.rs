@@ -1,6 +1,5 @@
 //! What every stage reports: a rule's finding at a byte span of a file.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -23,6 +22,13 @@ impl Severity {
             Severity::Warning => "warning",
             Severity::Error => "error",
         }
+    }
+
+    /// The severity [`Severity::as_str`] spells `name`.
+    pub fn from_name(name: &str) -> Option<Severity> {
+        [Severity::Info, Severity::Warning, Severity::Error]
+            .into_iter()
+            .find(|severity| severity.as_str() == name)
     }
 }
 
@@ -47,8 +53,9 @@ pub struct Finding {
     pub file: FileId,
     pub span: Range<usize>,
     pub message: String,
-    /// Most help is fixed text, borrowed rather than copied into each of thousands of findings.
-    pub help: Option<Cow<'static, str>>,
+    /// Most help is fixed text, borrowed or shared rather than copied into each of thousands
+    /// of findings.
+    pub help: Option<Text>,
     /// The migration the finding is about, for findings of a whole set (journal entries,
     /// revision headers); findings of a migration or statement get theirs from the linter.
     pub migration: Option<String>,
@@ -70,7 +77,7 @@ impl Finding {
         self
     }
 
-    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
+    pub fn help(mut self, help: impl Into<Text>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -82,9 +89,51 @@ pub struct Diagnostic {
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
-    pub help: Option<Cow<'static, str>>,
+    pub help: Option<Text>,
     pub file: FileId,
     pub span: Range<usize>,
     /// The migration the finding is about, when it is about one (shared by its findings).
     pub migration: Option<Arc<str>>,
+}
+
+/// Text that many findings may carry: borrowed when it is fixed, else shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Text::Static(text) => text,
+            Text::Shared(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(text: &'static str) -> Self {
+        Text::Static(text)
+    }
+}
+
+impl From<String> for Text {
+    fn from(text: String) -> Self {
+        Text::Shared(Arc::from(text))
+    }
+}
+
+impl From<Arc<str>> for Text {
+    fn from(text: Arc<str>) -> Self {
+        Text::Shared(text)
+    }
 }

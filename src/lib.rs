@@ -8,6 +8,7 @@
 //! [`lint`], whose shadow rules judge it.
 
 pub mod applied;
+pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod config;

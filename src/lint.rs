@@ -4,20 +4,23 @@
 //! shadow rules turn it into findings here, so suppressions and every output format treat
 //! them like the others. Nothing here depends on the shadow stage itself.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::applied::AppliedMigration;
+use crate::cache::{Cache, MigrationResults, SetCache, SetWriter};
 use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::parse::{self, ParsedMigration};
 use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext, TraceContext};
 use crate::source::history::Baseline;
-use crate::source::{FileId, MigrationSet, Workspace};
+use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
 use crate::suppress;
 use crate::trace::{SetTrace, Trace};
 
@@ -53,7 +56,14 @@ pub struct History<'a> {
     pub trace: Option<&'a Trace>,
 }
 
-pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOutput {
+/// Lints every set of `workspace`; with a `cache`, reuses what it holds and stores what this
+/// run found.
+pub fn lint(
+    workspace: &Workspace,
+    config: &Config,
+    history: History,
+    cache: Option<&Cache>,
+) -> LintOutput {
     let active: Vec<ActiveRule> = rules::REGISTRY
         .iter()
         .filter_map(|&rule| {
@@ -74,7 +84,7 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
         .enumerate()
         .map(|(index, set)| {
             let trace = history.trace.and_then(|trace| trace.sets.get(index));
-            lint_set(set, workspace, config, history, trace, &active)
+            lint_set(set, workspace, config, history, trace, &active, cache)
         })
         .collect();
 
@@ -86,36 +96,37 @@ pub fn lint(workspace: &Workspace, config: &Config, history: History) -> LintOut
     // Statement spans per file, for placing `ignore` comments.
     let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
     for output in outputs {
-        stats.migrations += output.migrations;
-        stats.statements += output.statements;
-        if raw.is_empty() {
-            raw = output.diagnostics;
-        } else {
-            raw.extend(output.diagnostics);
+        stats.migrations += output.migrations.len();
+        for (file, results) in output.migrations {
+            stats.statements += results.statements;
+            raw.extend(results.diagnostics);
+            statement_spans
+                .entry(file)
+                .or_default()
+                .extend(results.statement_spans);
         }
-        for (file, span) in output.statement_spans {
-            statement_spans.entry(file).or_default().push(span);
-        }
+        raw.extend(output.set_diagnostics);
     }
 
     let shadow_ran = history.trace.is_some();
     let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active, shadow_ran);
-    diagnostics.sort_by(|a, b| {
-        (&workspace.files[a.file].name, a.span.start, a.rule).cmp(&(
-            &workspace.files[b.file].name,
-            b.span.start,
-            b.rule,
-        ))
-    });
+    // By file name, position and rule; files ranked once by name.
+    let mut by_name: Vec<FileId> = (0..workspace.files.len()).collect();
+    by_name.sort_by(|&a, &b| workspace.files[a].name.cmp(&workspace.files[b].name));
+    let mut rank = vec![0; by_name.len()];
+    for (position, file) in by_name.into_iter().enumerate() {
+        rank[file] = position;
+    }
+    diagnostics.par_sort_by_key(|d| (rank[d.file], d.span.start, d.rule));
     LintOutput { diagnostics, stats }
 }
 
 /// What linting one set produced.
 struct SetOutput {
-    diagnostics: Vec<Diagnostic>,
-    statement_spans: Vec<(FileId, Range<usize>)>,
-    migrations: usize,
-    statements: usize,
+    /// Per migration, in order, with its file.
+    migrations: Vec<(FileId, MigrationResults)>,
+    /// Findings about the set as a whole (and the shadow rules').
+    set_diagnostics: Vec<Diagnostic>,
 }
 
 /// Migrations are parsed this many at a time, in parallel, while the rules judge the batch
@@ -129,17 +140,10 @@ fn lint_set(
     history: History,
     trace: Option<&SetTrace>,
     active: &[ActiveRule],
+    cache: Option<&Cache>,
 ) -> SetOutput {
     let migrations = &set.migrations;
-    let parse_batch = |from: usize| -> Vec<ParsedMigration> {
-        let batch = &migrations[from..(from + PARSE_AHEAD).min(migrations.len())];
-        batch
-            .par_iter()
-            .map(|migration| {
-                parse::parse_migration(&workspace.files[migration.file].text, migration)
-            })
-            .collect()
-    };
+    let files = &workspace.files;
     let mut linter = SetLinter {
         set,
         workspace,
@@ -148,28 +152,118 @@ fn lint_set(
         active,
         catalog: Catalog::default(),
         findings: Vec::new(),
-        output: SetOutput {
-            diagnostics: Vec::new(),
-            statement_spans: Vec::new(),
-            migrations: migrations.len(),
-            statements: 0,
-        },
+    };
+    let mut output = SetOutput {
+        migrations: Vec::with_capacity(migrations.len()),
+        set_diagnostics: Vec::new(),
+    };
+    let mut stored = cache.map(|cache| cache.open_set(set, files, history.baseline));
+    let mut reused = stored
+        .as_mut()
+        .map(|stored| stored.leading_results(files))
+        .unwrap_or_default()
+        .into_iter();
+    if let Some(cache) = cache {
+        let stats = &cache.stats;
+        stats
+            .migrations
+            .fetch_add(migrations.len(), Ordering::Relaxed);
+        stats
+            .results_reused
+            .fetch_add(reused.len(), Ordering::Relaxed);
+    }
+    if reused.len() == migrations.len() {
+        let files = migrations.iter().map(|migration| migration.file);
+        output.migrations.extend(files.zip(reused));
+        output.set_diagnostics = linter.finish(trace, &[]);
+        return output;
+    }
+    // From the first migration without stored results on, every migration is linted again
+    // (those before are replayed into the catalog), and everything is stored anew.
+    if let Some(stored) = &mut stored {
+        stored.load_trees();
+    }
+    let mut writer = stored.as_ref().and_then(|stored| match stored.writer() {
+        Ok(writer) => Some(writer),
+        Err(err) => {
+            eprintln!("warning: cannot write the cache: {err}");
+            None
+        }
+    });
+    let stored = stored.as_ref();
+    let writing = writer.is_some();
+    let count = |counter: Option<&AtomicUsize>| {
+        if let Some(counter) = counter {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    };
+    // A batch's parse trees, read back from the cache or parsed, with the bytes to store.
+    let parse_batch = |from: usize| -> Vec<(ParsedMigration, Option<Cow<'_, [u8]>>)> {
+        let to = (from + PARSE_AHEAD).min(migrations.len());
+        (from..to)
+            .into_par_iter()
+            .map(|index| {
+                if let Some((parsed, bytes)) = stored.and_then(|stored| stored.tree(index)) {
+                    count(cache.map(|cache| &cache.stats.trees_reused));
+                    return (parsed, Some(Cow::Borrowed(bytes)));
+                }
+                count(cache.map(|cache| &cache.stats.parsed));
+                let migration = &migrations[index];
+                let parsed = parse::parse_migration(&files[migration.file].text, migration);
+                let bytes = writing.then(|| Cow::Owned(parsed.to_bytes()));
+                (parsed, bytes)
+            })
+            .collect()
     };
     // Parsed migrations, indexed like `migrations`. Rules may look back only within a
     // transaction, so those before `kept_from` have been released (left empty); the shadow
     // rules look at every statement of the set, so with a trace nothing is released.
     let mut parsed: Vec<ParsedMigration> = Vec::with_capacity(migrations.len());
     let mut kept_from = 0;
+    // The cache records of the batch linted last, written while the next batch is linted.
+    let mut pending: Vec<Record> = Vec::new();
     let mut next = parse_batch(0);
-    while !next.is_empty() {
+    while !next.is_empty() || !pending.is_empty() {
         let from = parsed.len();
-        parsed.append(&mut next);
+        let mut trees = Vec::with_capacity(next.len());
+        for (migration, bytes) in next {
+            parsed.push(migration);
+            trees.push(bytes);
+        }
         let to = parsed.len();
         let linted = &parsed;
         let linter = &mut linter;
-        ((), next) = rayon::join(
-            || (from..to).for_each(|index| linter.lint_migration(index, linted)),
-            || parse_batch(to),
+        let reused = &mut reused;
+        let written = &pending;
+        let writer = &mut writer;
+        let batch;
+        (batch, next) = rayon::join(
+            || {
+                (from..to)
+                    .map(|index| match reused.next() {
+                        Some(results) => {
+                            linter.replay(index, &linted[index]);
+                            results
+                        }
+                        None => linter.lint_migration(index, linted),
+                    })
+                    .collect::<Vec<_>>()
+            },
+            || {
+                write_records(writer, stored, written, files);
+                parse_batch(to)
+            },
+        );
+        output.migrations.extend(
+            pending
+                .drain(..)
+                .map(|(index, results, _)| (migrations[index].file, results)),
+        );
+        pending.extend(
+            (from..to)
+                .zip(batch)
+                .zip(trees)
+                .map(|((index, results), tree)| (index, results, tree)),
         );
         if trace.is_none() {
             let last_released = (from..to).rev().find(|&index| {
@@ -184,10 +278,37 @@ fn lint_set(
             }
         }
     }
-    linter.finish(trace, &parsed)
+    if let Some(Err(err)) = writer.map(SetWriter::commit) {
+        eprintln!("warning: cannot write the cache: {err}");
+    }
+    output.set_diagnostics = linter.finish(trace, &parsed);
+    output
 }
 
-/// The state of linting one set: the catalog so far and what the rules reported.
+/// A migration's findings and its tree's bytes, to store (by the migration's index).
+type Record<'a> = (usize, MigrationResults, Option<Cow<'a, [u8]>>);
+
+/// Adds migrations' findings and trees to the cache; on an error, warns and stops writing.
+fn write_records(
+    writer: &mut Option<SetWriter>,
+    stored: Option<&SetCache>,
+    records: &[Record],
+    files: &[SourceFile],
+) {
+    let (Some(active), Some(stored)) = (writer.as_mut(), stored) else {
+        return;
+    };
+    for (index, results, tree) in records {
+        let Some(tree) = tree else { continue };
+        if let Err(err) = active.add(stored, *index, tree, results, files) {
+            eprintln!("warning: cannot write the cache: {err}");
+            *writer = None;
+            return;
+        }
+    }
+}
+
+/// The state of linting one set: the catalog so far.
 struct SetLinter<'a> {
     set: &'a MigrationSet,
     workspace: &'a Workspace,
@@ -197,30 +318,26 @@ struct SetLinter<'a> {
     catalog: Catalog,
     /// A rule's findings, before they become diagnostics.
     findings: Vec<Finding>,
-    output: SetOutput,
 }
 
 impl SetLinter<'_> {
     /// Runs the migration and statement hooks on migration `index` and replays it into the
     /// catalog. `parsed` holds every migration up to `index` that rules may look back on.
-    fn lint_migration(&mut self, index: usize, parsed: &[ParsedMigration]) {
+    fn lint_migration(&mut self, index: usize, parsed: &[ParsedMigration]) -> MigrationResults {
         let migration = &self.set.migrations[index];
-        let out = &mut self.output.diagnostics;
-        let findings = &mut self.findings;
-        let name: Arc<str> = Arc::from(migration.name.as_str());
-        self.output.statements += parsed[index].statements.len();
-        self.output.statement_spans.extend(
-            parsed[index]
+        let mut results = MigrationResults {
+            diagnostics: Vec::new(),
+            statement_spans: parsed[index]
                 .statements
                 .iter()
-                .map(|s| (migration.file, s.span.clone()))
-                .chain(
-                    parsed[index]
-                        .syntax_errors
-                        .iter()
-                        .map(|e| (migration.file, e.span.clone())),
-                ),
-        );
+                .map(|s| s.span.clone())
+                .chain(parsed[index].syntax_errors.iter().map(|e| e.span.clone()))
+                .collect(),
+            statements: parsed[index].statements.len(),
+        };
+        let out = &mut results.diagnostics;
+        let findings = &mut self.findings;
+        let name: Arc<str> = Arc::from(migration.name.as_str());
         let ctx = MigrationContext {
             config: self.config,
             set: self.set,
@@ -267,12 +384,24 @@ impl SetLinter<'_> {
                 .after_migration(&ctx, &self.catalog, findings);
             attribute(findings, active_rule, Some(&name), out);
         }
+        results
+    }
+
+    /// Replays migration `index` into the catalog without judging it (its results are known).
+    fn replay(&mut self, index: usize, parsed: &ParsedMigration) {
+        for (statement_index, statement) in parsed.statements.iter().enumerate() {
+            let origin = Origin {
+                migration: index,
+                statement: statement_index,
+            };
+            self.catalog.apply(&statement.node, origin);
+        }
     }
 
     /// Runs the set hooks, and with `--shadow` the shadow rules over `parsed` (every migration
     /// of the set).
-    fn finish(mut self, trace: Option<&SetTrace>, parsed: &[ParsedMigration]) -> SetOutput {
-        let out = &mut self.output.diagnostics;
+    fn finish(mut self, trace: Option<&SetTrace>, parsed: &[ParsedMigration]) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
         let findings = &mut self.findings;
         let ctx = SetContext {
             config: self.config,
@@ -282,7 +411,7 @@ impl SetLinter<'_> {
         };
         for active_rule in self.active {
             active_rule.rule.check_set(&ctx, findings);
-            attribute(findings, active_rule, None, out);
+            attribute(findings, active_rule, None, &mut out);
         }
         if let (Some(trace), Some(whole)) = (trace, self.history.trace) {
             let ctx = TraceContext {
@@ -295,10 +424,10 @@ impl SetLinter<'_> {
             };
             for active_rule in self.active.iter().filter(|a| a.rule.needs_shadow()) {
                 active_rule.rule.check_trace(&ctx, findings);
-                attribute(findings, active_rule, None, out);
+                attribute(findings, active_rule, None, &mut out);
             }
         }
-        self.output
+        out
     }
 }
 

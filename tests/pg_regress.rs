@@ -139,7 +139,7 @@ fn regression_suite_lints_without_panics_and_only_expected_syntax_errors() {
         let linted = std::panic::catch_unwind(|| {
             let workspace = source::discover(std::slice::from_ref(path), &config, &exclude, None);
             assert!(workspace.errors.is_empty(), "{:?}", workspace.errors);
-            let output = lint::lint(&workspace, &config, lint::History::default());
+            let output = lint::lint(&workspace, &config, lint::History::default(), None);
             (workspace, output)
         });
         let Ok((workspace, output)) = linted else {

@@ -107,7 +107,7 @@ fn check(path: &Path, text: &str, paths: &[PathBuf]) -> Result<(), TestCaseError
         text: text.to_owned(),
     };
     let workspace = source::discover(paths, &config, &exclude, Some(stdin));
-    let output = lint::lint(&workspace, &config, lint::History::default());
+    let output = lint::lint(&workspace, &config, lint::History::default(), None);
     for d in &output.diagnostics {
         let file = &workspace.files[d.file].text;
         prop_assert!(

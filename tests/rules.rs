@@ -99,7 +99,7 @@ fn lint_case(
         applied: None,
         trace: trace.as_ref(),
     };
-    let mut output = lint::lint(&workspace, config, history);
+    let mut output = lint::lint(&workspace, config, history, None);
     if let Some(baseline) = &baseline {
         output
             .diagnostics

@@ -59,6 +59,6 @@ fuzz_target!(|data: &[u8]| {
         &exclude,
         Some(stdin),
     );
-    let output = lint::lint(&workspace, &config, lint::History::default());
+    let output = lint::lint(&workspace, &config, lint::History::default(), None);
     check_output(&workspace, &output, false);
 });

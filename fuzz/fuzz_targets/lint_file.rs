@@ -29,6 +29,6 @@ fuzz_target!(|data: &[u8]| {
         text: text.to_owned(),
     };
     let workspace = source::discover(&[path], &config, &exclude, Some(stdin));
-    let output = lint::lint(&workspace, &config, lint::History::default());
+    let output = lint::lint(&workspace, &config, lint::History::default(), None);
     check_output(&workspace, &output, true);
 });

@@ -8,6 +8,7 @@
 pub mod ast;
 mod do_block;
 mod pg;
+mod stored;
 pub mod text;
 
 use std::ops::Range;

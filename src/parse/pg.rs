@@ -93,12 +93,17 @@ const DEEP_DECODE_STACK: usize = 512 << 20;
 /// Decodes libpg_query's parse tree, however deep (`a || b || ... ` with 50 terms is already
 /// deeper than prost's default limit of 100).
 fn decode(bytes: &[u8]) -> Result<protobuf::ParseResult, SyntaxError> {
-    let decode = || {
-        protobuf::ParseResult::decode(bytes).map_err(|err| SyntaxError {
-            message: format!("could not decode the parse tree: {err}"),
-            offset: None,
-        })
-    };
+    decode_deep(bytes).map_err(|message| SyntaxError {
+        message,
+        offset: None,
+    })
+}
+
+/// Decodes a message that may hold a parse tree of any depth: a deep one on a thread with a
+/// stack large enough for prost's recursion.
+pub fn decode_deep<M: Message + Default>(bytes: &[u8]) -> Result<M, String> {
+    let decode =
+        || M::decode(bytes).map_err(|err| format!("could not decode the parse tree: {err}"));
     if nesting_depth(bytes) <= INLINE_DECODE_DEPTH {
         return decode();
     }
@@ -107,10 +112,7 @@ fn decode(bytes: &[u8]) -> Result<protobuf::ParseResult, SyntaxError> {
             .name("decode-deep-tree".into())
             .stack_size(DEEP_DECODE_STACK)
             .spawn_scoped(scope, decode)
-            .map_err(|err| SyntaxError {
-                message: format!("could not decode a deeply nested parse tree: {err}"),
-                offset: None,
-            })?
+            .map_err(|err| format!("could not decode a deeply nested parse tree: {err}"))?
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })

@@ -545,7 +545,7 @@ pub(crate) mod testing {
         let workspace =
             crate::source::discover(&[dir.path().to_path_buf()], config, &exclude, None);
         assert!(workspace.errors.is_empty(), "{:?}", workspace.errors);
-        crate::lint::lint(&workspace, config, crate::lint::History::default())
+        crate::lint::lint(&workspace, config, crate::lint::History::default(), None)
             .diagnostics
             .into_iter()
             .filter(|diagnostic| diagnostic.rule == id)

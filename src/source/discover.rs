@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
 
 use globset::GlobSet;
+use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::{
@@ -82,10 +84,17 @@ pub fn discover(
     for (dir, mut files) in loose {
         files.sort();
         files.dedup();
-        let migrations: Vec<Migration> = files
-            .iter()
-            .flat_map(|file| read_loose_file(file, config, &mut workspace))
+        let stdin = workspace.stdin.as_ref();
+        let read: Vec<_> = files
+            .par_iter()
+            .map(|path| read_source(path, stdin))
             .collect();
+        let mut migrations = Vec::new();
+        for (path, read) in files.iter().zip(read) {
+            if let Some(file) = add_source(read, &mut workspace) {
+                migrations.extend(loose_file_migrations(path, file, config, &workspace));
+            }
+        }
         if !migrations.is_empty() {
             workspace.sets.push(MigrationSet {
                 root: dir,
@@ -183,10 +192,13 @@ fn parent_of(path: &Path) -> PathBuf {
 }
 
 /// A `.sql` file outside a drizzle folder: Alembic offline output or a plain migration.
-fn read_loose_file(path: &Path, config: &Config, workspace: &mut Workspace) -> Vec<Migration> {
-    let Some(file) = load(path, workspace) else {
-        return Vec::new();
-    };
+/// The migrations of loose file `file` (read from `path`): its Alembic revisions, or itself.
+fn loose_file_migrations(
+    path: &Path,
+    file: super::FileId,
+    config: &Config,
+    workspace: &Workspace,
+) -> Vec<Migration> {
     let source = &workspace.files[file];
     let settings = config.source_settings(path);
     let folder_migration = drizzle::is_folder_migration(path);
@@ -264,91 +276,104 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 
 /// Reads a file as UTF-8 SQL text, recording a clear error when it cannot be used.
 pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<super::FileId> {
+    let read = read_source(path, workspace.stdin.as_ref());
+    add_source(read, workspace)
+}
+
+/// Records what [`read_source`] gave: the file, or the error.
+fn add_source(
+    read: Result<SourceFile, InputError>,
+    workspace: &mut Workspace,
+) -> Option<super::FileId> {
+    match read {
+        Ok(source) => Some(workspace.add_file(source)),
+        Err(error) => {
+            workspace.errors.push(error);
+            None
+        }
+    }
+}
+
+/// A file's text, or why it cannot be linted. Touches nothing shared, so files can be read in
+/// parallel.
+fn read_source(path: &Path, stdin: Option<&StdinSource>) -> Result<SourceFile, InputError> {
     let name = display(path);
-    let fail = |workspace: &mut Workspace, message: String| {
-        workspace.errors.push(InputError {
+    let fail = |message: String| {
+        Err(InputError {
             path: name.clone(),
             message,
-        });
-        None
+        })
     };
-    let stdin = workspace
-        .stdin
-        .as_ref()
-        .filter(|stdin| stdin.path == absolute(path));
+    let stdin = stdin.filter(|stdin| stdin.path == absolute(path));
     let bytes = match stdin {
         Some(stdin) => stdin.text.clone().into_bytes(),
         None => {
             // Never open what is not a regular file: reading a FIFO would wait forever.
             match std::fs::metadata(path) {
                 Ok(meta) if !meta.is_file() => {
-                    return fail(
-                        workspace,
-                        format!("not a regular file ({}); skipped", file_kind(&meta)),
-                    );
+                    return fail(format!(
+                        "not a regular file ({}); skipped",
+                        file_kind(&meta)
+                    ));
                 }
                 Ok(meta) if meta.len() > MAX_FILE_SIZE => {
-                    return fail(workspace, too_large(meta.len()));
+                    return fail(too_large(meta.len()));
                 }
                 Ok(_) => {}
-                Err(err) => return fail(workspace, format!("cannot read: {err}")),
+                Err(err) => return fail(format!("cannot read: {err}")),
             }
             match std::fs::read(path) {
                 Ok(bytes) => bytes,
-                Err(err) => return fail(workspace, format!("cannot read: {err}")),
+                Err(err) => return fail(format!("cannot read: {err}")),
             }
         }
     };
     if bytes.len() as u64 > MAX_FILE_SIZE {
-        return fail(workspace, too_large(bytes.len() as u64));
+        return fail(too_large(bytes.len() as u64));
     }
     if bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]) {
-        return fail(
-            workspace,
-            "UTF-16 text (byte-order mark); save the file as UTF-8".into(),
-        );
+        return fail("UTF-16 text (byte-order mark); save the file as UTF-8".into());
     }
     if let Some(at) = bytes.iter().position(|&b| b == 0) {
-        return fail(
-            workspace,
-            format!("binary file (NUL byte at offset {at}); not a migration"),
-        );
+        return fail(format!(
+            "binary file (NUL byte at offset {at}); not a migration"
+        ));
     }
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
             let at = err.utf8_error().valid_up_to();
-            return fail(
-                workspace,
-                format!("not valid UTF-8 (invalid byte at offset {at})"),
-            );
+            return fail(format!("not valid UTF-8 (invalid byte at offset {at})"));
         }
     };
     if text.trim_start_matches('\u{feff}').trim().is_empty() {
-        return fail(workspace, "empty file".into());
+        return fail("empty file".into());
     }
-    Some(workspace.add_file(SourceFile {
+    Ok(SourceFile {
         path: path.to_path_buf(),
         name,
         text,
-    }))
+    })
 }
 
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// The working directory, asked once: chronos-lint never changes it.
+static WORKING_DIR: LazyLock<Option<PathBuf>> = LazyLock::new(|| std::env::current_dir().ok());
+
 /// A path as shown to the user: relative to the working directory when under it.
 pub fn display(path: &Path) -> String {
-    let relative = std::env::current_dir()
-        .ok()
+    let relative = WORKING_DIR
+        .as_ref()
         .and_then(|cwd| {
             let absolute = if path.is_absolute() {
                 path.to_path_buf()
             } else {
                 cwd.join(path)
             };
-            absolute.strip_prefix(&cwd).ok().map(Path::to_path_buf)
+            absolute.strip_prefix(cwd).ok().map(Path::to_path_buf)
         })
         .unwrap_or_else(|| path.to_path_buf());
     let shown = relative.to_string_lossy().replace('\\', "/");

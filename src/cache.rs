@@ -1,0 +1,570 @@
+//! The content-hash cache, so that linting an unchanged folder again costs next to nothing.
+//!
+//! A migration's findings depend on its own text, on the tool and its configuration, and on
+//! every migration before it in its set (the catalog it starts from, the transaction it may
+//! share). So its results are stored under a key hashed from all of these: its own
+//! description and text, chained with the keys of the migrations before it. Its parse tree is
+//! stored under a key of its text alone. A run over an unchanged set reads the results back and
+//! parses nothing; after an edit, the results before the edited migration are read back, and
+//! the edited migration and those after it are linted again from trees read back, so only the
+//! edited file is parsed.
+//!
+//! Layout: `<dir>/v1/<set>.results` and `<set>.trees` per migration set, each a sequence of
+//! frames (key, length, bytes). Files are written under a temporary name and renamed into
+//! place, so a concurrent or interrupted run never leaves a torn file; the directory holds a
+//! `.gitignore` of `*` and a `CACHEDIR.TAG`, and deleting it is always safe.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use prost::Message;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Severity, Text};
+use crate::parse::ParsedMigration;
+use crate::rules;
+use crate::source::history::Baseline;
+use crate::source::{FileId, MigrationSet, SourceFile};
+
+/// The default cache directory, in the working directory.
+pub const DEFAULT_DIR: &str = ".chronos-lint-cache";
+
+/// Bumped when the layout or the record formats change.
+const LAYOUT: &str = "v1";
+
+type Key = [u8; 32];
+
+/// The cache directory and what every key of this run starts from.
+pub struct Cache {
+    dir: PathBuf,
+    pub stats: CacheStats,
+    /// The tool build.
+    tool: Key,
+    /// The tool build and the configuration.
+    run: Key,
+}
+
+impl Cache {
+    pub fn new(root: &Path, config: &Config) -> Cache {
+        let tool: Key = Sha256::digest(tool_identity()).into();
+        // The configuration's every field, as its `Debug` spells it (patterns, not compiled
+        // matchers), so a new setting can never be left out of the key.
+        let run = Sha256::new()
+            .chain_update(tool)
+            .chain_update(format!("{config:?}"))
+            .finalize()
+            .into();
+        Cache {
+            dir: root.join(LAYOUT),
+            stats: CacheStats::default(),
+            tool,
+            run,
+        }
+    }
+
+    /// The stored results and trees of `set`, and the keys this run gives its migrations.
+    pub fn open_set(
+        &self,
+        set: &MigrationSet,
+        files: &[SourceFile],
+        baseline: Option<&Baseline>,
+    ) -> SetCache {
+        let keys = MigrationKeys::new(&self.tool, &self.run, set, files, baseline);
+        let name = {
+            let mut hasher = Sha256::new();
+            hasher.update(set.root.to_string_lossy().as_bytes());
+            if let Some(first) = set.migrations.first() {
+                hasher.update(files[first.file].name.as_bytes());
+            }
+            hex(&hasher.finalize())
+        };
+        let results = Frames::read(&self.dir.join(format!("{name}.results")));
+        SetCache {
+            dir: self.dir.clone(),
+            name,
+            keys,
+            results,
+            trees: None,
+        }
+    }
+}
+
+/// What a run took from the cache and what it had to do again (`CHRONOS_CACHE_STATS=1` prints
+/// it).
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    pub migrations: AtomicUsize,
+    /// Migrations whose findings were read back.
+    pub results_reused: AtomicUsize,
+    /// Migrations whose trees were read back for linting again.
+    pub trees_reused: AtomicUsize,
+    /// Migrations parsed.
+    pub parsed: AtomicUsize,
+}
+
+impl std::fmt::Display for CacheStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let get = |count: &AtomicUsize| count.load(Ordering::Relaxed);
+        write!(
+            f,
+            "cache: {} migrations; findings reused for {}, trees reused for {}, parsed {}",
+            get(&self.migrations),
+            get(&self.results_reused),
+            get(&self.trees_reused),
+            get(&self.parsed)
+        )
+    }
+}
+
+/// Identifies this build: its version, and its executable's size and modification time (a
+/// rebuilt linter may judge differently without a new version number).
+fn tool_identity() -> Vec<u8> {
+    let mut identity = env!("CARGO_PKG_VERSION").as_bytes().to_vec();
+    if let Ok(metadata) = std::env::current_exe().and_then(fs::metadata) {
+        identity.extend(metadata.len().to_le_bytes());
+        if let Ok(modified) = metadata.modified()
+            && let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH)
+        {
+            identity.extend(since.as_nanos().to_le_bytes());
+        }
+    }
+    identity
+}
+
+/// The keys of a set's migrations, indexed like them.
+struct MigrationKeys {
+    /// Of the parse tree: the file's text and the parts of it that are the migration.
+    trees: Vec<Key>,
+    /// Of the findings: the run, the migration, its tree and every migration before it.
+    results: Vec<Key>,
+}
+
+impl MigrationKeys {
+    fn new(
+        tool: &Key,
+        run: &Key,
+        set: &MigrationSet,
+        files: &[SourceFile],
+        baseline: Option<&Baseline>,
+    ) -> MigrationKeys {
+        let mut ids: Vec<FileId> = set.migrations.iter().map(|m| m.file).collect();
+        ids.dedup();
+        let texts: HashMap<FileId, Key> = ids
+            .par_iter()
+            .map(|&id| (id, Sha256::digest(files[id].text.as_bytes()).into()))
+            .collect();
+        let mut keys = MigrationKeys {
+            trees: Vec::with_capacity(set.migrations.len()),
+            results: Vec::with_capacity(set.migrations.len()),
+        };
+        let mut chain: Key = *run;
+        for migration in &set.migrations {
+            let file = &files[migration.file];
+            let text = texts[&migration.file];
+            let tree: Key = Sha256::new()
+                .chain_update(tool)
+                .chain_update(text)
+                .chain_update(format!(
+                    "{:?} {:?} {}",
+                    migration.kind, migration.chunks, migration.starts_in_transaction
+                ))
+                .finalize()
+                .into();
+            let status =
+                baseline.map(|baseline| baseline.migration(migration.file, &migration.name));
+            let described = format!(
+                "{} {:?} {:?} {:?} {:?} {:?} {:?}",
+                file.name,
+                migration.name,
+                migration.owner,
+                migration.header,
+                migration.revision,
+                status,
+                set.journal.is_some()
+            );
+            chain = Sha256::new()
+                .chain_update(chain)
+                .chain_update(tree)
+                .chain_update(described)
+                .finalize()
+                .into();
+            keys.trees.push(tree);
+            keys.results.push(chain);
+        }
+        keys
+    }
+}
+
+/// What the cache holds for one set, and where this run's records go.
+pub struct SetCache {
+    dir: PathBuf,
+    name: String,
+    keys: MigrationKeys,
+    /// Stored results by key (decoded when used).
+    results: Frames,
+    /// Stored trees by key, read only once a migration has to be linted again.
+    trees: Option<Frames>,
+}
+
+impl SetCache {
+    /// The stored results of the set's first migrations, up to the first one without any.
+    pub fn leading_results(&mut self, files: &[SourceFile]) -> Vec<MigrationResults> {
+        let strings = self
+            .results
+            .get(&STRINGS_KEY)
+            .and_then(|bytes| StoredStrings::decode(bytes).ok())
+            .map(|stored| Strings::resolve(stored.strings, files))
+            .unwrap_or_default();
+        let decoded: Vec<Option<MigrationResults>> = self
+            .keys
+            .results
+            .par_iter()
+            .map(|key| {
+                let stored = StoredResults::decode(self.results.get(key)?).ok()?;
+                stored.restore(&strings)
+            })
+            .collect();
+        decoded.into_iter().map_while(|results| results).collect()
+    }
+
+    /// Reads the stored trees; call before [`SetCache::tree`] from several threads.
+    pub fn load_trees(&mut self) {
+        if self.trees.is_none() {
+            let path = self.dir.join(format!("{}.trees", self.name));
+            self.trees = Some(Frames::read(&path));
+        }
+    }
+
+    /// The stored tree of migration `index`, with its bytes (to store again).
+    pub fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
+        let bytes = self.trees.as_ref()?.get(&self.keys.trees[index])?;
+        Some((ParsedMigration::from_bytes(bytes)?, bytes))
+    }
+
+    /// Starts writing this run's records for the set.
+    pub fn writer(&self) -> io::Result<SetWriter> {
+        fs::create_dir_all(&self.dir)?;
+        mark_cache_dir(self.dir.parent().unwrap_or(&self.dir))?;
+        Ok(SetWriter {
+            results: FrameWriter::create(&self.dir.join(format!("{}.results", self.name)))?,
+            trees: FrameWriter::create(&self.dir.join(format!("{}.trees", self.name)))?,
+            strings: StringTable::default(),
+        })
+    }
+
+    pub fn result_key(&self, index: usize) -> &Key {
+        &self.keys.results[index]
+    }
+
+    pub fn tree_key(&self, index: usize) -> &Key {
+        &self.keys.trees[index]
+    }
+}
+
+/// Writes the `.gitignore` and `CACHEDIR.TAG` that keep the directory out of version control
+/// and backups.
+fn mark_cache_dir(root: &Path) -> io::Result<()> {
+    let gitignore = root.join(".gitignore");
+    if !gitignore.exists() {
+        fs::write(
+            gitignore,
+            "# Written by chronos-lint: its cache, safe to delete.\n*\n",
+        )?;
+    }
+    let tag = root.join("CACHEDIR.TAG");
+    if !tag.exists() {
+        fs::write(
+            tag,
+            "Signature: 8a477f597d28d172789f06886806bc55\n\
+             # This directory is chronos-lint's cache; see https://bford.info/cachedir/\n",
+        )?;
+    }
+    Ok(())
+}
+
+/// One migration's part of a set's lint output.
+#[derive(Debug, Clone, Default)]
+pub struct MigrationResults {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Spans of its statements and syntax errors (where `ignore` comments apply).
+    pub statement_spans: Vec<std::ops::Range<usize>>,
+    pub statements: usize,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct StoredResults {
+    #[prost(message, repeated, tag = "1")]
+    diagnostics: Vec<StoredDiagnostic>,
+    /// Start and end of each statement span, in turn.
+    #[prost(uint64, repeated, tag = "2")]
+    statement_spans: Vec<u64>,
+    #[prost(uint64, tag = "3")]
+    statements: u64,
+}
+
+/// A diagnostic; its repeated texts are indexes into the file's [`StoredStrings`].
+#[derive(Clone, PartialEq, Message)]
+struct StoredDiagnostic {
+    #[prost(uint32, tag = "1")]
+    rule: u32,
+    #[prost(uint32, tag = "2")]
+    severity: u32,
+    #[prost(string, tag = "3")]
+    message: String,
+    #[prost(uint32, optional, tag = "4")]
+    help: Option<u32>,
+    /// The file's name as reported.
+    #[prost(uint32, tag = "5")]
+    file: u32,
+    #[prost(uint64, tag = "6")]
+    start: u64,
+    #[prost(uint64, tag = "7")]
+    end: u64,
+    #[prost(uint32, optional, tag = "8")]
+    migration: Option<u32>,
+}
+
+/// The texts a results file's diagnostics share (rule ids, help, file and migration names),
+/// each stored once; its frame has [`STRINGS_KEY`].
+#[derive(Clone, PartialEq, Message)]
+struct StoredStrings {
+    #[prost(string, repeated, tag = "1")]
+    strings: Vec<String>,
+}
+
+/// No migration's key: SHA-256 does not give all zeros.
+const STRINGS_KEY: Key = [0; 32];
+
+/// Gives each distinct text an index, while records are written.
+#[derive(Default)]
+struct StringTable {
+    index: HashMap<String, u32>,
+    strings: Vec<String>,
+}
+
+impl StringTable {
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&index) = self.index.get(text) {
+            return index;
+        }
+        let index = u32::try_from(self.strings.len()).expect("fewer than 2^32 texts");
+        self.strings.push(text.to_owned());
+        self.index.insert(text.to_owned(), index);
+        index
+    }
+}
+
+impl StoredResults {
+    fn new(results: &MigrationResults, files: &[SourceFile], strings: &mut StringTable) -> Self {
+        StoredResults {
+            diagnostics: results
+                .diagnostics
+                .iter()
+                .map(|d| StoredDiagnostic {
+                    rule: strings.intern(d.rule),
+                    severity: strings.intern(d.severity.as_str()),
+                    message: d.message.clone(),
+                    help: d.help.as_deref().map(|help| strings.intern(help)),
+                    file: strings.intern(&files[d.file].name),
+                    start: d.span.start as u64,
+                    end: d.span.end as u64,
+                    migration: d.migration.as_deref().map(|name| strings.intern(name)),
+                })
+                .collect(),
+            statement_spans: results
+                .statement_spans
+                .iter()
+                .flat_map(|span| [span.start as u64, span.end as u64])
+                .collect(),
+            statements: results.statements as u64,
+        }
+    }
+
+    /// `None` when a rule or file the record names is not in this run.
+    fn restore(self, strings: &Strings) -> Option<MigrationResults> {
+        let offset = |value: u64| usize::try_from(value).ok();
+        let diagnostics = self
+            .diagnostics
+            .into_iter()
+            .map(|d| {
+                Some(Diagnostic {
+                    rule: strings.rule.get(d.rule as usize)?.as_ref()?,
+                    severity: (*strings.severity.get(d.severity as usize)?)?,
+                    message: d.message,
+                    help: match d.help {
+                        Some(index) => Some(Text::from(strings.text.get(index as usize)?.clone())),
+                        None => None,
+                    },
+                    file: (*strings.file.get(d.file as usize)?)?,
+                    span: offset(d.start)?..offset(d.end)?,
+                    migration: match d.migration {
+                        Some(index) => Some(strings.text.get(index as usize)?.clone()),
+                        None => None,
+                    },
+                })
+            })
+            .collect::<Option<_>>()?;
+        let statement_spans = self
+            .statement_spans
+            .chunks_exact(2)
+            .map(|pair| Some(offset(pair[0])?..offset(pair[1])?))
+            .collect::<Option<_>>()?;
+        Some(MigrationResults {
+            diagnostics,
+            statement_spans,
+            statements: offset(self.statements)?,
+        })
+    }
+}
+
+/// A results file's string table, with what each string names in this run looked up once.
+#[derive(Default)]
+struct Strings {
+    text: Vec<Arc<str>>,
+    rule: Vec<Option<&'static str>>,
+    severity: Vec<Option<Severity>>,
+    file: Vec<Option<FileId>>,
+}
+
+impl Strings {
+    fn resolve(strings: Vec<String>, files: &[SourceFile]) -> Strings {
+        let by_name: HashMap<&str, FileId> = files
+            .iter()
+            .enumerate()
+            .map(|(id, file)| (file.name.as_str(), id))
+            .collect();
+        Strings {
+            rule: strings
+                .iter()
+                .map(|s| rules::find(s).map(|rule| rule.meta().id))
+                .collect(),
+            severity: strings.iter().map(|s| Severity::from_name(s)).collect(),
+            file: strings
+                .iter()
+                .map(|s| by_name.get(s.as_str()).copied())
+                .collect(),
+            text: strings.into_iter().map(Arc::from).collect(),
+        }
+    }
+}
+
+/// This run's records for one set, committed (renamed into place) only when complete.
+pub struct SetWriter {
+    results: FrameWriter,
+    trees: FrameWriter,
+    strings: StringTable,
+}
+
+impl SetWriter {
+    pub fn add(
+        &mut self,
+        cache: &SetCache,
+        index: usize,
+        tree: &[u8],
+        results: &MigrationResults,
+        files: &[SourceFile],
+    ) -> io::Result<()> {
+        self.trees.add(cache.tree_key(index), tree)?;
+        let stored = StoredResults::new(results, files, &mut self.strings).encode_to_vec();
+        self.results.add(cache.result_key(index), &stored)
+    }
+
+    pub fn commit(mut self) -> io::Result<()> {
+        let strings = StoredStrings {
+            strings: self.strings.strings,
+        };
+        self.results.add(&STRINGS_KEY, &strings.encode_to_vec())?;
+        self.trees.commit()?;
+        self.results.commit()
+    }
+}
+
+/// Frames are `key (32 bytes) | length (u64, little-endian) | bytes`, after a header line.
+const FRAMES_HEADER: &[u8] = b"chronos-lint cache v1\n";
+
+struct FrameWriter {
+    path: PathBuf,
+    temporary: tempfile::NamedTempFile,
+    out: BufWriter<fs::File>,
+}
+
+impl FrameWriter {
+    fn create(path: &Path) -> io::Result<FrameWriter> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let temporary = tempfile::Builder::new()
+            .prefix(".writing-")
+            .tempfile_in(dir)?;
+        let mut out = BufWriter::new(temporary.as_file().try_clone()?);
+        out.write_all(FRAMES_HEADER)?;
+        Ok(FrameWriter {
+            path: path.to_owned(),
+            temporary,
+            out,
+        })
+    }
+
+    fn add(&mut self, key: &Key, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(key)?;
+        self.out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        self.out.write_all(bytes)
+    }
+
+    fn commit(mut self) -> io::Result<()> {
+        self.out.flush()?;
+        drop(self.out);
+        self.temporary
+            .persist(&self.path)
+            .map_err(|err| err.error)?;
+        Ok(())
+    }
+}
+
+/// A cache file's frames, by key.
+#[derive(Default)]
+struct Frames {
+    bytes: Vec<u8>,
+    by_key: HashMap<Key, std::ops::Range<usize>>,
+}
+
+impl Frames {
+    /// An empty set of frames when the file is missing or damaged: nothing is then reused.
+    fn read(path: &Path) -> Frames {
+        let Ok(bytes) = fs::read(path) else {
+            return Frames::default();
+        };
+        let mut by_key = HashMap::new();
+        let mut at = FRAMES_HEADER.len();
+        if !bytes.starts_with(FRAMES_HEADER) {
+            return Frames::default();
+        }
+        while at < bytes.len() {
+            let frame = (|| {
+                let key: Key = bytes.get(at..at + 32)?.try_into().ok()?;
+                let length: [u8; 8] = bytes.get(at + 32..at + 40)?.try_into().ok()?;
+                let start = at + 40;
+                let end = start.checked_add(usize::try_from(u64::from_le_bytes(length)).ok()?)?;
+                (end <= bytes.len()).then_some((key, start..end))
+            })();
+            let Some((key, body)) = frame else {
+                return Frames::default();
+            };
+            at = body.end;
+            by_key.insert(key, body);
+        }
+        Frames { bytes, by_key }
+    }
+
+    fn get(&self, key: &Key) -> Option<&[u8]> {
+        self.by_key.get(key).map(|range| &self.bytes[range.clone()])
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
