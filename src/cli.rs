@@ -129,6 +129,12 @@ const LINT_STACK: usize = 256 << 20;
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The shadow's connect options are made now, while this is the only thread: making them
+    // without the libpq environment means unsetting its variables for a moment.
+    let shadow_connect = (cli.shadow || cli.shadow_url.is_some()).then(|| {
+        // SAFETY: no other thread runs yet (the rayon pool and the lint thread start below).
+        unsafe { shadow::Connect::isolated(cli.shadow_url.clone()) }
+    });
     // The rayon workers parse and lint the sets. Failing to size them (a pool already built)
     // only lowers the nesting depth that can be linted.
     let _ = rayon::ThreadPoolBuilder::new()
@@ -140,7 +146,7 @@ pub fn main() -> ExitCode {
         .spawn(move || match cli.command {
             Some(Command::Rules) => list_rules(),
             Some(Command::Explain { ref id }) => explain(id),
-            None => run(&cli),
+            None => run(&cli, shadow_connect),
         });
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
@@ -235,7 +241,8 @@ fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), 
     Ok((paths, Some(source::StdinSource { path, text })))
 }
 
-fn run(cli: &Cli) -> ExitCode {
+/// `shadow_connect`: where `--shadow` connects, when it is given.
+fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let config = match Config::load(cli.config.as_deref(), &cwd) {
         Ok(config) => config,
@@ -294,10 +301,10 @@ fn run(cli: &Cli) -> ExitCode {
         },
         None => None,
     };
-    let trace = if cli.shadow || cli.shadow_url.is_some() {
+    let trace = if let Some(connect) = shadow_connect {
         source::load_snapshots(&mut workspace);
         let options = shadow::Options {
-            url: cli.shadow_url.clone(),
+            connect,
             // Progress only for a person watching: human output on a terminal.
             progress: format == Format::Human
                 && std::io::stdout().is_terminal()

@@ -86,7 +86,7 @@ fn lint_case(
     let trace = shadow.map(|cluster| {
         source::load_snapshots(&mut workspace);
         let options = shadow::Options {
-            url: Some(cluster.url("postgres")),
+            connect: shadow::Connect::from_environment(Some(cluster.url("postgres"))),
             progress: false,
         };
         let mut trace = shadow::run(&workspace, &options)

@@ -1,6 +1,8 @@
 //! `--shadow` end to end on real PostgreSQL: the example migrations, cleanup after normal exit,
-//! signals and SIGKILL, concurrent runs, `--shadow-url`, and suppressions of shadow findings.
-//! Each test starts its own clusters (through the binary or `support::cluster`).
+//! signals and SIGKILL (of the run and of its server), concurrent runs, `--shadow-url`, refusal
+//! of a database that is not empty, a libpq environment that points elsewhere, and suppressions
+//! of shadow findings. Each test starts its own clusters (through the binary or
+//! `support::cluster`).
 
 mod support;
 
@@ -94,6 +96,24 @@ fn wait_for_postmaster(base: &Path, child: &mut Child) -> i32 {
     }
 }
 
+/// Waits until the slow migration of `slow_migrations` runs in the cluster under `base`.
+fn wait_for_slow_statement(base: &Path, child: &mut Child) {
+    let socket_dir = clusters_in(base).pop().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while support::psql_at(
+        &socket_dir,
+        "postgres",
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'",
+    )
+    .trim()
+        == "0"
+    {
+        assert!(Instant::now() < deadline, "the slow migration never ran");
+        assert!(child.try_wait().unwrap().is_none());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Whether a process runs (a zombie no longer does).
 fn running(pid: i32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -102,6 +122,56 @@ fn running(pid: i32) -> bool {
             .is_some_and(|(_, rest)| rest.starts_with('Z')),
         Err(_) => false,
     }
+}
+
+/// The processes `pid` started: for a postmaster, its backends and auxiliary processes (each
+/// in a session of its own, so not in its process group).
+fn children_of(pid: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(") ")
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
+}
+
+/// The System V shared memory segment (key, id) the server in `cluster` recorded in its
+/// `postmaster.pid` (line 7).
+fn shared_memory_of(cluster: &Path) -> (libc::key_t, libc::c_int) {
+    let status = std::fs::read_to_string(cluster.join("data/postmaster.pid")).unwrap();
+    let numbers: Vec<u64> = status
+        .lines()
+        .nth(6)
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    (numbers[0] as libc::key_t, numbers[1] as libc::c_int)
+}
+
+/// Whether the shared memory segment still exists.
+fn segment_exists((key, id): (libc::key_t, libc::c_int)) -> bool {
+    // SAFETY: shmget only looks the key up.
+    unsafe { libc::shmget(key, 0, 0) == id }
+}
+
+/// Waits for the run to end, killing it after a generous while (a hang is a failure).
+fn finish(mut child: Child) -> Output {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the run did not end: {:?}", child.wait_with_output());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 fn wait_until_gone(pid: i32) -> bool {
@@ -190,6 +260,8 @@ fn a_killed_run_is_cleaned_up_by_the_next() {
         .spawn()
         .unwrap();
     let postmaster = wait_for_postmaster(base.path(), &mut killed);
+    wait_for_slow_statement(base.path(), &mut killed);
+    let children = children_of(postmaster);
     killed.kill().unwrap(); // SIGKILL: nothing of the run gets to clean up
     killed.wait().unwrap();
     // The server follows its parent (parent-death signal); the directory stays for the sweep.
@@ -197,6 +269,12 @@ fn a_killed_run_is_cleaned_up_by_the_next() {
         wait_until_gone(postmaster),
         "postgres {postmaster} outlived the killed run"
     );
+    for child in children {
+        assert!(
+            wait_until_gone(child),
+            "postgres {child} outlived the killed run"
+        );
+    }
     assert_eq!(clusters_in(base.path()).len(), 1);
 
     let quick = migrations(&[(
@@ -233,14 +311,266 @@ fn sigint_and_sigterm_stop_and_remove_the_cluster() {
             .spawn()
             .unwrap();
         let postmaster = wait_for_postmaster(base.path(), &mut child);
+        wait_for_slow_statement(base.path(), &mut child);
+        let children = children_of(postmaster);
         let pid = i32::try_from(child.id()).unwrap();
         // SAFETY: signalling our own child.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
         let status = child.wait().unwrap();
         assert_eq!(status.code(), Some(code), "signal {signal}");
         assert!(!running(postmaster), "postgres survived signal {signal}");
+        for child in children {
+            assert!(
+                wait_until_gone(child),
+                "postgres {child} survived signal {signal}"
+            );
+        }
         assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
     }
+}
+
+#[test]
+fn a_server_killed_under_the_run_ends_it_with_an_error_and_leaves_nothing() {
+    let base = shadow_base();
+    let input = slow_migrations();
+    let mut child = binary()
+        .env("CHRONOS_SHADOW_DIR", base.path())
+        .arg("--shadow")
+        .arg(input.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let postmaster = wait_for_postmaster(base.path(), &mut child);
+    wait_for_slow_statement(base.path(), &mut child);
+    let children = children_of(postmaster);
+    let cluster = clusters_in(base.path()).pop().unwrap();
+    let segment = shared_memory_of(&cluster);
+    assert!(segment_exists(segment));
+    // Dynamic shared memory lives in the cluster's directory, not in /dev/shm.
+    assert_eq!(
+        support::psql_at(&cluster, "postgres", "SHOW dynamic_shared_memory_type").trim(),
+        "mmap"
+    );
+    // SAFETY: signalling the server the run started (its directory is ours).
+    assert_eq!(unsafe { libc::kill(postmaster, libc::SIGKILL) }, 0);
+
+    let output = finish(child);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("stopped during the run"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!running(postmaster), "postgres {postmaster} still runs");
+    for child in children {
+        assert!(
+            wait_until_gone(child),
+            "postgres {child} outlived its server"
+        );
+    }
+    assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
+    // What the killed server could not remove was removed for it.
+    assert!(!segment_exists(segment), "{segment:?} is left behind");
+}
+
+#[test]
+fn a_cached_template_that_holds_tables_is_refused() {
+    let base = shadow_base();
+    // A template that is not what initdb made: a copy of a cluster holding a table.
+    let source = support::cluster();
+    support::psql(&source, "postgres", "CREATE TABLE planted (id int)");
+    support::psql(&source, "postgres", "CHECKPOINT");
+    let template = base.path().join(source.template().file_name().unwrap());
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(source.data_dir())
+        .arg(&template)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    std::fs::remove_file(template.join("postmaster.pid")).unwrap();
+
+    let output = binary()
+        .env("CHRONOS_SHADOW_DIR", base.path())
+        .args(["--shadow", "migrations/"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("refusing to apply migrations"), "{err}");
+    assert!(err.contains("public.planted"), "{err}");
+    assert!(err.contains(&*template.to_string_lossy()), "{err}");
+    assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+fn two_first_runs_at_once_make_the_template_and_both_succeed() {
+    // An empty base: both runs find no template and make one at the same time.
+    let base = shadow_base();
+    let spawn = || {
+        binary()
+            .env("CHRONOS_SHADOW_DIR", base.path())
+            .args(["--shadow", "--format", "compact", "migrations/"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    let (first, second) = (finish(first), finish(second));
+    for output in [&first, &second] {
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(first.stdout, second.stdout);
+    assert!(String::from_utf8_lossy(&first.stdout).contains("shadow-lock"));
+    // One template is left, and no cluster or half-made template.
+    assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
+    let left: Vec<_> = std::fs::read_dir(base.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert!(left[0].starts_with("template-pg"), "{left:?}");
+}
+
+/// A cluster standing for the server a user's libpq environment points at: it logs every
+/// connection it receives.
+fn decoy() -> chronos_lint::shadow::cluster::Cluster {
+    let decoy = support::cluster();
+    support::psql(&decoy, "postgres", "ALTER SYSTEM SET log_connections = on");
+    support::psql(&decoy, "postgres", "SELECT pg_reload_conf()");
+    // The server rereads its configuration in its own time.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while support::psql(&decoy, "postgres", "SHOW log_connections").trim() != "on" {
+        assert!(
+            Instant::now() < deadline,
+            "log_connections never took effect"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    decoy
+}
+
+/// Connections the decoy received after its log was `from` bytes long.
+fn connections_since(decoy: &chronos_lint::shadow::cluster::Cluster, from: usize) -> Vec<String> {
+    let log = std::fs::read(decoy.log_path()).unwrap();
+    String::from_utf8_lossy(&log[from..])
+        .lines()
+        .filter(|line| line.contains("connection received"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn log_length(decoy: &chronos_lint::shadow::cluster::Cluster) -> usize {
+    std::fs::metadata(decoy.log_path()).unwrap().len() as usize
+}
+
+/// Everything of a libpq (and sqlx) environment that can say where to connect, pointing at
+/// `decoy`, with session options that would make every migration fail there. Files go to `dir`.
+fn environment_towards(
+    decoy: &chronos_lint::shadow::cluster::Cluster,
+    dir: &Path,
+) -> Vec<(&'static str, String)> {
+    let socket = decoy.socket_dir().display().to_string();
+    let port = chronos_lint::shadow::cluster::PORT.to_string();
+    let service_file = dir.join("pg_service.conf");
+    std::fs::write(
+        &service_file,
+        format!("[decoy]\nhost={socket}\nport={port}\nuser=postgres\ndbname=postgres\n"),
+    )
+    .unwrap();
+    let pass_file = dir.join("pgpass");
+    std::fs::write(&pass_file, "*:*:*:*:decoy-secret\n").unwrap();
+    std::fs::set_permissions(
+        &pass_file,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    vec![
+        ("PGHOST", socket),
+        ("PGPORT", port),
+        ("PGUSER", "postgres".to_owned()),
+        ("PGDATABASE", "postgres".to_owned()),
+        ("PGPASSWORD", "decoy-secret".to_owned()),
+        ("PGPASSFILE", pass_file.display().to_string()),
+        ("PGSERVICE", "decoy".to_owned()),
+        ("PGSERVICEFILE", service_file.display().to_string()),
+        ("PGAPPNAME", "decoy".to_owned()),
+        (
+            "PGOPTIONS",
+            "-c default_transaction_read_only=on".to_owned(),
+        ),
+        ("DATABASE_URL", decoy.url("postgres")),
+    ]
+}
+
+/// The run applied the example migrations as usual: no statement failed.
+fn assert_applied_cleanly(output: &Output) {
+    let report = json(output);
+    let rules = rules_of(&report);
+    assert!(
+        !rules.iter().any(|r| r == "shadow-apply-failed"),
+        "{report:#}"
+    );
+    assert!(rules.iter().any(|r| r == "shadow-lock"), "{report:#}");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn shadow_connects_to_its_own_cluster_whatever_the_environment_says() {
+    let decoy = decoy();
+    let files = tempfile::tempdir().unwrap();
+    let mut environment = environment_towards(&decoy, files.path());
+    // TLS the throwaway cluster does not offer (a `--shadow-url` session honours it, as libpq
+    // does).
+    environment.push(("PGSSLMODE", "require".to_owned()));
+    let from = log_length(&decoy);
+    let output = binary()
+        .envs(environment)
+        .args(["--shadow", "--format", "json", "migrations/"])
+        .output()
+        .unwrap();
+    assert_applied_cleanly(&output);
+    assert_eq!(connections_since(&decoy, from), Vec::<String>::new());
+
+    // The server it starts takes nothing from the environment either (postgres reads PGPORT).
+    let output = binary()
+        .env("PGPORT", "not-a-port")
+        .args(["--shadow", "--format", "json", "migrations/"])
+        .output()
+        .unwrap();
+    assert_applied_cleanly(&output);
+}
+
+#[test]
+fn shadow_url_connects_to_the_url_whatever_the_environment_says() {
+    let decoy = decoy();
+    let server = support::cluster();
+    let files = tempfile::tempdir().unwrap();
+    let from = log_length(&decoy);
+    let output = binary()
+        .envs(environment_towards(&decoy, files.path()))
+        .args([
+            "--shadow-url",
+            &server.url("postgres"),
+            "--format",
+            "json",
+            "migrations/",
+        ])
+        .output()
+        .unwrap();
+    assert_applied_cleanly(&output);
+    assert_eq!(connections_since(&decoy, from), Vec::<String>::new());
+    assert_eq!(shadow_databases(&server), "");
 }
 
 /// Databases named `chronos_shadow_*` on a cluster.

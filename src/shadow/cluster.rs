@@ -93,14 +93,20 @@ fn find_in(candidates: Vec<PathBuf>) -> Result<Binaries, String> {
 pub struct Cluster {
     root: PathBuf,
     binaries: Binaries,
+    /// The cached initdb output the data directory was copied from.
+    template: PathBuf,
     /// Whether the data directory came from the cached template (false: initdb ran first).
     from_cache: bool,
+    /// The server's pid once it is started.
+    server: Arc<AtomicI32>,
     /// Stops the server and removes `root`.
     _cleanup: cleanup::Guard,
 }
 
 const ROOT_PREFIX: &str = "chronos-shadow-";
-const SUPERUSER: &str = "postgres";
+pub const SUPERUSER: &str = "postgres";
+/// The server's port: the name of its socket file (`.s.PGSQL.5432`) in the cluster's directory.
+pub const PORT: u16 = 5432;
 /// How long the server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -130,9 +136,16 @@ impl RunAs {
         }
     }
 
+    /// Runs `command` as this user, without the libpq variables of our environment (the server
+    /// reads `PGPORT`, `PGDATESTYLE`, `PGCLIENTENCODING`; the cluster takes none of the user's).
     fn apply(self, command: &mut Command) -> &mut Command {
         if let Some((uid, gid)) = self.0 {
             command.uid(uid).gid(gid);
+        }
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("PG") {
+                command.env_remove(name);
+            }
         }
         command
     }
@@ -187,11 +200,14 @@ impl Cluster {
         // Record the owner so that a later run can clean up after a killed one.
         fs::write(root.join("owner.pid"), std::process::id().to_string())
             .map_err(|err| err.to_string())?;
-        let from_cache = template_path(&base, binaries).join("PG_VERSION").is_file();
+        let template = template_path(&base, binaries);
+        let from_cache = template.join("PG_VERSION").is_file();
         let cluster = Cluster {
             root,
             binaries: binaries.clone(),
+            template,
             from_cache,
+            server: Arc::clone(&server),
             _cleanup: guard,
         };
         user.own(&cluster.root)?;
@@ -204,8 +220,8 @@ impl Cluster {
                 .arg(cluster.data_dir())
                 .current_dir(&cluster.root),
         )?;
-        let log = fs::File::create(cluster.root.join("server.log")).map_err(|e| e.to_string())?;
-        user.own(&cluster.root.join("server.log"))?;
+        let log = fs::File::create(cluster.log_path()).map_err(|e| e.to_string())?;
+        user.own(&cluster.log_path())?;
         let mut server_command = Command::new(binaries.dir.join("postgres"));
         user.apply(
             server_command
@@ -213,9 +229,13 @@ impl Cluster {
                 .arg(cluster.data_dir())
                 .arg("-k")
                 .arg(&cluster.root)
+                .args(["-p", &PORT.to_string()])
                 .args(["-c", "listen_addresses="])
                 .args(["-c", "fsync=off", "-c", "full_page_writes=off"])
                 .args(["-c", "synchronous_commit=off", "-c", "autovacuum=off"])
+                // Dynamic shared memory in files of the data directory rather than in /dev/shm,
+                // where a server killed outright would leave it.
+                .args(["-c", "dynamic_shared_memory_type=mmap"])
                 .current_dir(&cluster.root)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().map_err(|e| e.to_string())?)
@@ -256,7 +276,7 @@ impl Cluster {
             }
             let exited = child.try_wait().ok().flatten().is_some();
             if exited || Instant::now() > deadline {
-                let log = fs::read_to_string(cluster.root.join("server.log")).unwrap_or_default();
+                let log = fs::read_to_string(cluster.log_path()).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(5).collect();
                 let tail: Vec<&str> = tail.into_iter().rev().collect();
                 let what = if exited {
@@ -287,9 +307,37 @@ impl Cluster {
     /// A connection URL for `database` as the superuser, over the socket.
     pub fn url(&self, database: &str) -> String {
         format!(
-            "postgres://{SUPERUSER}@localhost/{database}?host={}",
+            "postgres://{SUPERUSER}@localhost:{PORT}/{database}?host={}",
             self.root.display()
         )
+    }
+
+    /// The server's log (its stdout and stderr).
+    pub fn log_path(&self) -> PathBuf {
+        self.root.join("server.log")
+    }
+
+    /// The cached initdb output the data directory was copied from.
+    pub fn template(&self) -> &Path {
+        &self.template
+    }
+
+    /// Whether the server has stopped (exited, or was killed) before this process stopped it,
+    /// waiting up to `patience` for one on its way out: a session broken by the server's death
+    /// can see it before the server has quite exited.
+    pub fn stopped_within(&self, patience: Duration) -> bool {
+        let pid = self.server.load(Ordering::SeqCst);
+        let deadline = Instant::now() + patience;
+        // Not `running`: reaping our child here would let its pid be reused before `stop`
+        // signals it. An exited child stays a zombie until then.
+        // SAFETY: signal 0 only checks that the process exists.
+        while pid > 0 && unsafe { libc::kill(pid, 0) } == 0 && !is_zombie(pid) {
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     pub fn major_version(&self) -> u32 {
@@ -332,7 +380,38 @@ fn stop(root: &Path, server: i32) {
             std::thread::sleep(Duration::from_millis(2));
         }
     }
+    remove_shared_memory(root);
     let _ = fs::remove_dir_all(root);
+}
+
+/// Removes the System V shared memory segment the server of `root` recorded in its
+/// `postmaster.pid`, once nothing is attached to it. A server that exits removes it; one killed
+/// outright (SIGKILL) leaves it, to be removed by the next server started in that directory,
+/// which never comes.
+fn remove_shared_memory(root: &Path) {
+    let Ok(status) = fs::read_to_string(root.join("data/postmaster.pid")) else {
+        return;
+    };
+    // Line 7: the segment's key and id, printed as unsigned longs.
+    let Some((key, id)) = status.lines().nth(6).and_then(|line| {
+        let mut numbers = line.split_whitespace().map(str::parse::<u64>);
+        Some((numbers.next()?.ok()?, numbers.next()?.ok()?))
+    }) else {
+        return;
+    };
+    let (key, id) = (key as libc::key_t, id as libc::c_int);
+    // SAFETY: shmget and shmctl look a segment up, read its status into the zeroed struct they
+    // are given, and remove it; no memory of ours is shared.
+    unsafe {
+        let mut stat: libc::shmid_ds = std::mem::zeroed();
+        // The key still names that segment, and no process uses it.
+        if libc::shmget(key, 0, 0) == id
+            && libc::shmctl(id, libc::IPC_STAT, &mut stat) == 0
+            && stat.shm_nattch == 0
+        {
+            libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut());
+        }
+    }
 }
 
 /// Whether `pid` still runs. Our own child is reaped here; a zombie left to another parent
@@ -350,11 +429,15 @@ fn running(pid: i32) -> bool {
     if unsafe { libc::kill(pid, 0) } != 0 {
         return false;
     }
-    let zombie = fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+    !is_zombie(pid)
+}
+
+/// Whether `pid` has exited and waits to be reaped (always false without `/proc`).
+fn is_zombie(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
         stat.rsplit_once(") ")
             .is_some_and(|(_, rest)| rest.starts_with('Z'))
-    });
-    !zombie
+    })
 }
 
 /// Where clusters and the template live. As root this must be a place the `postgres` user can
@@ -472,7 +555,12 @@ fn sweep_stale(base: &Path) {
         let owner = fs::read_to_string(path.join("owner.pid"))
             .ok()
             .and_then(|pid| pid.trim().parse::<i32>().ok());
-        let alive = owner.is_some_and(|pid| unsafe { libc::kill(pid, 0) } == 0);
+        // A process of another user (EPERM) is alive too.
+        // SAFETY: signal 0 only checks that the process exists.
+        let alive = owner.is_some_and(|pid| {
+            (unsafe { libc::kill(pid, 0) }) == 0
+                || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+        });
         // A directory without an owner file is a template being made right now: leave it alone
         // unless it is old.
         let old = entry

@@ -15,6 +15,7 @@ mod progress;
 mod target;
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
 
@@ -26,13 +27,15 @@ use crate::trace::Trace;
 use self::apply::{Run, SetInput};
 use self::cluster::Cluster;
 use self::progress::Progress;
+pub use self::target::Connect;
 use self::target::Target;
 
 /// How to run the shadow stage.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Options {
-    /// `--shadow-url`: a server to create the shadow database on; else a throwaway cluster.
-    pub url: Option<String>,
+    /// Where to connect: the server of `--shadow-url` to create the shadow database on, else a
+    /// throwaway cluster.
+    pub connect: Connect,
     /// Show progress on stderr.
     pub progress: bool,
 }
@@ -50,11 +53,12 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
 
     // Declared before the target so it is dropped after it.
     let cluster: Option<Cluster>;
-    let target = match &options.url {
-        Some(url) => {
+    let url = options.connect.url();
+    let target = match url {
+        Some(_) => {
             progress.step("creating the shadow database");
             cluster = None;
-            runtime.block_on(Target::create_on(url))?
+            runtime.block_on(Target::create_on(&options.connect))?
         }
         None => {
             let binaries = cluster::find_binaries()?;
@@ -73,10 +77,10 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
             } else {
                 "cluster start (initdb, template made)"
             });
-            Target::cluster(started)?
+            runtime.block_on(Target::cluster(&options.connect, started))?
         }
     };
-    if options.url.is_some() {
+    if url.is_some() {
         timings.phase("shadow database created");
     }
 
@@ -132,8 +136,17 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
     });
     drop(progress);
     let trace = traced.map_err(|err| {
+        // A session that broke because the server died: say so, not only what the socket saw.
+        if let Some(cluster) = &cluster
+            && cluster.stopped_within(Duration::from_secs(2))
+        {
+            return format!(
+                "the server of {} stopped during the run (was it killed?): {err}",
+                target.description
+            );
+        }
         let message = format!("shadow database ({}): {err}", target.description);
-        match &options.url {
+        match url {
             Some(url) => redact(&message, url),
             None => message,
         }

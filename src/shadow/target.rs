@@ -1,15 +1,131 @@
 //! Where the migrations are applied: the `postgres` database of a throwaway cluster, or a
-//! database `chronos_shadow_<random>` created on a `--shadow-url` server, checked empty, and
-//! dropped afterwards. Nothing else is ever written to.
+//! database `chronos_shadow_<random>` created on a `--shadow-url` server; checked empty, and
+//! dropped afterwards. Nothing else is ever written to, and nothing else is connected to: the
+//! libpq environment (`PGHOST`, `PGPORT`, `PGOPTIONS`, ...), which sqlx reads whenever connect
+//! options are made, is kept out (see [`Connect`]).
 
 use std::str::FromStr;
 
-use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{Connection, PgConnection};
 
 use super::cleanup;
-use super::cluster::Cluster;
+use super::cluster::{self, Cluster};
 use crate::applied::redact;
+
+/// Variables of the libpq environment that say where to connect, as whom, or with which session
+/// settings. sqlx takes from them what a URL leaves out, and `PGOPTIONS` always.
+const STEERING: &[&str] = &[
+    "PGHOST",
+    "PGHOSTADDR",
+    "PGPORT",
+    "PGUSER",
+    "PGDATABASE",
+    "PGOPTIONS",
+    "PGAPPNAME",
+];
+
+/// The rest of what sqlx reads: the password and TLS settings. They change how a session
+/// authenticates, not where it goes.
+const CREDENTIALS: &[&str] = &[
+    "PGPASSWORD",
+    "PGPASSFILE",
+    "PGSSLMODE",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+];
+
+/// Where the shadow connects: the socket of the throwaway cluster it starts, or the server of
+/// `--shadow-url`.
+#[derive(Debug, Clone)]
+pub struct Connect {
+    /// What the cluster's socket, port, user and database are set on.
+    base: PgConnectOptions,
+    /// `--shadow-url` as given, and parsed.
+    url: Option<(String, Result<PgConnectOptions, String>)>,
+}
+
+impl Connect {
+    /// Connect options made with the libpq variables unset for the moment it takes, so that
+    /// none of them steers the shadow: the cluster's sessions take nothing from the environment,
+    /// and a `--shadow-url` session takes from it only the password and TLS settings the URL
+    /// leaves out (`PGPASSWORD`, `PGPASSFILE` or `~/.pgpass`, `PGSSLMODE`, ...). Host, port,
+    /// user and database are the URL's, or libpq's defaults; never `PGHOST`, `PGPORT`, ...
+    ///
+    /// # Safety
+    ///
+    /// Unsets and restores environment variables: no other thread may be running.
+    pub unsafe fn isolated(url: Option<String>) -> Connect {
+        let everything = [STEERING, CREDENTIALS].concat();
+        // SAFETY: the caller guarantees that no other thread runs.
+        unsafe {
+            Connect {
+                base: without(&everything, PgConnectOptions::new_without_pgpass),
+                url: url.map(|url| {
+                    let parsed = without(STEERING, || parse(&url));
+                    (url, parsed)
+                }),
+            }
+        }
+    }
+
+    /// Connect options as sqlx makes them, filling in from the libpq environment what the URL
+    /// leaves out (and `PGOPTIONS`), for callers whose environment is their own (tests). The
+    /// cluster's socket, port, user, database and TLS mode are set all the same.
+    pub fn from_environment(url: Option<String>) -> Connect {
+        Connect {
+            base: PgConnectOptions::new_without_pgpass(),
+            url: url.map(|url| {
+                let parsed = parse(&url);
+                (url, parsed)
+            }),
+        }
+    }
+
+    /// `--shadow-url`, when given.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_ref().map(|(url, _)| url.as_str())
+    }
+
+    /// The superuser's session on `database` of `cluster`, over its socket and nowhere else.
+    fn cluster(&self, cluster: &Cluster, database: &str) -> PgConnectOptions {
+        self.base
+            .clone()
+            .socket(cluster.socket_dir())
+            .port(cluster::PORT)
+            .username(cluster::SUPERUSER)
+            .database(database)
+            .ssl_mode(PgSslMode::Disable)
+    }
+}
+
+fn parse(url: &str) -> Result<PgConnectOptions, String> {
+    PgConnectOptions::from_str(url)
+        .map_err(|err| format!("--shadow-url: {}", redact(&err.to_string(), url)))
+}
+
+/// Runs `make` with the environment variables `names` unset, and sets them back.
+///
+/// # Safety
+///
+/// No other thread may be running.
+unsafe fn without<T>(names: &[&str], make: impl FnOnce() -> T) -> T {
+    let saved: Vec<(&str, std::ffi::OsString)> = names
+        .iter()
+        .filter_map(|&name| Some((name, std::env::var_os(name)?)))
+        .collect();
+    for name in names {
+        // SAFETY: no other thread runs (the caller's guarantee).
+        unsafe { std::env::remove_var(name) };
+    }
+    let made = make();
+    for (name, value) in saved {
+        // SAFETY: as above.
+        unsafe { std::env::set_var(name, value) };
+    }
+    made
+}
 
 /// The database the migrations go to, and what removes it.
 pub struct Target {
@@ -22,21 +138,38 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn cluster(cluster: &Cluster) -> Result<Target, String> {
-        let options =
-            PgConnectOptions::from_str(&cluster.url("postgres")).map_err(|err| err.to_string())?;
-        Ok(Target {
-            options,
+    /// The `postgres` database of `cluster`; refuses it if it holds tables (a template that is
+    /// not what initdb made).
+    pub async fn cluster(connect: &Connect, cluster: &Cluster) -> Result<Target, String> {
+        let target = Target {
+            options: connect.cluster(cluster, "postgres"),
             shared: false,
             description: format!("a throwaway PostgreSQL {} cluster", cluster.major_version()),
             _cleanup: None,
-        })
+        };
+        let tables = user_tables(&target.options)
+            .await
+            .map_err(|err| format!("shadow database ({}): {err}", target.description))?;
+        if !tables.is_empty() {
+            return Err(format!(
+                "refusing to apply migrations to {}: its `postgres` database already holds user \
+                 tables ({}), copied from the cached template {}. Migrations are only ever \
+                 applied to an empty database; delete that directory to have it made again",
+                target.description,
+                tables.join(", "),
+                cluster.template().display()
+            ));
+        }
+        Ok(target)
     }
 
-    /// Creates an empty database on the server at `url`; refuses a database that holds tables.
-    pub async fn create_on(url: &str) -> Result<Target, String> {
-        let admin = PgConnectOptions::from_str(url)
-            .map_err(|err| format!("--shadow-url: {}", redact(&err.to_string(), url)))?;
+    /// Creates an empty database on the `--shadow-url` server; refuses a database that holds
+    /// tables.
+    pub async fn create_on(connect: &Connect) -> Result<Target, String> {
+        let Some((url, admin)) = &connect.url else {
+            return Err("--shadow-url: no URL given".to_owned());
+        };
+        let admin = admin.clone()?;
         let name = format!("chronos_shadow_{}", random_suffix());
         let shown = |err: sqlx::Error| format!("--shadow-url: {}", redact(&err.to_string(), url));
 
@@ -65,24 +198,7 @@ impl Target {
             description: format!("database `{name}`"),
             _cleanup: Some(guard),
         };
-        let mut conn = PgConnection::connect_with(&target.options)
-            .await
-            .map_err(shown)?;
-        let tables: Vec<String> = sqlx::query_scalar(
-            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
-               JOIN pg_namespace n ON n.oid = c.relnamespace \
-              WHERE c.relkind IN ('r', 'p') \
-                AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-                AND n.nspname !~ '^pg_(toast|temp)' \
-                AND NOT EXISTS (SELECT 1 FROM pg_depend d \
-                                 WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid \
-                                   AND d.deptype = 'e') \
-              ORDER BY 1 LIMIT 5",
-        )
-        .fetch_all(&mut conn)
-        .await
-        .map_err(shown)?;
-        let _ = conn.close().await;
+        let tables = user_tables(&target.options).await.map_err(shown)?;
         if !tables.is_empty() {
             return Err(format!(
                 "--shadow-url: refusing to apply migrations to `{name}`: it already holds user \
@@ -93,6 +209,26 @@ impl Target {
         }
         Ok(target)
     }
+}
+
+/// Up to five user tables of the database (extension members left out).
+async fn user_tables(options: &PgConnectOptions) -> sqlx::Result<Vec<String>> {
+    let mut conn = PgConnection::connect_with(options).await?;
+    let tables = sqlx::query_scalar(
+        "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+           JOIN pg_namespace n ON n.oid = c.relnamespace \
+          WHERE c.relkind IN ('r', 'p') \
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+            AND n.nspname !~ '^pg_(toast|temp)' \
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+                             WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid \
+                               AND d.deptype = 'e') \
+          ORDER BY 1 LIMIT 5",
+    )
+    .fetch_all(&mut conn)
+    .await?;
+    let _ = conn.close().await;
+    Ok(tables)
 }
 
 /// Drops a database made by [`Target::create_on`], ending sessions still connected to it.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use chronos_lint::shadow::cluster::{Cluster, find_binaries};
+use chronos_lint::shadow::cluster::{Cluster, PORT, find_binaries};
 
 pub fn cluster() -> Cluster {
     let binaries =
@@ -13,6 +13,11 @@ pub fn cluster() -> Cluster {
 
 /// Runs SQL with psql against `database` of the cluster.
 pub fn psql(cluster: &Cluster, database: &str, sql: &str) -> String {
+    psql_at(cluster.socket_dir(), database, sql)
+}
+
+/// Runs SQL with psql against `database` of the server listening in `socket_dir`.
+pub fn psql_at(socket_dir: &std::path::Path, database: &str, sql: &str) -> String {
     let output = std::process::Command::new("psql")
         .args([
             "-X",
@@ -24,8 +29,8 @@ pub fn psql(cluster: &Cluster, database: &str, sql: &str) -> String {
             "postgres",
             "-h",
         ])
-        .arg(cluster.socket_dir())
-        .args(["-d", database, "-c", sql])
+        .arg(socket_dir)
+        .args(["-p", &PORT.to_string(), "-d", database, "-c", sql])
         .output()
         .expect("psql runs");
     assert!(
