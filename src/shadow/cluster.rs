@@ -385,9 +385,10 @@ fn stop(root: &Path, server: i32) {
 }
 
 /// Removes the System V shared memory segment the server of `root` recorded in its
-/// `postmaster.pid`, once nothing is attached to it. A server that exits removes it; one killed
-/// outright (SIGKILL) leaves it, to be removed by the next server started in that directory,
-/// which never comes.
+/// `postmaster.pid`. A server that exits removes it; one killed outright (SIGKILL) leaves it, to
+/// be removed by the next server started in that directory, which never comes. Backends the
+/// killed server left may still be attached for a moment: the removal then takes effect when
+/// the last of them exits.
 fn remove_shared_memory(root: &Path) {
     let Ok(status) = fs::read_to_string(root.join("data/postmaster.pid")) else {
         return;
@@ -400,15 +401,11 @@ fn remove_shared_memory(root: &Path) {
         return;
     };
     let (key, id) = (key as libc::key_t, id as libc::c_int);
-    // SAFETY: shmget and shmctl look a segment up, read its status into the zeroed struct they
-    // are given, and remove it; no memory of ours is shared.
+    // SAFETY: shmget and shmctl look a segment up and mark it for removal; no memory of ours is
+    // shared.
     unsafe {
-        let mut stat: libc::shmid_ds = std::mem::zeroed();
-        // The key still names that segment, and no process uses it.
-        if libc::shmget(key, 0, 0) == id
-            && libc::shmctl(id, libc::IPC_STAT, &mut stat) == 0
-            && stat.shm_nattch == 0
-        {
+        // Only while the key still names that segment (the server of this directory is gone).
+        if libc::shmget(key, 0, 0) == id {
             libc::shmctl(id, libc::IPC_RMID, std::ptr::null_mut());
         }
     }
