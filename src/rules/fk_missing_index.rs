@@ -3,9 +3,12 @@
 
 use std::collections::BTreeSet;
 
+use pg_query::NodeEnum;
+use pg_query::protobuf::ObjectType;
+
 use super::{MigrationContext, Rule, RuleMeta, index_help};
 use crate::catalog::{
-    Catalog, Constraint, ConstraintKind, RelationKind, Table, WrittenConstraint,
+    Catalog, Constraint, ConstraintKind, QualifiedName, RelationKind, Table, WrittenConstraint,
     written_constraints,
 };
 use crate::diagnostic::{Finding, Severity};
@@ -26,7 +29,22 @@ impl Rule for FkMissingIndex {
     }
 
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
-        for table in tables_given_foreign_keys(ctx, catalog) {
+        // The foreign keys the migration's statements write, with the statement.
+        let written: Vec<(&Statement, WrittenConstraint)> = ctx
+            .statements()
+            .flat_map(|statement| {
+                written_constraints(&statement.node, ctx.index)
+                    .into_iter()
+                    .filter(|written| {
+                        matches!(written.constraint.kind, ConstraintKind::ForeignKey { .. })
+                    })
+                    .map(move |written| (statement, written))
+            })
+            .collect();
+        if written.is_empty() {
+            return;
+        }
+        for table in tables_given_foreign_keys(ctx, &written, catalog) {
             if table.kind != RelationKind::Table {
                 continue;
             }
@@ -46,7 +64,7 @@ impl Rule for FkMissingIndex {
                 if indexed {
                     continue;
                 }
-                let Some((statement, written)) = written_by(ctx, table, constraint) else {
+                let Some((statement, written)) = written_by(&written, table, constraint) else {
                     continue;
                 };
                 let statement_ctx = ctx.statement_context(statement, catalog);
@@ -84,27 +102,33 @@ impl Rule for FkMissingIndex {
     }
 }
 
-/// The tables this migration may have given a foreign key: those its statements name, or every
-/// table when one of those names is gone by the end of the migration (renamed).
-fn tables_given_foreign_keys<'a>(ctx: &MigrationContext, catalog: &'a Catalog) -> Vec<&'a Table> {
-    let mut named = BTreeSet::new();
-    for statement in ctx.statements() {
-        for written in written_constraints(&statement.node, ctx.index) {
-            if matches!(written.constraint.kind, ConstraintKind::ForeignKey { .. }) {
-                named.insert(written.table);
-            }
-        }
+/// The tables this migration may have given a foreign key: those its statements name, and every
+/// table when it renames one (the name written is then not the name at the end).
+fn tables_given_foreign_keys<'a>(
+    ctx: &MigrationContext,
+    written: &[(&Statement, WrittenConstraint)],
+    catalog: &'a Catalog,
+) -> Vec<&'a Table> {
+    let renames_table = ctx.statements().any(|statement| match &statement.node {
+        NodeEnum::RenameStmt(stmt) => stmt.rename_type == ObjectType::ObjectTable as i32,
+        _ => false,
+    });
+    if renames_table {
+        return catalog.tables.values().collect();
     }
-    let found: Option<Vec<&Table>> = named.iter().map(|name| catalog.table(name)).collect();
-    found.unwrap_or_else(|| catalog.tables.values().collect())
+    let named: BTreeSet<&QualifiedName> = written.iter().map(|(_, w)| &w.table).collect();
+    named
+        .into_iter()
+        .filter_map(|name| catalog.table(name))
+        .collect()
 }
 
 /// The statement of this migration that wrote `constraint` (the last one, if it was re-added).
-fn written_by<'a>(
-    ctx: &MigrationContext<'a>,
+fn written_by<'w, 's>(
+    written: &'w [(&'s Statement, WrittenConstraint)],
     table: &Table,
     constraint: &Constraint,
-) -> Option<(&'a Statement, WrittenConstraint)> {
+) -> Option<(&'s Statement, &'w WrittenConstraint)> {
     let same = |written: &WrittenConstraint, same_table: bool| {
         (!same_table || written.table == table.name)
             && match (&written.constraint.name, &constraint.name) {
@@ -116,19 +140,10 @@ fn written_by<'a>(
             }
     };
     // A table renamed later in the migration no longer has the name the statement wrote.
-    for same_table in [true, false] {
-        let found = ctx
-            .statements()
-            .flat_map(|statement| {
-                written_constraints(&statement.node, ctx.index)
-                    .into_iter()
-                    .map(move |written| (statement, written))
-            })
-            .filter(|(_, written)| same(written, same_table))
-            .last();
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
+    [true, false].into_iter().find_map(|same_table| {
+        written
+            .iter()
+            .rfind(|(_, written)| same(written, same_table))
+            .map(|(statement, written)| (*statement, written))
+    })
 }
