@@ -45,7 +45,7 @@ read -r edit_s _ < <(measure "$runs" --before "$prepare_edit" -- \
   "$chronos" --cache-dir "$lint_cache-edit" --format compact "$edited")
 bash -c "$prepare_edit"
 edit_stats=$(CHRONOS_CACHE_STATS=1 "$chronos" --cache-dir "$lint_cache-edit" --format compact \
-  "$edited" 2>&1 >/dev/null | grep '^cache:')
+  "$edited" 2>&1 >/dev/null | grep '^cache:' || true)
 
 single=$(find "$corpus" -name "*.sql" | sort | sed -n 1p)
 read -r single_s _ < <(measure 21 -- "$chronos" --no-cache --format compact "$single")

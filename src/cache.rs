@@ -341,22 +341,52 @@ struct StoredStrings {
 /// No migration's key: SHA-256 does not give all zeros.
 const STRINGS_KEY: Key = [0; 32];
 
-/// Gives each distinct text an index, while records are written.
+/// Gives each distinct text an index, while records are written. Texts the diagnostics share
+/// (help, migration names) are shared with them, not copied.
 #[derive(Default)]
 struct StringTable {
-    index: HashMap<String, u32>,
-    strings: Vec<String>,
+    index: HashMap<Arc<str>, u32>,
+    strings: Vec<Arc<str>>,
 }
 
 impl StringTable {
     fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&index) = self.index.get(text) {
-            return index;
+        match self.index.get(text) {
+            Some(&index) => index,
+            None => self.add(Arc::from(text)),
         }
+    }
+
+    fn intern_shared(&mut self, text: &Arc<str>) -> u32 {
+        match self.index.get(text) {
+            Some(&index) => index,
+            None => self.add(Arc::clone(text)),
+        }
+    }
+
+    fn intern_text(&mut self, text: &Text) -> u32 {
+        match text {
+            Text::Static(text) => self.intern(text),
+            Text::Shared(text) => self.intern_shared(text),
+        }
+    }
+
+    fn add(&mut self, text: Arc<str>) -> u32 {
         let index = u32::try_from(self.strings.len()).expect("fewer than 2^32 texts");
-        self.strings.push(text.to_owned());
-        self.index.insert(text.to_owned(), index);
+        self.strings.push(Arc::clone(&text));
+        self.index.insert(text, index);
         index
+    }
+
+    /// The table as a [`StoredStrings`] message, encoded without copying the texts first.
+    fn encode(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for text in &self.strings {
+            prost::encoding::encode_key(1, prost::encoding::WireType::LengthDelimited, &mut bytes);
+            prost::encoding::encode_varint(text.len() as u64, &mut bytes);
+            bytes.extend_from_slice(text.as_bytes());
+        }
+        bytes
     }
 }
 
@@ -370,11 +400,11 @@ impl StoredResults {
                     rule: strings.intern(d.rule),
                     severity: strings.intern(d.severity.as_str()),
                     message: d.message.clone(),
-                    help: d.help.as_deref().map(|help| strings.intern(help)),
+                    help: d.help.as_ref().map(|help| strings.intern_text(help)),
                     file: strings.intern(&files[d.file].name),
                     start: d.span.start as u64,
                     end: d.span.end as u64,
-                    migration: d.migration.as_deref().map(|name| strings.intern(name)),
+                    migration: d.migration.as_ref().map(|name| strings.intern_shared(name)),
                 })
                 .collect(),
             statement_spans: results
@@ -476,10 +506,7 @@ impl SetWriter {
     }
 
     pub fn commit(mut self) -> io::Result<()> {
-        let strings = StoredStrings {
-            strings: self.strings.strings,
-        };
-        self.results.add(&STRINGS_KEY, &strings.encode_to_vec())?;
+        self.results.add(&STRINGS_KEY, &self.strings.encode())?;
         self.trees.commit()?;
         self.results.commit()
     }

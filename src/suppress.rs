@@ -35,6 +35,9 @@ pub fn directives(
     statement_end_after: impl Fn(usize) -> usize,
 ) -> Vec<Directive> {
     let mut found = Vec::new();
+    if !text.contains(MARKER) {
+        return found;
+    }
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let start = line_start;

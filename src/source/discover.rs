@@ -84,16 +84,24 @@ pub fn discover(
     for (dir, mut files) in loose {
         files.sort();
         files.dedup();
+        // Read and split in parallel; file ids are given in path order afterwards.
         let stdin = workspace.stdin.as_ref();
         let read: Vec<_> = files
             .par_iter()
-            .map(|path| read_source(path, stdin))
+            .map(|path| {
+                let source = read_source(path, stdin)?;
+                let migrations = loose_file_migrations(path, &source, config);
+                Ok((source, migrations))
+            })
             .collect();
         let mut migrations = Vec::new();
-        for (path, read) in files.iter().zip(read) {
-            if let Some(file) = add_source(read, &mut workspace) {
-                migrations.extend(loose_file_migrations(path, file, config, &workspace));
-            }
+        for read in read {
+            let read = read.map(|(source, split)| {
+                let file = workspace.files.len();
+                migrations.extend(split.into_iter().map(|m| Migration { file, ..m }));
+                source
+            });
+            add_source(read, &mut workspace);
         }
         if !migrations.is_empty() {
             workspace.sets.push(MigrationSet {
@@ -192,14 +200,10 @@ fn parent_of(path: &Path) -> PathBuf {
 }
 
 /// A `.sql` file outside a drizzle folder: Alembic offline output or a plain migration.
-/// The migrations of loose file `file` (read from `path`): its Alembic revisions, or itself.
-fn loose_file_migrations(
-    path: &Path,
-    file: super::FileId,
-    config: &Config,
-    workspace: &Workspace,
-) -> Vec<Migration> {
-    let source = &workspace.files[file];
+/// The migrations of loose file `source` (read from `path`): its Alembic revisions, or itself.
+/// Their `file` is left 0 for the caller to set.
+fn loose_file_migrations(path: &Path, source: &SourceFile, config: &Config) -> Vec<Migration> {
+    let file = 0;
     let settings = config.source_settings(path);
     let folder_migration = drizzle::is_folder_migration(path);
     let kind = settings.and_then(|s| s.kind).unwrap_or_else(|| {
