@@ -5,7 +5,7 @@
 //! them like the others. Nothing here depends on the shadow stage itself.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,7 +16,7 @@ use crate::applied::AppliedMigration;
 use crate::cache::{Cache, MigrationResults, SetCache, SetWriter};
 use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
 use crate::parse::{self, ParsedMigration};
 use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext, TraceContext};
 use crate::source::history::Baseline;
@@ -92,7 +92,14 @@ pub fn lint(
         files: workspace.files.len(),
         ..Stats::default()
     };
-    let mut raw = Vec::new();
+    let total = outputs
+        .iter()
+        .map(|output| {
+            let per_migration = output.migrations.iter().map(|(_, m)| m.diagnostics.len());
+            output.set_diagnostics.len() + per_migration.sum::<usize>()
+        })
+        .sum();
+    let mut raw = Vec::with_capacity(total);
     // Statement spans per file, for placing `ignore` comments.
     let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
     for output in outputs {
@@ -151,7 +158,7 @@ fn lint_set(
         history,
         active,
         catalog: Catalog::default(),
-        findings: Vec::new(),
+        collector: Collector::default(),
     };
     let mut output = SetOutput {
         migrations: Vec::with_capacity(migrations.len()),
@@ -316,8 +323,7 @@ struct SetLinter<'a> {
     history: History<'a>,
     active: &'a [ActiveRule],
     catalog: Catalog,
-    /// A rule's findings, before they become diagnostics.
-    findings: Vec<Finding>,
+    collector: Collector,
 }
 
 impl SetLinter<'_> {
@@ -336,7 +342,7 @@ impl SetLinter<'_> {
             statements: parsed[index].statements.len(),
         };
         let out = &mut results.diagnostics;
-        let findings = &mut self.findings;
+        let collector = &mut self.collector;
         let name: Arc<str> = Arc::from(migration.name.as_str());
         let ctx = MigrationContext {
             config: self.config,
@@ -354,8 +360,10 @@ impl SetLinter<'_> {
             }),
         };
         for active_rule in self.active {
-            active_rule.rule.check_migration(&ctx, findings);
-            attribute(findings, active_rule, Some(&name), out);
+            active_rule
+                .rule
+                .check_migration(&ctx, &mut collector.findings);
+            collector.attribute(active_rule, Some(&name), out);
         }
         for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
             if !statement.bookkeeping {
@@ -368,8 +376,10 @@ impl SetLinter<'_> {
                     targets: &targets,
                 };
                 for active_rule in self.active {
-                    active_rule.rule.check_statement(&statement_ctx, findings);
-                    attribute(findings, active_rule, Some(&name), out);
+                    active_rule
+                        .rule
+                        .check_statement(&statement_ctx, &mut collector.findings);
+                    collector.attribute(active_rule, Some(&name), out);
                 }
             }
             let origin = Origin {
@@ -381,8 +391,8 @@ impl SetLinter<'_> {
         for active_rule in self.active {
             active_rule
                 .rule
-                .after_migration(&ctx, &self.catalog, findings);
-            attribute(findings, active_rule, Some(&name), out);
+                .after_migration(&ctx, &self.catalog, &mut collector.findings);
+            collector.attribute(active_rule, Some(&name), out);
         }
         results
     }
@@ -402,7 +412,7 @@ impl SetLinter<'_> {
     /// of the set).
     fn finish(mut self, trace: Option<&SetTrace>, parsed: &[ParsedMigration]) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        let findings = &mut self.findings;
+        let collector = &mut self.collector;
         let ctx = SetContext {
             config: self.config,
             set: self.set,
@@ -410,8 +420,8 @@ impl SetLinter<'_> {
             applied: self.history.applied,
         };
         for active_rule in self.active {
-            active_rule.rule.check_set(&ctx, findings);
-            attribute(findings, active_rule, None, &mut out);
+            active_rule.rule.check_set(&ctx, &mut collector.findings);
+            collector.attribute(active_rule, None, &mut out);
         }
         if let (Some(trace), Some(whole)) = (trace, self.history.trace) {
             let ctx = TraceContext {
@@ -423,35 +433,61 @@ impl SetLinter<'_> {
                 server: &whole.server,
             };
             for active_rule in self.active.iter().filter(|a| a.rule.needs_shadow()) {
-                active_rule.rule.check_trace(&ctx, findings);
-                attribute(findings, active_rule, None, &mut out);
+                active_rule.rule.check_trace(&ctx, &mut collector.findings);
+                collector.attribute(active_rule, None, &mut out);
             }
         }
         out
     }
 }
 
-/// Turns a rule's findings into diagnostics.
-fn attribute(
-    findings: &mut Vec<Finding>,
-    active: &ActiveRule,
-    migration: Option<&Arc<str>>,
-    out: &mut Vec<Diagnostic>,
-) {
-    out.extend(findings.drain(..).map(|finding| {
-        Diagnostic {
-            rule: active.rule.meta().id,
-            severity: active.severity,
-            message: finding.message,
-            help: finding.help,
-            file: finding.file,
-            span: finding.span,
-            migration: finding
-                .migration
-                .map(Arc::from)
-                .or_else(|| migration.cloned()),
-        }
-    }));
+/// Collects a rule's findings and turns them into diagnostics.
+#[derive(Default)]
+struct Collector {
+    /// What the rule just reported.
+    findings: Vec<Finding>,
+    /// Help texts seen in this set: thousands of findings share a few hundred texts (the same
+    /// advice for the same table or the same configuration), so each is kept once.
+    help_texts: HashSet<Arc<str>>,
+}
+
+impl Collector {
+    /// Moves the findings into `out` as diagnostics of `active`'s rule.
+    fn attribute(
+        &mut self,
+        active: &ActiveRule,
+        migration: Option<&Arc<str>>,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let help_texts = &mut self.help_texts;
+        out.extend(self.findings.drain(..).map(|mut finding| {
+            Diagnostic {
+                rule: active.rule.meta().id,
+                severity: active.severity,
+                // Kept to the end of the run: without the slack `format!` leaves.
+                message: {
+                    finding.message.shrink_to_fit();
+                    finding.message
+                },
+                help: finding.help.map(|help| match help {
+                    Text::Shared(text) => Text::Shared(match help_texts.get(&text) {
+                        Some(seen) => Arc::clone(seen),
+                        None => {
+                            help_texts.insert(Arc::clone(&text));
+                            text
+                        }
+                    }),
+                    fixed => fixed,
+                }),
+                file: finding.file,
+                span: finding.span,
+                migration: finding
+                    .migration
+                    .map(Arc::from)
+                    .or_else(|| migration.cloned()),
+            }
+        }));
+    }
 }
 
 /// Drops suppressed diagnostics and reports suppressions that are unknown or unused.
