@@ -22,7 +22,7 @@ fn main() {
 
     let parse = |path: &PathBuf| -> usize {
         let text = std::fs::read_to_string(path).unwrap_or_default();
-        chronos_lint::parse::parse_sql(&text).map_or(0, |tree| tree.stmts.len())
+        chronos_lint::parse::parse_sql(&text).map_or(0, |parsed| parsed.tree.stmts.len())
     };
     let start = Instant::now();
     let statements: usize = files.iter().map(parse).sum();

@@ -216,8 +216,10 @@ fn lint_set(
                 }
                 count(cache.map(|cache| &cache.stats.parsed));
                 let migration = &migrations[index];
-                let parsed = parse::parse_migration(&files[migration.file].text, migration);
+                let mut parsed = parse::parse_migration(&files[migration.file].text, migration);
                 let bytes = writing.then(|| Cow::Owned(parsed.to_bytes()));
+                // libpg_query's encoding of the trees is needed only for storing them.
+                parsed.encoded = Vec::new();
                 (parsed, bytes)
             })
             .collect()

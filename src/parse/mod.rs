@@ -56,6 +56,9 @@ pub struct SyntaxError {
 pub struct ParsedMigration {
     pub statements: Vec<Statement>,
     pub syntax_errors: Vec<SyntaxError>,
+    /// Each statement's tree as libpg_query encoded it, indexed like `statements` (empty where
+    /// unknown), for the cache.
+    pub encoded: Vec<Vec<u8>>,
 }
 
 /// Parses every chunk of `migration` in `file_text`.
@@ -134,10 +137,12 @@ fn push_statements(
     file_text: &str,
     base: usize,
     text: &str,
-    tree: pg_query::protobuf::ParseResult,
+    parsed: pg::ParsedSql,
     out: &mut ParsedMigration,
 ) {
-    for raw in tree.stmts {
+    let mut encoded = parsed.encoded.into_iter();
+    for raw in parsed.tree.stmts {
+        let tree_bytes = encoded.next().unwrap_or_default();
         let Some(node) = raw.stmt.and_then(|stmt| stmt.node) else {
             continue;
         };
@@ -161,7 +166,9 @@ fn push_statements(
             _ => Default::default(),
         };
         out.statements.push(statement);
+        out.encoded.push(tree_bytes);
         out.statements.extend(inner.statements);
+        out.encoded.extend(inner.encoded);
         out.syntax_errors.extend(inner.syntax_errors);
     }
 }

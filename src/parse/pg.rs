@@ -49,8 +49,17 @@ pub struct SyntaxError {
     pub offset: Option<usize>,
 }
 
+/// What the PostgreSQL grammar made of some SQL.
+#[derive(Debug)]
+pub struct ParsedSql {
+    pub tree: protobuf::ParseResult,
+    /// Each statement's tree as libpg_query encoded it (a `Node` message), indexed like
+    /// `tree.stmts`: what the cache stores, without encoding the tree again.
+    pub encoded: Vec<Vec<u8>>,
+}
+
 /// Parses `sql` with the PostgreSQL grammar.
-pub fn parse(sql: &str) -> Result<protobuf::ParseResult, SyntaxError> {
+pub fn parse(sql: &str) -> Result<ParsedSql, SyntaxError> {
     let Ok(input) = CString::new(sql) else {
         let offset = sql.find('\0');
         return Err(SyntaxError {
@@ -67,7 +76,13 @@ pub fn parse(sql: &str) -> Result<protobuf::ParseResult, SyntaxError> {
                 result.parse_tree.data as *const u8,
                 result.parse_tree.len,
             );
-            decode(bytes)
+            decode(bytes).map(|tree| ParsedSql {
+                encoded: statement_nodes(bytes)
+                    .into_iter()
+                    .map(|node| bytes[node].to_vec())
+                    .collect(),
+                tree,
+            })
         } else {
             let error = &*result.error;
             let message = CStr::from_ptr(error.message).to_string_lossy().into_owned();
@@ -131,7 +146,7 @@ fn nesting_depth(bytes: &[u8]) -> usize {
             stack.pop();
             continue;
         }
-        let Some(field) = next_field(bytes, frame) else {
+        let Some((_, field)) = next_field(bytes, frame) else {
             // Not a message after all (a string or bytes): a leaf of its parent.
             stack.pop();
             continue;
@@ -144,25 +159,27 @@ fn nesting_depth(bytes: &[u8]) -> usize {
     deepest
 }
 
-/// Reads one field of the message in `frame`, advancing it; `Some(range)` of a length-delimited
-/// value, `None` of a scalar; `None` overall when the bytes are not a well-formed field.
+/// Reads one field of the message in `frame`, advancing it: its number, and `Some(range)` of a
+/// non-empty length-delimited value or `None` of a scalar; `None` overall when the bytes are not
+/// a well-formed field.
 fn next_field(
     bytes: &[u8],
     frame: &mut std::ops::Range<usize>,
-) -> Option<Option<std::ops::Range<usize>>> {
+) -> Option<(u64, Option<std::ops::Range<usize>>)> {
     let key = read_varint(bytes, frame)?;
-    if key >> 3 == 0 {
+    let number = key >> 3;
+    if number == 0 {
         return None;
     }
     match key & 7 {
-        0 => read_varint(bytes, frame).map(|_| None),
+        0 => read_varint(bytes, frame).map(|_| (number, None)),
         1 | 5 => {
             let len = if key & 7 == 1 { 8 } else { 4 };
             if frame.end - frame.start < len {
                 return None;
             }
             frame.start += len;
-            Some(None)
+            Some((number, None))
         }
         2 => {
             let len = usize::try_from(read_varint(bytes, frame)?).ok()?;
@@ -171,10 +188,37 @@ fn next_field(
             }
             let value = frame.start..frame.start + len;
             frame.start += len;
-            Some((len > 0).then_some(value))
+            Some((number, (len > 0).then_some(value)))
         }
         _ => None,
     }
+}
+
+/// The bytes of each statement's tree in libpg_query's encoded `ParseResult` (field 2, `stmts`,
+/// and in each `RawStmt` field 1, `stmt`: a `Node` message), in order; an empty range for a
+/// statement without one.
+fn statement_nodes(bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut nodes = Vec::new();
+    let mut result = 0..bytes.len();
+    while result.start < result.end {
+        let Some((number, value)) = next_field(bytes, &mut result) else {
+            break;
+        };
+        if number != 2 {
+            continue;
+        }
+        let mut raw = value.unwrap_or(0..0);
+        let mut node = 0..0;
+        while raw.start < raw.end {
+            match next_field(bytes, &mut raw) {
+                Some((1, Some(value))) => node = value,
+                Some(_) => {}
+                None => break,
+            }
+        }
+        nodes.push(node);
+    }
+    nodes
 }
 
 fn read_varint(bytes: &[u8], frame: &mut std::ops::Range<usize>) -> Option<u64> {
@@ -408,7 +452,7 @@ mod tests {
         for n in [48, 300] {
             let sql = format!("SELECT {}", vec!["'a'"; n].join(" || "));
             let tree = parse(&sql).unwrap_or_else(|err| panic!("{n} terms: {err:?}"));
-            assert_eq!(tree.stmts.len(), 1);
+            assert_eq!(tree.tree.stmts.len(), 1);
         }
     }
 
@@ -437,10 +481,16 @@ mod tests {
 
     #[test]
     fn parses_statements_with_locations() {
-        let tree = parse("SELECT 1; SELECT 2").unwrap();
-        assert_eq!(tree.stmts.len(), 2);
+        let parsed = parse("SELECT 1; SELECT 2").unwrap();
+        assert_eq!(parsed.tree.stmts.len(), 2);
         // Locations point at the statement's first token.
-        assert_eq!(tree.stmts[1].stmt_location, 10);
+        assert_eq!(parsed.tree.stmts[1].stmt_location, 10);
+        // libpg_query's encoding of each statement decodes to the same tree.
+        assert_eq!(parsed.encoded.len(), 2);
+        for (raw, bytes) in parsed.tree.stmts.iter().zip(&parsed.encoded) {
+            let node = protobuf::Node::decode(bytes.as_slice()).unwrap();
+            assert_eq!(Some(&node), raw.stmt.as_deref());
+        }
     }
 
     #[test]

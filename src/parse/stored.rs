@@ -49,9 +49,17 @@ impl ParsedMigration {
             statements: self
                 .statements
                 .iter()
-                .map(|statement| {
-                    let mut node = Vec::new();
-                    statement.node.encode(&mut node);
+                .enumerate()
+                .map(|(index, statement)| {
+                    // libpg_query's own encoding when the parse kept it; else encoded here.
+                    let node = match self.encoded.get(index) {
+                        Some(bytes) if !bytes.is_empty() => bytes.clone(),
+                        _ => {
+                            let mut node = Vec::new();
+                            statement.node.encode(&mut node);
+                            node
+                        }
+                    };
                     StoredStatement {
                         start: statement.span.start as u64,
                         end: statement.span.end as u64,
@@ -108,6 +116,7 @@ impl ParsedMigration {
         Some(ParsedMigration {
             statements,
             syntax_errors,
+            encoded: Vec::new(),
         })
     }
 }
@@ -133,8 +142,24 @@ mod tests {
         };
         let parsed = crate::parse::parse_migration(text, &migration);
         assert!(!parsed.syntax_errors.is_empty() && parsed.statements.len() > 3);
+        assert_eq!(parsed.encoded.len(), parsed.statements.len());
+        assert!(parsed.encoded.iter().all(|bytes| !bytes.is_empty()));
         let back = ParsedMigration::from_bytes(&parsed.to_bytes()).unwrap();
-        assert_eq!(format!("{parsed:?}"), format!("{back:?}"));
+        assert_eq!(
+            format!("{:?}", parsed.statements),
+            format!("{:?}", back.statements)
+        );
+        assert_eq!(parsed.syntax_errors, back.syntax_errors);
+        // Encoded here rather than by libpg_query: the same trees come back.
+        let reencoded = ParsedMigration {
+            encoded: Vec::new(),
+            ..parsed.clone()
+        };
+        let back = ParsedMigration::from_bytes(&reencoded.to_bytes()).unwrap();
+        assert_eq!(
+            format!("{:?}", parsed.statements),
+            format!("{:?}", back.statements)
+        );
         assert!(ParsedMigration::from_bytes(b"\xff\xff not a migration").is_none());
     }
 }
