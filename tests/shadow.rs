@@ -96,12 +96,12 @@ fn wait_for_postmaster(base: &Path, child: &mut Child) -> i32 {
     }
 }
 
-/// Waits until the slow migration of `slow_migrations` runs in the cluster under `base`.
-fn wait_for_slow_statement(base: &Path, child: &mut Child) {
-    let socket_dir = clusters_in(base).pop().unwrap();
+/// Waits until the slow migration of `slow_migrations`, run by `child`, runs on the server
+/// listening in `socket_dir`.
+fn wait_for_slow_statement(socket_dir: &Path, child: &mut Child) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while support::psql_at(
-        &socket_dir,
+        socket_dir,
         "postgres",
         "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'",
     )
@@ -139,6 +139,36 @@ fn children_of(pid: i32) -> Vec<i32> {
             })
         })
         .collect()
+}
+
+/// A `--shadow` run of [`slow_migrations`] with its clusters in `base`, caught in the middle of
+/// its slow statement.
+struct SlowRun {
+    child: Child,
+    postmaster: i32,
+    /// The server's own child processes (backends and background workers).
+    children: Vec<i32>,
+    _input: tempfile::TempDir,
+}
+
+fn slow_shadow_run(base: &Path, output: fn() -> Stdio) -> SlowRun {
+    let input = slow_migrations();
+    let mut child = binary()
+        .env("CHRONOS_SHADOW_DIR", base)
+        .arg("--shadow")
+        .arg(input.path())
+        .stdout(output())
+        .stderr(output())
+        .spawn()
+        .unwrap();
+    let postmaster = wait_for_postmaster(base, &mut child);
+    wait_for_slow_statement(&clusters_in(base).pop().unwrap(), &mut child);
+    SlowRun {
+        children: children_of(postmaster),
+        child,
+        postmaster,
+        _input: input,
+    }
 }
 
 /// The System V shared memory segment (key, id) the server in `cluster` recorded in its
@@ -220,10 +250,15 @@ fn the_example_migrations_apply_cleanly() {
     assert_eq!(output.status.code(), Some(0));
 }
 
-#[test]
-fn two_runs_at_once_both_succeed() {
+/// Runs two `--shadow` runs of the example migrations at once, with their clusters under
+/// `base` (the default place when `None`); both must succeed and report the same.
+fn two_runs_at_once(base: Option<&Path>) {
     let spawn = || {
-        binary()
+        let mut command = binary();
+        if let Some(base) = base {
+            command.env("CHRONOS_SHADOW_DIR", base);
+        }
+        command
             .args(["--shadow", "--format", "compact", "migrations/"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -231,10 +266,7 @@ fn two_runs_at_once_both_succeed() {
             .unwrap()
     };
     let (first, second) = (spawn(), spawn());
-    let (first, second) = (
-        first.wait_with_output().unwrap(),
-        second.wait_with_output().unwrap(),
-    );
+    let (first, second) = (finish(first), finish(second));
     for output in [&first, &second] {
         assert_eq!(
             output.status.code(),
@@ -248,20 +280,19 @@ fn two_runs_at_once_both_succeed() {
 }
 
 #[test]
+fn two_runs_at_once_both_succeed() {
+    two_runs_at_once(None);
+}
+
+#[test]
 fn a_killed_run_is_cleaned_up_by_the_next() {
     let base = shadow_base();
-    let input = slow_migrations();
-    let mut killed = binary()
-        .env("CHRONOS_SHADOW_DIR", base.path())
-        .arg("--shadow")
-        .arg(input.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let postmaster = wait_for_postmaster(base.path(), &mut killed);
-    wait_for_slow_statement(base.path(), &mut killed);
-    let children = children_of(postmaster);
+    let SlowRun {
+        child: mut killed,
+        postmaster,
+        children,
+        ..
+    } = slow_shadow_run(base.path(), Stdio::null);
     killed.kill().unwrap(); // SIGKILL: nothing of the run gets to clean up
     killed.wait().unwrap();
     // The server follows its parent (parent-death signal); the directory stays for the sweep.
@@ -301,18 +332,12 @@ fn a_killed_run_is_cleaned_up_by_the_next() {
 fn sigint_and_sigterm_stop_and_remove_the_cluster() {
     for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
         let base = shadow_base();
-        let input = slow_migrations();
-        let mut child = binary()
-            .env("CHRONOS_SHADOW_DIR", base.path())
-            .arg("--shadow")
-            .arg(input.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let postmaster = wait_for_postmaster(base.path(), &mut child);
-        wait_for_slow_statement(base.path(), &mut child);
-        let children = children_of(postmaster);
+        let SlowRun {
+            mut child,
+            postmaster,
+            children,
+            ..
+        } = slow_shadow_run(base.path(), Stdio::null);
         let pid = i32::try_from(child.id()).unwrap();
         // SAFETY: signalling our own child.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
@@ -332,18 +357,12 @@ fn sigint_and_sigterm_stop_and_remove_the_cluster() {
 #[test]
 fn a_server_killed_under_the_run_ends_it_with_an_error_and_leaves_nothing() {
     let base = shadow_base();
-    let input = slow_migrations();
-    let mut child = binary()
-        .env("CHRONOS_SHADOW_DIR", base.path())
-        .arg("--shadow")
-        .arg(input.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let postmaster = wait_for_postmaster(base.path(), &mut child);
-    wait_for_slow_statement(base.path(), &mut child);
-    let children = children_of(postmaster);
+    let SlowRun {
+        child,
+        postmaster,
+        children,
+        ..
+    } = slow_shadow_run(base.path(), Stdio::piped);
     let cluster = clusters_in(base.path()).pop().unwrap();
     let segment = shared_memory_of(&cluster);
     assert!(segment_exists(segment));
@@ -406,27 +425,7 @@ fn a_cached_template_that_holds_tables_is_refused() {
 fn two_first_runs_at_once_make_the_template_and_both_succeed() {
     // An empty base: both runs find no template and make one at the same time.
     let base = shadow_base();
-    let spawn = || {
-        binary()
-            .env("CHRONOS_SHADOW_DIR", base.path())
-            .args(["--shadow", "--format", "compact", "migrations/"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
-    let (first, second) = (spawn(), spawn());
-    let (first, second) = (finish(first), finish(second));
-    for output in [&first, &second] {
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    assert_eq!(first.stdout, second.stdout);
-    assert!(String::from_utf8_lossy(&first.stdout).contains("shadow-lock"));
+    two_runs_at_once(Some(base.path()));
     // One template is left, and no cluster or half-made template.
     assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
     let left: Vec<_> = std::fs::read_dir(base.path())
@@ -658,20 +657,7 @@ fn an_interrupted_shadow_url_run_drops_its_database() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    // Wait for the slow statement to run in the shadow database.
-    while support::psql(
-        &cluster,
-        "postgres",
-        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'",
-    )
-    .trim()
-        == "0"
-    {
-        assert!(Instant::now() < deadline, "the slow migration never ran");
-        assert!(child.try_wait().unwrap().is_none());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for_slow_statement(cluster.socket_dir(), &mut child);
     assert_ne!(shadow_databases(&cluster), "");
     let pid = i32::try_from(child.id()).unwrap();
     // SAFETY: signalling our own child.
