@@ -1,9 +1,9 @@
 //! The statement splitter and span mapping: one chunk of SQL parsed as a migration (including
-//! the statements of `DO` blocks), the recovery splitter, and the name/type measuring helpers
-//! rules use to place spans.
+//! the statements of `DO` blocks), the recovery splitter, the name/type measuring helpers rules
+//! use to place spans, and the stored form the cache keeps of a parsed migration.
 #![no_main]
 
-use chronos_lint::parse::{self, text};
+use chronos_lint::parse::{self, ParsedMigration, text};
 use chronos_lint::source::{Migration, SourceKind};
 use chronos_lint_fuzz::{assert_span, check_parsed};
 use libfuzzer_sys::fuzz_target;
@@ -37,6 +37,14 @@ fn check(sql: &str) {
     };
     let parsed = parse::parse_migration(sql, &migration);
     check_parsed(sql, &parsed);
+    // The cache's stored form (libpg_query's own encoding of each tree) gives back the same
+    // statements.
+    let stored = ParsedMigration::from_bytes(&parsed.to_bytes()).expect("stored form decodes");
+    assert_eq!(
+        format!("{:?}", parsed.statements),
+        format!("{:?}", stored.statements)
+    );
+    assert_eq!(parsed.syntax_errors, stored.syntax_errors);
     for statement in &parsed.statements {
         let text = &sql[statement.span.clone()];
         let name = text::name_len(text);
