@@ -100,17 +100,24 @@ pub fn lint(
         })
         .sum();
     let mut raw = Vec::with_capacity(total);
-    // Statement spans per file, for placing `ignore` comments.
+    // Statement spans per file, for placing `ignore` comments: of the files that have any.
+    let commented: Vec<bool> = workspace
+        .files
+        .iter()
+        .map(|file| suppress::may_have_directives(&file.text))
+        .collect();
     let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
     for output in outputs {
         stats.migrations += output.migrations.len();
         for (file, results) in output.migrations {
             stats.statements += results.statements;
             raw.extend(results.diagnostics);
-            statement_spans
-                .entry(file)
-                .or_default()
-                .extend(results.statement_spans);
+            if commented[file] {
+                statement_spans
+                    .entry(file)
+                    .or_default()
+                    .extend(results.statement_spans);
+            }
         }
         raw.extend(output.set_diagnostics);
     }

@@ -27,6 +27,11 @@ pub struct Directive {
     pub reason: Option<String>,
 }
 
+/// Whether `text` may hold suppression comments (a quick test before reading it line by line).
+pub fn may_have_directives(text: &str) -> bool {
+    text.contains(MARKER)
+}
+
 /// Reads every directive of a file. `statement_ends` maps a directive to the statement after it:
 /// given the directive's end offset it returns the end of the next statement.
 pub fn directives(
@@ -35,7 +40,7 @@ pub fn directives(
     statement_end_after: impl Fn(usize) -> usize,
 ) -> Vec<Directive> {
     let mut found = Vec::new();
-    if !text.contains(MARKER) {
+    if !may_have_directives(text) {
         return found;
     }
     let mut line_start = 0;
