@@ -1,12 +1,10 @@
 //! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a table that existed before the migration.
 
-use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ObjectType};
+use pg_query::protobuf::AlterTableType;
 
+use super::alter_table::existing_table_actions;
 use super::{Rule, RuleMeta, StatementContext};
-use crate::catalog::{RelationKind, range_var};
 use crate::diagnostic::{Finding, Severity};
-use crate::parse::ast;
 use crate::source::SourceKind;
 
 pub struct DropColumn;
@@ -24,29 +22,12 @@ impl Rule for DropColumn {
     }
 
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
-            return;
-        };
-        let Some(rel) = &stmt.relation else {
-            return;
-        };
-        let table = range_var(rel);
-        let not_a_table = ctx
-            .catalog
-            .table(&table)
-            .is_some_and(|t| t.kind != RelationKind::Table);
-        if stmt.objtype != ObjectType::ObjectTable as i32
-            || not_a_table
-            || !ctx.is_existing_table(&table)
-        {
-            return;
-        }
-        let after = ctx.name_span(Some(rel.location), &rel.relname).end;
-        for (subtype, cmd) in ast::alter_table_cmds(stmt) {
-            if subtype != AlterTableType::AtDropColumn {
+        for action in existing_table_actions(ctx) {
+            if action.kind != AlterTableType::AtDropColumn {
                 continue;
             }
-            let column = &cmd.name;
+            let table = &action.table;
+            let column = &action.cmd.name;
             let message = format!(
                 "`DROP COLUMN` deletes column `{column}` of existing table `{table}` and its data"
             );
@@ -75,7 +56,7 @@ impl Rule for DropColumn {
             };
             let required = ctx
                 .catalog
-                .table(&table)
+                .table(table)
                 .and_then(|t| t.column(column))
                 .is_some_and(|c| c.not_null && !c.has_default);
             let required_note = if required {
@@ -92,7 +73,7 @@ impl Rule for DropColumn {
                  2. Once no running instance uses it, {later}.{required_note}"
             );
             out.push(
-                ctx.finding(ctx.name_span_after(after, column), message)
+                ctx.finding(ctx.name_span_after(action.span.start, column), message)
                     .help(help),
             );
         }

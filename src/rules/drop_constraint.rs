@@ -4,6 +4,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ConstrType, DropBehavior, ObjectType};
 
+use super::alter_table::existing_table_actions;
 use super::{Rule, RuleMeta, StatementContext};
 use crate::catalog::{ConstraintKind, QualifiedName, range_var};
 use crate::diagnostic::{Finding, Severity};
@@ -24,29 +25,19 @@ impl Rule for DropConstraint {
     }
 
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
-            return;
-        };
-        let Some(rel) = &stmt.relation else {
-            return;
-        };
-        let table = range_var(rel);
-        if !ctx.is_existing_table(&table) {
-            return;
-        }
-        let after = ctx.name_span(Some(rel.location), &rel.relname).end;
-        for (subtype, cmd) in ast::alter_table_cmds(stmt) {
-            if subtype != AlterTableType::AtDropConstraint {
+        for action in existing_table_actions(ctx) {
+            if action.kind != AlterTableType::AtDropConstraint {
                 continue;
             }
+            let (table, cmd) = (&action.table, action.cmd);
             let name = &cmd.name;
             let known = ctx
                 .catalog
-                .table(&table)
-                .and_then(|t| t.constraints.iter().find(|c| c.name_on(&table) == *name));
+                .table(table)
+                .and_then(|t| t.constraints.iter().find(|c| c.name_on(table) == *name));
             if replaced_or_dropped_later(
                 ctx,
-                &table,
+                table,
                 name,
                 known.map(|c| (&c.kind, c.columns.as_slice())),
             ) {
@@ -110,7 +101,7 @@ impl Rule for DropConstraint {
                         longer wanted, check that no code relies on it (upserts, cascades, joins \
                         that assume one row) and suppress this with the reason.";
             out.push(
-                ctx.finding(ctx.name_span_after(after, name), message)
+                ctx.finding(ctx.name_span_after(action.span.start, name), message)
                     .help(help),
             );
         }
