@@ -1,5 +1,5 @@
-//! How the safe alternatives of the locking rules are run under each migration tool, so every
-//! help text says it the same, true way.
+//! How the safe alternatives of the locking and indexing rules are run under each migration
+//! tool, so every help text says it the same, true way.
 //!
 //! drizzle-kit migrate applies every pending migration in ONE transaction and has no
 //! non-transactional mode. Alembic runs each revision in a transaction (all revisions in one
@@ -11,8 +11,8 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
-use super::StatementContext;
-use crate::catalog::QualifiedName;
+use super::{MigrationContext, StatementContext};
+use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
 use crate::source::SourceKind;
 
 /// The steps a help text asks for that depend on how the migration tool runs transactions.
@@ -196,7 +196,7 @@ pub fn alembic_drop_index(index: &QualifiedName, table: Option<&QualifiedName>) 
     if let Some(table) = table {
         args.push(format!("table_name={}", py_str(&table.name)));
     }
-    if index.schema != crate::catalog::DEFAULT_SCHEMA {
+    if index.schema != DEFAULT_SCHEMA {
         args.push(format!("schema={}", py_str(&index.schema)));
     }
     args.push("postgresql_concurrently=True".to_owned());
@@ -223,4 +223,82 @@ pub fn plain_placement(ctx: &StatementContext) -> &'static str {
             }
         }
     }
+}
+
+// Asking for an index (`fk-missing-index`, `expected-index`): the `CREATE INDEX` to add, and
+// how the tool that runs the migration can build it.
+
+/// `"name"` as SQL writes an identifier (always quoted, as drizzle-kit does).
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_table(table: &QualifiedName) -> String {
+    if table.schema == DEFAULT_SCHEMA {
+        quote(&table.name)
+    } else {
+        format!("{}.{}", quote(&table.schema), quote(&table.name))
+    }
+}
+
+/// The name PostgreSQL would give the index: `<table>_<columns>_idx`.
+pub fn index_name(table: &QualifiedName, columns: &[String]) -> String {
+    format!("{}_{}_idx", table.name, columns.join("_"))
+}
+
+/// How to add a btree index on `columns` of `table`. `new_table`: the table was created in this
+/// migration, so a plain `CREATE INDEX` blocks nobody.
+pub fn add_index(
+    ctx: &MigrationContext,
+    table: &QualifiedName,
+    columns: &[String],
+    new_table: bool,
+) -> String {
+    let name = index_name(table, columns);
+    let quoted_columns: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let target = format!("{} ({})", quote_table(table), quoted_columns.join(", "));
+    let python_columns: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let alembic = format!(
+        "op.create_index(\"{name}\", \"{}\", [{}]",
+        table.name,
+        python_columns.join(", ")
+    );
+    if new_table {
+        let tool = match ctx.migration.kind {
+            SourceKind::Drizzle => format!(
+                " In the drizzle schema: `index(\"{name}\").on(...)` in the table's extra config, \
+                 then `drizzle-kit generate`."
+            ),
+            SourceKind::Alembic => format!(" In the revision: `{alembic})`."),
+            SourceKind::Plain => String::new(),
+        };
+        return format!(
+            "Add `CREATE INDEX {} ON {target};` to this migration: the table is new, so building \
+             it now blocks nobody.{tool}",
+            quote(&name)
+        );
+    }
+    let concurrently = format!(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {target}",
+        quote(&name)
+    );
+    let how = match ctx.migration.kind {
+        SourceKind::Drizzle => format!(
+            "drizzle-kit migrate runs all pending migrations in one transaction and has no \
+             non-transactional mode, so once this migration is applied run `{concurrently};` \
+             outside it (by hand or from the deploy script); then add the index to the drizzle \
+             schema and make the generated statement `CREATE INDEX IF NOT EXISTS`, so the next \
+             migration records it without building it again."
+        ),
+        SourceKind::Alembic => format!(
+            "In the revision: `with op.get_context().autocommit_block(): {alembic}, \
+             postgresql_concurrently=True)`; Alembic commits the revision's transaction before \
+             the block and begins a new one after it."
+        ),
+        SourceKind::Plain => format!("Run `{concurrently};` outside a transaction block."),
+    };
+    format!(
+        "The table already exists, and a plain `CREATE INDEX` blocks its writes while it builds \
+         (fine for a small table): build it with `CREATE INDEX CONCURRENTLY` instead. {how}"
+    )
 }

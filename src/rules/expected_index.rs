@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{MigrationContext, Rule, RuleMeta, index_help};
+use super::{MigrationContext, Rule, RuleMeta, advice};
 use crate::catalog::{Catalog, ColumnChange, RelationKind, written_columns};
 use crate::diagnostic::{Finding, Severity};
 
@@ -72,7 +72,7 @@ impl Rule for ExpectedIndex {
                 let help = format!(
                     "{} If nothing looks rows up by `{}`, change `expected_indexes` of \
                      `[owners.{}]` in chronos-lint.toml.",
-                    index_help::add_index(
+                    advice::add_index(
                         ctx,
                         &table.name,
                         std::slice::from_ref(&column.name.to_owned()),

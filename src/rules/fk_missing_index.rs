@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::{MigrationContext, Rule, RuleMeta, index_help};
+use super::{MigrationContext, Rule, RuleMeta, advice};
 use crate::catalog::{
     Catalog, Constraint, ConstraintKind, QualifiedName, RelationKind, Table, WrittenConstraint,
     written_constraints,
@@ -89,7 +89,7 @@ impl Rule for FkMissingIndex {
                 let help = format!(
                     "{} An index covers the key when its first columns are the key's columns, in \
                      any order; partial indexes do not count.",
-                    index_help::add_index(
+                    advice::add_index(
                         ctx,
                         &table.name,
                         &constraint.columns,

@@ -30,7 +30,6 @@ mod extension_not_allowed;
 mod extension_unavailable;
 mod fk_missing_index;
 mod foreign_key_not_valid;
-mod index_help;
 mod index_not_concurrent;
 mod journal_mismatch;
 mod lock_timeout_missing;
