@@ -74,7 +74,7 @@ impl Cache {
         set: &MigrationSet,
         files: &[SourceFile],
         baseline: Option<&Baseline>,
-    ) -> SetCache {
+    ) -> SetCache<'_> {
         let keys = MigrationKeys::new(&self.tool, &self.run, set, files, baseline);
         let name = {
             let mut hasher = Sha256::new();
@@ -86,6 +86,7 @@ impl Cache {
         };
         let results = Frames::read(&self.dir.join(format!("{name}.results")));
         SetCache {
+            stats: &self.stats,
             dir: self.dir.clone(),
             name,
             keys,
@@ -202,7 +203,8 @@ impl MigrationKeys {
 }
 
 /// What the cache holds for one set, and where this run's records go.
-pub struct SetCache {
+pub struct SetCache<'c> {
+    stats: &'c CacheStats,
     dir: PathBuf,
     name: String,
     keys: MigrationKeys,
@@ -212,25 +214,39 @@ pub struct SetCache {
     trees: Option<Frames>,
 }
 
-impl SetCache {
+impl SetCache<'_> {
     /// The stored results of the set's first migrations, up to the first one without any.
     pub fn leading_results(&mut self, files: &[SourceFile]) -> Vec<MigrationResults> {
+        let stored = &self.results;
+        let present = self
+            .keys
+            .results
+            .iter()
+            .take_while(|key| stored.get(key).is_some())
+            .count();
         let strings = self
             .results
             .get(&STRINGS_KEY)
             .and_then(|bytes| StoredStrings::decode(bytes).ok())
             .map(|stored| Strings::resolve(stored.strings, files))
             .unwrap_or_default();
-        let decoded: Vec<Option<MigrationResults>> = self
-            .keys
-            .results
+        let decoded: Vec<Option<MigrationResults>> = self.keys.results[..present]
             .par_iter()
             .map(|key| {
                 let stored = StoredResults::decode(self.results.get(key)?).ok()?;
                 stored.restore(&strings)
             })
             .collect();
-        decoded.into_iter().map_while(|results| results).collect()
+        let found: Vec<MigrationResults> =
+            decoded.into_iter().map_while(|results| results).collect();
+        let stats = self.stats;
+        stats
+            .migrations
+            .fetch_add(self.keys.results.len(), Ordering::Relaxed);
+        stats
+            .results_reused
+            .fetch_add(found.len(), Ordering::Relaxed);
+        found
     }
 
     /// Reads the stored trees; call before [`SetCache::tree`] from several threads.
@@ -244,7 +260,14 @@ impl SetCache {
     /// The stored tree of migration `index`, with its bytes (to store again).
     pub fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
         let bytes = self.trees.as_ref()?.get(&self.keys.trees[index])?;
-        Some((ParsedMigration::from_bytes(bytes)?, bytes))
+        let parsed = ParsedMigration::from_bytes(bytes)?;
+        self.stats.trees_reused.fetch_add(1, Ordering::Relaxed);
+        Some((parsed, bytes))
+    }
+
+    /// Counts a migration that had to be parsed.
+    pub fn count_parsed(&self) {
+        self.stats.parsed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Starts writing this run's records for the set.
@@ -517,8 +540,8 @@ const FRAMES_HEADER: &[u8] = b"chronos-lint cache v1\n";
 
 struct FrameWriter {
     path: PathBuf,
-    temporary: tempfile::NamedTempFile,
-    out: BufWriter<fs::File>,
+    /// A temporary file beside `path`, renamed to it once complete.
+    out: BufWriter<tempfile::NamedTempFile>,
 }
 
 impl FrameWriter {
@@ -527,11 +550,10 @@ impl FrameWriter {
         let temporary = tempfile::Builder::new()
             .prefix(".writing-")
             .tempfile_in(dir)?;
-        let mut out = BufWriter::new(temporary.as_file().try_clone()?);
+        let mut out = BufWriter::new(temporary);
         out.write_all(FRAMES_HEADER)?;
         Ok(FrameWriter {
             path: path.to_owned(),
-            temporary,
             out,
         })
     }
@@ -542,12 +564,9 @@ impl FrameWriter {
         self.out.write_all(bytes)
     }
 
-    fn commit(mut self) -> io::Result<()> {
-        self.out.flush()?;
-        drop(self.out);
-        self.temporary
-            .persist(&self.path)
-            .map_err(|err| err.error)?;
+    fn commit(self) -> io::Result<()> {
+        let temporary = self.out.into_inner().map_err(|err| err.into_error())?;
+        temporary.persist(&self.path).map_err(|err| err.error)?;
         Ok(())
     }
 }

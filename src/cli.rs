@@ -325,8 +325,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
         applied: applied.as_deref(),
         trace: trace.as_ref(),
     };
-    // A shadow run judges what the server did this time: nothing of it is cached.
-    let cache = (!cli.no_cache && trace.is_none()).then(|| {
+    let cache = (!cli.no_cache).then(|| {
         let dir = cli
             .cache_dir
             .clone()

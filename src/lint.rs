@@ -8,7 +8,6 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -56,8 +55,8 @@ pub struct History<'a> {
     pub trace: Option<&'a Trace>,
 }
 
-/// Lints every set of `workspace`; with a `cache`, reuses what it holds and stores what this
-/// run found.
+/// Lints every set of `workspace`; with a `cache` (and no shadow trace), reuses what it holds
+/// and stores what this run found.
 pub fn lint(
     workspace: &Workspace,
     config: &Config,
@@ -77,6 +76,9 @@ pub fn lint(
         })
         .collect();
 
+    // Shadow rules judge what the server did this time, from every tree of the set: a run with
+    // a trace neither reads nor writes the cache.
+    let cache = cache.filter(|_| history.trace.is_none());
     // Sets are independent: each replays its own catalog.
     let outputs: Vec<SetOutput> = workspace
         .sets
@@ -177,15 +179,6 @@ fn lint_set(
         .map(|stored| stored.leading_results(files))
         .unwrap_or_default()
         .into_iter();
-    if let Some(cache) = cache {
-        let stats = &cache.stats;
-        stats
-            .migrations
-            .fetch_add(migrations.len(), Ordering::Relaxed);
-        stats
-            .results_reused
-            .fetch_add(reused.len(), Ordering::Relaxed);
-    }
     if reused.len() == migrations.len() {
         let files = migrations.iter().map(|migration| migration.file);
         output.migrations.extend(files.zip(reused));
@@ -206,11 +199,6 @@ fn lint_set(
     });
     let stored = stored.as_ref();
     let writing = writer.is_some();
-    let count = |counter: Option<&AtomicUsize>| {
-        if let Some(counter) = counter {
-            counter.fetch_add(1, Ordering::Relaxed);
-        }
-    };
     // A batch's parse trees, read back from the cache or parsed, with the bytes to store.
     let parse_batch = |from: usize| -> Vec<(ParsedMigration, Option<Cow<'_, [u8]>>)> {
         let to = (from + PARSE_AHEAD).min(migrations.len());
@@ -218,10 +206,11 @@ fn lint_set(
             .into_par_iter()
             .map(|index| {
                 if let Some((parsed, bytes)) = stored.and_then(|stored| stored.tree(index)) {
-                    count(cache.map(|cache| &cache.stats.trees_reused));
                     return (parsed, Some(Cow::Borrowed(bytes)));
                 }
-                count(cache.map(|cache| &cache.stats.parsed));
+                if let Some(stored) = stored {
+                    stored.count_parsed();
+                }
                 let migration = &migrations[index];
                 let mut parsed = parse::parse_migration(&files[migration.file].text, migration);
                 let bytes = writing.then(|| Cow::Owned(parsed.to_bytes()));
