@@ -497,7 +497,7 @@ impl Strings {
                 .iter()
                 .map(|s| rules::find(s).map(|rule| rule.meta().id))
                 .collect(),
-            severity: strings.iter().map(|s| Severity::from_name(s)).collect(),
+            severity: strings.iter().map(|s| s.parse().ok()).collect(),
             file: strings
                 .iter()
                 .map(|s| by_name.get(s.as_str()).copied())

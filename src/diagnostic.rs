@@ -23,13 +23,6 @@ impl Severity {
             Severity::Error => "error",
         }
     }
-
-    /// The severity [`Severity::as_str`] spells `name`.
-    pub fn from_name(name: &str) -> Option<Severity> {
-        [Severity::Info, Severity::Warning, Severity::Error]
-            .into_iter()
-            .find(|severity| severity.as_str() == name)
-    }
 }
 
 impl std::str::FromStr for Severity {

@@ -28,9 +28,9 @@ impl Rule for DuplicateIndex {
     /// renames away is not reported, and one created later in the migration counts.
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
         for index in catalog.indexes.created_by(ctx.index) {
-            let Some(statement) = ctx.parsed.statements.get(index.created_at.statement) else {
+            if index.created_at.statement >= ctx.parsed.statements.len() {
                 continue;
-            };
+            }
             // Made by the same statement, or by one later in this migration.
             let same_statement = |other: &Index| other.created_at == index.created_at;
             let is_later = |other: &Index| other.created_at > index.created_at;
@@ -49,7 +49,7 @@ impl Rule for DuplicateIndex {
                     !same_statement(other) || reported_of_pair(index, other)
                 })
                 .min_by_key(|other| (other.columns.len(), !other.primary, !other.unique));
-            let statement_ctx = ctx.statement_context(statement, catalog);
+            let statement_ctx = ctx.statement_at(index.created_at.statement, catalog);
             if let Some(other) = covering {
                 let later = if is_later(other) {
                     " (created later in this migration)"

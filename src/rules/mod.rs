@@ -205,9 +205,14 @@ impl<'a> MigrationContext<'a> {
             .iter()
             .position(|s| std::ptr::eq(s, statement))
             .unwrap_or(0);
+        self.statement_at(index, catalog)
+    }
+
+    /// Statement `index` of this migration seen with `catalog`, as [`Self::statement_context`].
+    pub fn statement_at(&'a self, index: usize, catalog: &'a Catalog) -> StatementContext<'a> {
         StatementContext {
             migration: self,
-            statement,
+            statement: &self.parsed.statements[index],
             index,
             catalog,
             targets: &[],
