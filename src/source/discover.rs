@@ -96,12 +96,13 @@ pub fn discover(
             .collect();
         let mut migrations = Vec::new();
         for read in read {
-            let read = read.map(|(source, split)| {
-                let file = workspace.files.len();
-                migrations.extend(split.into_iter().map(|m| Migration { file, ..m }));
-                source
-            });
-            add_source(read, &mut workspace);
+            match read {
+                Ok((source, split)) => {
+                    let file = workspace.add_file(source);
+                    migrations.extend(split.into_iter().map(|m| Migration { file, ..m }));
+                }
+                Err(error) => workspace.errors.push(error),
+            }
         }
         if !migrations.is_empty() {
             workspace.sets.push(MigrationSet {
