@@ -12,6 +12,7 @@ dpkg -s libclang-dev >/dev/null 2>&1 || missing+=(libclang-dev)
 command -v cc >/dev/null 2>&1 || missing+=(build-essential)
 if [ "${1:-}" != "--build-only" ]; then
   command -v git >/dev/null 2>&1 || missing+=(git)
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
   command -v npm >/dev/null 2>&1 || missing+=(npm)
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)

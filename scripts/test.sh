@@ -12,5 +12,8 @@ INSTA_UPDATE=no cargo test --all-targets --locked
 # The fuzz targets run outside CI (fuzz/README.md); here they must still compile and lint clean.
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target --locked --all-targets -- -D warnings
-# Workflows, action.yml and the pre-commit hook, checked with the real tools.
+# The release packages (archive, wheel, npm) built from the dev build above, installed and run
+# with no Rust on PATH, and the pre-commit hook tried with them.
+scripts/check-packages.sh --profile dev
+# Workflows and action.yml, checked with the real tools; the action's scripts.
 scripts/check-integrations.sh

@@ -22,7 +22,7 @@ pub fn read_drizzle(url: &str) -> Result<Vec<AppliedMigration>, String> {
         .map_err(|err| format!("cannot start the database client: {err}"))?;
     runtime
         .block_on(read(url))
-        .map_err(|err| redact(&err.to_string(), url))
+        .map_err(|err| connection_error(&err, url))
 }
 
 async fn read(url: &str) -> Result<Vec<AppliedMigration>, sqlx::Error> {
@@ -47,6 +47,22 @@ async fn read(url: &str) -> Result<Vec<AppliedMigration>, sqlx::Error> {
         .into_iter()
         .map(|(hash, created_at)| AppliedMigration { hash, created_at })
         .collect())
+}
+
+/// What a database error says, without the URL's password, and, when the server's TLS
+/// certificate was refused, what to change in the URL.
+pub fn connection_error(err: &sqlx::Error, url: &str) -> String {
+    let message = redact(&err.to_string(), url);
+    let hint = if !message.contains("invalid peer certificate") {
+        return message;
+    } else if message.contains("NotValidForName") {
+        "the certificate is not for this host name: connect by a name it was issued for, or use \
+         `sslmode=verify-ca`"
+    } else {
+        "the certificate is not signed by a CA this client trusts: name the CA's file with \
+         `sslrootcert=<file>` in the URL, or use `sslmode=require` to encrypt without verifying"
+    };
+    format!("{message} ({hint})")
 }
 
 /// `message` without the URL's password, should the driver have quoted it.

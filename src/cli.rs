@@ -16,7 +16,7 @@ use crate::{applied, lint, rules, shadow, source};
 #[derive(Debug, Parser)]
 #[command(
     name = "chronos-lint",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CHRONOS_LINT_COMMIT"), ")"),
     about = "Schema-governance linter for PostgreSQL migrations shared by several migration systems"
 )]
 #[command(args_conflicts_with_subcommands = true)]

@@ -183,6 +183,12 @@ impl Cluster {
     /// there is one, and the template is made on first use. The server stops when the thread
     /// that started it ends, so start it on a thread that outlives the cluster.
     pub fn start(binaries: &Binaries) -> Result<Cluster, String> {
+        Cluster::start_with(binaries, &[])
+    }
+
+    /// Starts a new cluster with server `settings` on top of the shadow's own (later ones
+    /// win): what a test needs to stand in for a remote server (TCP, TLS, an `hba_file`).
+    pub fn start_with(binaries: &Binaries, settings: &[(&str, &str)]) -> Result<Cluster, String> {
         let user = RunAs::current()?;
         let base = base_dir(user)?;
         let clusters = clusters_dir(&base, user);
@@ -236,6 +242,11 @@ impl Cluster {
                 // Dynamic shared memory in files of the data directory rather than in /dev/shm,
                 // where a server killed outright would leave it.
                 .args(["-c", "dynamic_shared_memory_type=mmap"])
+                .args(
+                    settings
+                        .iter()
+                        .flat_map(|(name, value)| ["-c".to_owned(), format!("{name}={value}")]),
+                )
                 .current_dir(&cluster.root)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().map_err(|e| e.to_string())?)

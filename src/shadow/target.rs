@@ -11,7 +11,7 @@ use sqlx::{Connection, PgConnection};
 
 use super::cleanup;
 use super::cluster::{self, Cluster};
-use crate::applied::redact;
+use crate::applied::{connection_error, redact};
 
 /// Variables of the libpq environment that say where to connect, as whom, or with which session
 /// settings. sqlx takes from them what a URL leaves out, and `PGOPTIONS` always.
@@ -171,7 +171,7 @@ impl Target {
         };
         let admin = admin.clone()?;
         let name = format!("chronos_shadow_{}", random_suffix());
-        let shown = |err: sqlx::Error| format!("--shadow-url: {}", redact(&err.to_string(), url));
+        let shown = |err: sqlx::Error| format!("--shadow-url: {}", connection_error(&err, url));
 
         let mut conn = PgConnection::connect_with(&admin).await.map_err(shown)?;
         // Registered first: an interrupt during CREATE DATABASE still drops what it made.
@@ -186,7 +186,7 @@ impl Target {
                 format!(
                     "--shadow-url: cannot create the shadow database `{name}` (the role needs \
                      CREATEDB): {}",
-                    redact(&err.to_string(), url)
+                    connection_error(&err, url)
                 )
             })?;
         let _ = conn.close().await;
