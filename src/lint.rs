@@ -429,6 +429,7 @@ impl SetLinter<'_> {
                 parsed,
                 trace,
                 server: &whole.server,
+                confined: whole.confined,
             };
             for active_rule in self.active.iter().filter(|a| a.rule.needs_shadow()) {
                 active_rule.rule.check_trace(&ctx, &mut collector.findings);

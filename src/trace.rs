@@ -15,6 +15,9 @@ use crate::catalog::{LockMode, QualifiedName};
 pub struct Trace {
     /// `PostgreSQL 15.18`, as the server reports itself.
     pub server: String,
+    /// The migrations ran as a role confined to the shadow database (`--shadow-url`), which
+    /// PostgreSQL lets change nothing outside it.
+    pub confined: bool,
     /// Parallel to `Workspace::sets`.
     pub sets: Vec<SetTrace>,
 }
@@ -119,6 +122,9 @@ pub struct MissingExtension {
     pub migration: usize,
     pub statement: usize,
     pub name: String,
+    /// The server has it, but only a superuser may create it, and the migrations ran as a role
+    /// confined to the shadow database.
+    pub needs_superuser: bool,
 }
 
 /// The user schema of the database (extension-owned objects left out).

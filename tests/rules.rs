@@ -7,7 +7,9 @@
 //!
 //! Shadow rules (`needs_shadow`) are exercised for real: the harness starts one throwaway
 //! PostgreSQL per rule, exactly as `--shadow` does, and lints every case of the rule with
-//! `--shadow-url` pointed at it (each case gets a database of its own). The server version in
+//! `--shadow-url` pointed at it (each case gets a database of its own; the migrations run as the
+//! cluster's superuser, as with `--shadow`, not as the confined role of a shared server, which
+//! tests/shadow.rs covers). The server version in
 //! their messages is written `PostgreSQL <version>` in the snapshots.
 
 mod support;
@@ -86,7 +88,9 @@ fn lint_case(
     let trace = shadow.map(|cluster| {
         source::load_snapshots(&mut workspace);
         let options = shadow::Options {
-            connect: shadow::Connect::from_environment(Some(cluster.url("postgres"))),
+            // The cluster is the harness's own: the migrations run as its superuser, as on the
+            // private cluster of `--shadow`.
+            connect: shadow::Connect::from_environment(Some(cluster.url("postgres"))).unconfined(),
             progress: false,
         };
         let mut trace = shadow::run(&workspace, &options)

@@ -18,6 +18,12 @@ const HELP: &str = "Install the extension into the PostgreSQL the shadow runs (P
                     Debian packages PostGIS (`postgresql-15-postgis-3`); TimescaleDB, pgvector \
                     and Apache AGE come from their own repositories.";
 
+const CONFINED_HELP: &str = "Check these migrations with --shadow, a private throwaway cluster \
+                             where the migrations run as its superuser. On --shadow-url they \
+                             run as a role that may change nothing outside the shadow database, \
+                             and creating an untrusted extension runs its script as a \
+                             superuser.";
+
 impl Rule for ExtensionUnavailable {
     fn meta(&self) -> &'static RuleMeta {
         &META
@@ -68,17 +74,25 @@ impl Rule for ExtensionUnavailable {
             } else {
                 "`CREATE EXTENSION` was skipped;"
             };
+            let (why, help) = if missing.needs_superuser {
+                (
+                    "may only be created by a superuser, and on the --shadow-url server the \
+                     migrations run as a role confined to the shadow database",
+                    CONFINED_HELP,
+                )
+            } else {
+                ("is not available on the shadow server", HELP)
+            };
             out.push(
                 ctx.finding(
                     missing.migration,
                     span,
                     format!(
-                        "extension `{}` is not available on the shadow server ({}): {skipped} \
-                         {consequence}",
+                        "extension `{}` {why} ({}): {skipped} {consequence}",
                         missing.name, ctx.server
                     ),
                 )
-                .help(HELP),
+                .help(help),
             );
         }
         // A failure caused by an extension skipped in an earlier set of the same database.

@@ -49,6 +49,7 @@ mod shadow_apply_failed;
 mod shadow_lock;
 mod shadow_ownership;
 mod shadow_rewrite;
+mod shadow_server_change;
 mod snapshot_drift;
 mod syntax_error;
 mod table_rewrite_maintenance;
@@ -162,6 +163,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &shadow_lock::ShadowLock,
     &shadow_rewrite::ShadowRewrite,
     &shadow_ownership::ShadowOwnership,
+    &shadow_server_change::ShadowServerChange,
     &snapshot_drift::SnapshotDrift,
     &extension_unavailable::ExtensionUnavailable,
 ];
@@ -464,6 +466,8 @@ pub struct TraceContext<'a> {
     pub trace: &'a SetTrace,
     /// `PostgreSQL 15.18`: the server the migrations were applied to.
     pub server: &'a str,
+    /// The migrations ran as a role confined to the shadow database (`--shadow-url`).
+    pub confined: bool,
 }
 
 impl TraceContext<'_> {

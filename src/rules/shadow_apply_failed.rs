@@ -30,8 +30,11 @@ impl Rule for ShadowApplyFailed {
         let Some(failure) = &ctx.trace.failure else {
             return;
         };
-        // A statement that needs an extension the shadow lacks: `extension-unavailable`.
-        if failure.missing_extension.is_some() {
+        // A statement that needs an extension the shadow lacks: `extension-unavailable`; one
+        // the confinement of `--shadow-url` refused: `shadow-server-change`.
+        if failure.missing_extension.is_some()
+            || super::shadow_server_change::refused_to_confined_role(ctx, failure)
+        {
             return;
         }
         let migration = &ctx.set.migrations[failure.migration];

@@ -38,8 +38,11 @@ pub struct SetInput<'a> {
 
 /// State shared by the sets of one run (they go to one database, in order).
 pub struct Run<'a> {
-    /// Extensions the server can install.
+    /// Extensions the migrations' role can install on the server.
     pub available_extensions: HashSet<String>,
+    /// Extensions the server has that only a superuser may install, when the migrations run as
+    /// a role confined to the shadow database (`--shadow-url`).
+    pub superuser_extensions: HashSet<String>,
     /// Extensions skipped so far (any set).
     pub skipped_extensions: Vec<String>,
     /// A server the tool did not start: server-wide statements are not run.
@@ -301,6 +304,7 @@ impl<'i> Applier<'_, 'i> {
                                 migration: index,
                                 statement: position,
                                 name: name.clone(),
+                                needs_superuser: run.superuser_extensions.contains(name),
                             });
                             run.skipped_extensions.push(name.clone());
                         } else {
@@ -373,6 +377,7 @@ impl<'i> Applier<'_, 'i> {
                         self.trace.missing_extensions.push(MissingExtension {
                             migration,
                             statement,
+                            needs_superuser: run.superuser_extensions.contains(&name),
                             name: name.clone(),
                         });
                         run.skipped_extensions.push(name);
@@ -466,6 +471,7 @@ impl<'i> Applier<'_, 'i> {
             self.trace.missing_extensions.push(MissingExtension {
                 migration: at.0,
                 statement: at.1,
+                needs_superuser: run.superuser_extensions.contains(&name),
                 name: name.clone(),
             });
             run.skipped_extensions.push(name.clone());
@@ -514,8 +520,12 @@ fn skip(run: &Run, node: &NodeEnum) -> Option<Skip> {
 }
 
 /// The extension an error says is not installed on the server (`could not open extension
-/// control file ".../vector.control"`, or `extension "vector" is not available`).
+/// control file ".../vector.control"`, or `extension "vector" is not available`), or may not be
+/// created by the migrations' role (`permission denied to create extension "postgis"`).
 fn unavailable_extension(message: &str) -> Option<String> {
+    if let Some(rest) = message.strip_prefix("permission denied to create extension \"") {
+        return rest.split_once('"').map(|(name, _)| name.to_owned());
+    }
     if let Some(at) = message.find("extension control file \"") {
         let path = &message[at + "extension control file \"".len()..];
         let path = &path[..path.find('"')?];
@@ -571,8 +581,18 @@ fn char_offset(text: &str, position: usize) -> usize {
         .map_or(text.len(), |(byte, _)| byte)
 }
 
-/// Statements that change the whole server rather than one database.
+/// Statements that change the whole server rather than one database: roles, databases,
+/// tablespaces, server settings, and the privileges, owners and comments of those.
 fn server_wide(node: &NodeEnum) -> bool {
+    let shared_object = |object_type: i32| {
+        matches!(
+            ObjectType::try_from(object_type),
+            Ok(ObjectType::ObjectRole
+                | ObjectType::ObjectDatabase
+                | ObjectType::ObjectTablespace
+                | ObjectType::ObjectParameterAcl)
+        )
+    };
     match node {
         NodeEnum::CreatedbStmt(_)
         | NodeEnum::DropdbStmt(_)
@@ -588,11 +608,14 @@ fn server_wide(node: &NodeEnum) -> bool {
         | NodeEnum::AlterRoleSetStmt(_)
         | NodeEnum::DropRoleStmt(_)
         | NodeEnum::GrantRoleStmt(_)
+        | NodeEnum::DropOwnedStmt(_)
+        | NodeEnum::ReassignOwnedStmt(_)
         | NodeEnum::CreateSubscriptionStmt(_) => true,
-        NodeEnum::RenameStmt(stmt) => matches!(
-            ObjectType::try_from(stmt.rename_type),
-            Ok(ObjectType::ObjectRole | ObjectType::ObjectDatabase | ObjectType::ObjectTablespace)
-        ),
+        NodeEnum::RenameStmt(stmt) => shared_object(stmt.rename_type),
+        NodeEnum::GrantStmt(stmt) => shared_object(stmt.objtype),
+        NodeEnum::AlterOwnerStmt(stmt) => shared_object(stmt.object_type),
+        NodeEnum::CommentStmt(stmt) => shared_object(stmt.objtype),
+        NodeEnum::SecLabelStmt(stmt) => shared_object(stmt.objtype),
         _ => false,
     }
 }
@@ -692,6 +715,10 @@ mod tests {
         assert_eq!(
             unavailable_extension("extension \"age\" is not available").as_deref(),
             Some("age")
+        );
+        assert_eq!(
+            unavailable_extension("permission denied to create extension \"postgis\"").as_deref(),
+            Some("postgis")
         );
         assert_eq!(unavailable_extension("relation \"x\" does not exist"), None);
     }

@@ -14,7 +14,6 @@ mod observe;
 mod progress;
 mod target;
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use sqlx::{Connection, PgConnection};
@@ -103,14 +102,24 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
         let version: String = sqlx::query_scalar("SHOW server_version")
             .fetch_one(&mut conn)
             .await?;
-        let available: Vec<String> =
-            sqlx::query_scalar("SELECT name::text FROM pg_available_extensions")
-                .fetch_all(&mut conn)
-                .await?;
+        // What the migrations' role may install: a superuser anything; the owner of the
+        // database (the confined role of `--shadow-url`) only trusted extensions.
+        let extensions: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT e.name::text, coalesce(v.superuser AND NOT v.trusted, false) \
+               FROM pg_available_extensions e \
+               LEFT JOIN pg_available_extension_versions v \
+                 ON v.name = e.name AND v.version = e.default_version",
+        )
+        .fetch_all(&mut conn)
+        .await?;
         let _ = conn.close().await;
+        let (superuser_only, installable): (Vec<_>, Vec<_>) = extensions
+            .into_iter()
+            .partition(|(_, superuser_only)| target.confined && *superuser_only);
 
         let mut run = Run {
-            available_extensions: available.into_iter().collect::<HashSet<_>>(),
+            available_extensions: installable.into_iter().map(|(name, _)| name).collect(),
+            superuser_extensions: superuser_only.into_iter().map(|(name, _)| name).collect(),
             skipped_extensions: Vec::new(),
             shared: target.shared,
             progress: &progress,
@@ -120,6 +129,7 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
                 "PostgreSQL {}",
                 version.split_whitespace().next().unwrap_or(&version)
             ),
+            confined: target.confined,
             sets: Vec::with_capacity(workspace.sets.len()),
         };
         for (set, parsed) in workspace.sets.iter().zip(&parsed) {

@@ -3,6 +3,14 @@
 //! dropped afterwards. Nothing else is ever written to, and nothing else is connected to: the
 //! libpq environment (`PGHOST`, `PGPORT`, `PGOPTIONS`, ...), which sqlx reads whenever connect
 //! options are made, is kept out (see [`Connect`]).
+//!
+//! On a `--shadow-url` server the migrations run as a role made for the run, `chronos_shadow_
+//! <random>`: no superuser, no CREATEROLE, no CREATEDB, a member of no role, owner of the shadow
+//! database and of nothing else, dropped with it. Whatever a migration tries, dynamic SQL and
+//! functions included, it cannot change roles, other databases, tablespaces, settings or server
+//! files, nor signal other sessions: PostgreSQL refuses, rather than a filter that cannot see
+//! inside a `DO` block. When that role cannot log in, a superuser URL is refused rather than
+//! used.
 
 use std::str::FromStr;
 
@@ -44,6 +52,10 @@ pub struct Connect {
     base: PgConnectOptions,
     /// `--shadow-url` as given, and parsed.
     url: Option<(String, Result<PgConnectOptions, String>)>,
+    /// Whether the migrations run on that server as a role confined to the shadow database
+    /// (always, but for a server the caller started for the run and removes: see
+    /// [`Connect::unconfined`]).
+    confine: bool,
 }
 
 impl Connect {
@@ -66,6 +78,7 @@ impl Connect {
                     let parsed = without(STEERING, || parse(&url));
                     (url, parsed)
                 }),
+                confine: true,
             }
         }
     }
@@ -80,6 +93,17 @@ impl Connect {
                 let parsed = parse(&url);
                 (url, parsed)
             }),
+            confine: true,
+        }
+    }
+
+    /// The migrations run as the URL's own role: only for a server that the caller started for
+    /// this run and throws away, where nothing is shared (the rule fixtures' clusters), so that
+    /// it judges them as the private cluster of `--shadow` does.
+    pub fn unconfined(self) -> Connect {
+        Connect {
+            confine: false,
+            ..self
         }
     }
 
@@ -132,6 +156,8 @@ pub struct Target {
     pub options: PgConnectOptions,
     /// Whether this is a server the tool did not start (server-wide statements are not run).
     pub shared: bool,
+    /// Whether the migrations run as a role confined to the shadow database.
+    pub confined: bool,
     /// Shown in messages: `throwaway cluster` or the database name.
     pub description: String,
     _cleanup: Option<cleanup::Guard>,
@@ -144,6 +170,7 @@ impl Target {
         let target = Target {
             options: connect.cluster(cluster, "postgres"),
             shared: false,
+            confined: false,
             description: format!("a throwaway PostgreSQL {} cluster", cluster.major_version()),
             _cleanup: None,
         };
@@ -163,8 +190,8 @@ impl Target {
         Ok(target)
     }
 
-    /// Creates an empty database on the `--shadow-url` server; refuses a database that holds
-    /// tables.
+    /// Creates an empty database on the `--shadow-url` server, owned by a role made for the run
+    /// that the migrations then run as; refuses a database that holds tables.
     pub async fn create_on(connect: &Connect) -> Result<Target, String> {
         let Some((url, admin)) = &connect.url else {
             return Err("--shadow-url: no URL given".to_owned());
@@ -174,31 +201,66 @@ impl Target {
         let shown = |err: sqlx::Error| format!("--shadow-url: {}", connection_error(&err, url));
 
         let mut conn = PgConnection::connect_with(&admin).await.map_err(shown)?;
-        // Registered first: an interrupt during CREATE DATABASE still drops what it made.
+        let (superuser, may_create_roles): (bool, bool) = sqlx::query_as(
+            "SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(shown)?;
+        let confine = connect.confine && (superuser || may_create_roles);
+        // Registered first: an interrupt during CREATE ROLE or CREATE DATABASE still drops what
+        // they made.
         let guard = {
             let (admin, name) = (admin.clone(), name.clone());
-            cleanup::register(move || drop_database(&admin, &name))
+            cleanup::register(move || drop_database_and_role(&admin, &name, confine))
         };
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-            .execute(&mut conn)
-            .await
-            .map_err(|err| {
-                format!(
-                    "--shadow-url: cannot create the shadow database `{name}` (the role needs \
-                     CREATEDB): {}",
-                    connection_error(&err, url)
-                )
-            })?;
+        let run_as = if confine {
+            Some(
+                create_role(&mut conn, &name, superuser)
+                    .await
+                    .map_err(shown)?,
+            )
+        } else {
+            None
+        };
+        let owner = match run_as {
+            Some(_) => format!(" OWNER \"{name}\""),
+            None => String::new(),
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE \"{name}\"{owner}"
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(|err| {
+            format!(
+                "--shadow-url: cannot create the shadow database `{name}` (the role needs \
+                 CREATEDB): {}",
+                connection_error(&err, url)
+            )
+        })?;
         let _ = conn.close().await;
 
-        let options = admin.clone().database(&name);
-        let target = Target {
-            options,
-            shared: true,
-            description: format!("database `{name}`"),
-            _cleanup: Some(guard),
+        let options = match &run_as {
+            Some(password) => admin.clone().username(&name).password(password),
+            None => admin.clone(),
+        }
+        .database(&name);
+        let tables = match user_tables(&options).await {
+            Ok(tables) => tables,
+            Err(err) if run_as.is_some() => {
+                return Err(format!(
+                    "--shadow-url: the role `{name}` made for this run cannot log in ({}). The \
+                     migrations run as that role, confined to the shadow database, so that \
+                     nothing they do can change the rest of the server; running them as the \
+                     URL's role instead would let them. Let password logins through for \
+                     `chronos_shadow_*` roles (pg_hba.conf, e.g. `host all all <network> \
+                     scram-sha-256`), or use --shadow, a private throwaway cluster",
+                    connection_error(&err, url)
+                ));
+            }
+            Err(err) => return Err(shown(err)),
         };
-        let tables = user_tables(&target.options).await.map_err(shown)?;
         if !tables.is_empty() {
             return Err(format!(
                 "--shadow-url: refusing to apply migrations to `{name}`: it already holds user \
@@ -207,8 +269,45 @@ impl Target {
                 tables.join(", ")
             ));
         }
-        Ok(target)
+        if connect.confine && run_as.is_none() {
+            eprintln!(
+                "warning: --shadow-url: the URL's role may not create roles, so the migrations \
+                 run as that role itself, with every privilege it has on the server (they are \
+                 not confined to the shadow database). Give it CREATEROLE, or use --shadow, a \
+                 private throwaway cluster"
+            );
+        }
+        Ok(Target {
+            options,
+            shared: true,
+            confined: run_as.is_some(),
+            description: format!("database `{name}`"),
+            _cleanup: Some(guard),
+        })
     }
+}
+
+/// Creates the role `name` the migrations run as, and returns its password. It may log in and
+/// nothing more; a creator that is not a superuser is made a member of it, as PostgreSQL
+/// requires of whoever gives a database to a role. It inherits (the default): as the database's
+/// owner it is a member of `pg_database_owner`, which owns the `public` schema from
+/// PostgreSQL 15 on.
+async fn create_role(conn: &mut PgConnection, name: &str, superuser: bool) -> sqlx::Result<String> {
+    let password = random_password()?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE ROLE \"{name}\" LOGIN PASSWORD '{password}' NOSUPERUSER NOCREATEDB NOCREATEROLE \
+         NOREPLICATION NOBYPASSRLS"
+    )))
+    .execute(&mut *conn)
+    .await?;
+    if !superuser {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "GRANT \"{name}\" TO CURRENT_USER"
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(password)
 }
 
 /// Up to five user tables of the database (extension members left out).
@@ -231,15 +330,16 @@ async fn user_tables(options: &PgConnectOptions) -> sqlx::Result<Vec<String>> {
     Ok(tables)
 }
 
-/// Drops a database made by [`Target::create_on`], ending sessions still connected to it.
-fn drop_database(admin: &PgConnectOptions, name: &str) {
+/// Drops a database made by [`Target::create_on`], ending sessions still connected to it, and
+/// then the role of the same name that owned it.
+fn drop_database_and_role(admin: &PgConnectOptions, name: &str, role: bool) {
     // On a thread of its own: this may run inside another runtime (a panic unwinding through
     // it) or in the signal handler.
     let (admin, name) = (admin.clone(), name.to_owned());
-    let _ = std::thread::spawn(move || drop_database_now(&admin, &name)).join();
+    let _ = std::thread::spawn(move || drop_database_and_role_now(&admin, &name, role)).join();
 }
 
-fn drop_database_now(admin: &PgConnectOptions, name: &str) {
+fn drop_database_and_role_now(admin: &PgConnectOptions, name: &str, role: bool) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -269,8 +369,24 @@ fn drop_database_now(admin: &PgConnectOptions, name: &str) {
             .execute(&mut conn)
             .await;
         }
+        if role {
+            // It owned the database and what was in it, and nothing else.
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP ROLE IF EXISTS \"{name}\""
+            )))
+            .execute(&mut conn)
+            .await;
+        }
         let _ = conn.close().await;
     });
+}
+
+/// 32 hex digits from the system's random source: the password of the run's role, which lives
+/// only as long as the run.
+fn random_password() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// 12 hex digits that differ between runs, processes and calls.
