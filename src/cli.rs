@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -11,7 +12,7 @@ use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::report::{self, Format, Report};
 use crate::source::history::Baseline;
-use crate::{applied, lint, rules, shadow, source};
+use crate::{applied, database, lint, rules, shadow, source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,6 +87,27 @@ pub struct Cli {
     /// Lint everything afresh, neither reading nor writing the cache.
     #[arg(long)]
     no_cache: bool,
+
+    /// How long to wait for a session on a database server (--database-url, --shadow-url, the
+    /// throwaway cluster) before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = database::DEFAULT_CONNECT_LIMIT.as_secs())]
+    connect_timeout: u64,
+
+    /// With --shadow: how long one migration statement may run before it is canceled and
+    /// reported as failing (0: no limit). A migration's own `statement_timeout` does not lift it.
+    #[arg(long, value_name = "SECONDS", default_value_t = shadow::DEFAULT_STATEMENT_LIMIT.as_secs())]
+    shadow_statement_timeout: u64,
+}
+
+impl Cli {
+    /// How long to wait on database servers.
+    fn limits(&self) -> shadow::Limits {
+        shadow::Limits {
+            connect: Duration::from_secs(self.connect_timeout.max(1)),
+            statement: (self.shadow_statement_timeout > 0)
+                .then(|| Duration::from_secs(self.shadow_statement_timeout)),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,7 +150,9 @@ const EXIT_INPUT_ERROR: u8 = 2;
 const LINT_STACK: usize = 256 << 20;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // An empty variable is an unset one (clap takes it as a value).
+    cli.database_url = cli.database_url.filter(|url| !url.is_empty());
     // The shadow's connect options are made now, while this is the only thread: making them
     // without the libpq environment means unsetting its variables for a moment.
     let shadow_connect = (cli.shadow || cli.shadow_url.is_some()).then(|| {
@@ -292,7 +316,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
         None => None,
     };
     let applied = match &cli.database_url {
-        Some(url) => match applied::read_drizzle(url) {
+        Some(url) => match applied::read_drizzle(url, cli.limits().connect) {
             Ok(applied) => Some(applied),
             Err(err) => {
                 eprintln!("error: --database-url: {err}");
@@ -305,6 +329,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
         source::load_snapshots(&mut workspace);
         let options = shadow::Options {
             connect,
+            limits: cli.limits(),
             // Progress only for a person watching: human output on a terminal.
             progress: format == Format::Human
                 && std::io::stdout().is_terminal()

@@ -12,6 +12,7 @@ pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod database;
 pub mod diagnostic;
 pub mod lint;
 pub mod parse;

@@ -92,6 +92,7 @@ fn lint_case(
             // private cluster of `--shadow`.
             connect: shadow::Connect::from_environment(Some(cluster.url("postgres"))).unconfined(),
             progress: false,
+            limits: shadow::Limits::default(),
         };
         let mut trace = shadow::run(&workspace, &options)
             .unwrap_or_else(|err| panic!("{}: --shadow: {err}", case.display()));

@@ -329,8 +329,12 @@ fn a_killed_run_is_cleaned_up_by_the_next() {
 }
 
 #[test]
-fn sigint_and_sigterm_stop_and_remove_the_cluster() {
-    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+fn sigint_sigterm_and_sighup_stop_and_remove_the_cluster() {
+    for (signal, code) in [
+        (libc::SIGINT, 130),
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+    ] {
         let base = shadow_base();
         let SlowRun {
             mut child,
@@ -352,6 +356,35 @@ fn sigint_and_sigterm_stop_and_remove_the_cluster() {
         }
         assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
     }
+}
+
+#[test]
+fn a_signal_while_the_template_is_made_leaves_nothing() {
+    let base = shadow_base();
+    let input = migrations(&[("0001.sql", "CREATE TABLE t (id bigint PRIMARY KEY);\n")]);
+    let mut child = binary()
+        .env("CHRONOS_SHADOW_DIR", base.path())
+        .arg("--shadow")
+        .arg(input.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // initdb is writing the template into a directory of its own (no owner file yet).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !clusters_in(base.path())
+        .iter()
+        .any(|dir| dir.join("data").is_dir() && !dir.join("owner.pid").exists())
+    {
+        assert!(Instant::now() < deadline, "initdb never started");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended first");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert_eq!(clusters_in(base.path()), Vec::<PathBuf>::new());
 }
 
 #[test]

@@ -10,20 +10,29 @@
 
 use std::collections::HashSet;
 use std::ops::Range;
+use std::time::Duration;
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{ObjectType, TransactionStmtKind};
-use sqlx::postgres::{PgDatabaseError, PgErrorPosition};
+use sqlx::postgres::{PgConnectOptions, PgDatabaseError, PgErrorPosition};
 use sqlx::{Connection, PgConnection};
 
+use super::Limits;
 use super::observe::{self, Observer};
 use super::progress::Progress;
+use crate::database::connect_within;
 use crate::parse::{self, ParsedMigration, Statement, text};
 use crate::source::{MigrationSet, SourceFile, SourceKind};
 use crate::trace::{Failure, MigrationTrace, MissingExtension, SetTrace, Skip, StatementTrace};
 
 /// SQLSTATE of "cannot run inside a transaction block".
 const ACTIVE_SQL_TRANSACTION: &str = "25001";
+
+/// SQLSTATE of a canceled statement (`query_canceled`).
+const QUERY_CANCELED: &str = "57014";
+
+/// How long a statement may take to end after it was canceled before its session is ended.
+const CANCEL_GRACE: Duration = Duration::from_secs(5);
 
 /// SQLSTATEs of errors about something that does not exist, which a skipped extension would
 /// have made: undefined object, function, table, schema.
@@ -47,6 +56,7 @@ pub struct Run<'a> {
     pub skipped_extensions: Vec<String>,
     /// A server the tool did not start: server-wide statements are not run.
     pub shared: bool,
+    pub limits: Limits,
     pub progress: &'a Progress,
 }
 
@@ -77,11 +87,94 @@ impl From<StatementError> for sqlx::Error {
     }
 }
 
-async fn execute(conn: &mut PgConnection, sql: &str) -> Result<(), StatementError> {
-    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+/// A session the migrations run on, with what it takes to stop a statement that runs too long.
+struct Session<'c> {
+    conn: &'c mut PgConnection,
+    /// The session's backend, which another session cancels.
+    pid: i32,
+    options: &'c PgConnectOptions,
+    limits: Limits,
+    /// A statement was canceled for running past the limit since the flag was last cleared
+    /// (before each migration statement).
+    timed_out: bool,
+}
+
+impl Session<'_> {
+    /// Runs `sql`. Past the statement limit it is canceled from another session (a migration
+    /// can neither lift nor outlast this limit, unlike its own `statement_timeout`), and if it
+    /// does not end then, its session is ended.
+    async fn execute(&mut self, sql: &str) -> Result<(), StatementError> {
+        let query = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut *self.conn);
+        let Some(limit) = self.limits.statement else {
+            query.await?;
+            return Ok(());
+        };
+        tokio::pin!(query);
+        let result = tokio::select! {
+            result = &mut query => result,
+            () = tokio::time::sleep(limit) => {
+                self.timed_out = true;
+                signal_backend(self.options, self.limits.connect, "pg_cancel_backend", self.pid).await;
+                match tokio::time::timeout(CANCEL_GRACE, &mut query).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        signal_backend(self.options, self.limits.connect, "pg_terminate_backend", self.pid)
+                            .await;
+                        query.await
+                    }
+                }
+            }
+        };
+        result?;
+        Ok(())
+    }
+
+    /// The shadow's own catalog queries run free of a `statement_timeout` the migration set:
+    /// it is lifted for them and put back by [`Session::restore_statement_timeout`], locally
+    /// inside a transaction so that the session's own value is untouched.
+    async fn lift_statement_timeout(
+        &mut self,
+        in_transaction: bool,
+    ) -> sqlx::Result<Option<String>> {
+        let current: String = sqlx::query_scalar("SELECT current_setting('statement_timeout')")
+            .fetch_one(&mut *self.conn)
+            .await?;
+        if current == "0" {
+            return Ok(None);
+        }
+        sqlx::query("SELECT set_config('statement_timeout', '0', $1)")
+            .bind(in_transaction)
+            .execute(&mut *self.conn)
+            .await?;
+        Ok(Some(current))
+    }
+
+    async fn restore_statement_timeout(
+        &mut self,
+        saved: Option<String>,
+        in_transaction: bool,
+    ) -> sqlx::Result<()> {
+        if let Some(saved) = saved {
+            sqlx::query("SELECT set_config('statement_timeout', $1, $2)")
+                .bind(saved)
+                .bind(in_transaction)
+                .execute(&mut *self.conn)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Cancels the statement of backend `pid`, or ends its session, from a session of its own
+/// (of the same role, which PostgreSQL allows). Best effort: the caller waits either way.
+async fn signal_backend(options: &PgConnectOptions, limit: Duration, function: &str, pid: i32) {
+    if let Ok(mut conn) = connect_within(options, limit).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {function}($1)")))
+            .bind(pid)
+            .execute(&mut conn)
+            .await;
+        let _ = conn.close().await;
+    }
 }
 
 /// One step of applying a set, in order.
@@ -185,9 +278,18 @@ pub async fn apply_set(
     input: &SetInput<'_>,
 ) -> sqlx::Result<SetTrace> {
     // A session per set, as each migration tool has its own: `SET`s do not leak between sets.
-    let mut conn = PgConnection::connect_with(conn_options).await?;
+    let mut conn = connect_within(conn_options, run.limits.connect).await?;
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut conn)
+        .await?;
     let mut applier = Applier {
-        conn: &mut conn,
+        session: Session {
+            conn: &mut conn,
+            pid,
+            options: conn_options,
+            limits: run.limits,
+            timed_out: false,
+        },
         input,
         observer: Observer::default(),
         open: false,
@@ -203,7 +305,7 @@ pub async fn apply_set(
 }
 
 struct Applier<'c, 'i> {
-    conn: &'c mut PgConnection,
+    session: Session<'c>,
     input: &'i SetInput<'i>,
     observer: Observer,
     /// A transaction is open.
@@ -238,7 +340,11 @@ impl<'i> Applier<'_, 'i> {
                 Step::Start(index) => {
                     run.progress
                         .migration(&self.input.set.migrations[index].name);
-                    before = observe::before(self.conn).await?;
+                    let saved = self.session.lift_statement_timeout(self.open).await?;
+                    before = observe::before(self.session.conn).await?;
+                    self.session
+                        .restore_statement_timeout(saved, self.open)
+                        .await?;
                     self.observer.begin_migration(&before);
                     current = Some(MigrationTrace {
                         migration: index,
@@ -317,6 +423,7 @@ impl<'i> Applier<'_, 'i> {
                         continue;
                     }
                     let sql = self.sql(index, position);
+                    self.session.timed_out = false;
                     let outcome = self.run_statement(sql, &before, &mut statement_trace).await;
                     self.last = Some((index, position));
                     if let Some(current) = &mut current {
@@ -338,7 +445,11 @@ impl<'i> Applier<'_, 'i> {
             }
         }
         if self.input.set.journal.is_some() {
-            self.trace.schema = Some(observe::schema(self.conn).await?);
+            let saved = self.session.lift_statement_timeout(self.open).await?;
+            self.trace.schema = Some(observe::schema(self.session.conn).await?);
+            self.session
+                .restore_statement_timeout(saved, self.open)
+                .await?;
         }
         Ok(())
     }
@@ -353,7 +464,7 @@ impl<'i> Applier<'_, 'i> {
     /// Runs the statements of a transaction that spans migrations once as the tool does, in
     /// one transaction, and rolls it back. Failures found so are failures of the set.
     async fn dry_run(&mut self, run: &mut Run<'_>, group: &[Step]) -> sqlx::Result<Continue> {
-        execute(self.conn, "BEGIN").await?;
+        self.session.execute("BEGIN").await?;
         let mut skipped = Vec::new();
         for step in group {
             let &Step::Run(index, position) = step else {
@@ -368,11 +479,12 @@ impl<'i> Applier<'_, 'i> {
                 Some(Skip::ServerWide) => continue,
                 None => {}
             }
-            match execute(self.conn, self.sql(index, position)).await {
+            self.session.timed_out = false;
+            match self.session.execute(self.sql(index, position)).await {
                 Ok(()) => {}
                 Err(StatementError::Connection(err)) => return Err(err),
                 Err(StatementError::Rejected(error)) => {
-                    execute(self.conn, "ROLLBACK").await?;
+                    self.session.execute("ROLLBACK").await?;
                     for (migration, statement, name) in skipped {
                         self.trace.missing_extensions.push(MissingExtension {
                             migration,
@@ -387,12 +499,12 @@ impl<'i> Applier<'_, 'i> {
                 }
             }
         }
-        execute(self.conn, "ROLLBACK").await?;
+        self.session.execute("ROLLBACK").await?;
         Ok(true)
     }
 
     async fn begin(&mut self) -> sqlx::Result<()> {
-        execute(self.conn, "BEGIN").await?;
+        self.session.execute("BEGIN").await?;
         self.open = true;
         self.observer.released();
         Ok(())
@@ -402,7 +514,7 @@ impl<'i> Applier<'_, 'i> {
     async fn finish(&mut self, how: &str) -> Result<(), StatementError> {
         self.open = false;
         self.observer.released();
-        execute(self.conn, how).await
+        self.session.execute(how).await
     }
 
     /// Commits; a rejected commit (a deferred constraint) is the failure of the last statement.
@@ -430,37 +542,47 @@ impl<'i> Applier<'_, 'i> {
         trace: &mut StatementTrace,
     ) -> Result<(), StatementError> {
         if self.open {
-            execute(self.conn, sql).await?;
-            self.observer
-                .after_statement(self.conn, before, trace)
-                .await?;
+            self.session.execute(sql).await?;
+            self.observe(before, trace, true).await?;
             return Ok(());
         }
         // Autocommit: in a transaction of its own so its locks can be read before commit.
-        execute(self.conn, "BEGIN").await?;
+        self.session.execute("BEGIN").await?;
         self.observer.released();
-        match execute(self.conn, sql).await {
+        match self.session.execute(sql).await {
             Ok(()) => {
-                self.observer
-                    .after_statement(self.conn, before, trace)
-                    .await?;
-                execute(self.conn, "COMMIT").await?;
+                self.observe(before, trace, true).await?;
+                self.session.execute("COMMIT").await?;
             }
             Err(StatementError::Rejected(error)) if error.code() == ACTIVE_SQL_TRANSACTION => {
-                execute(self.conn, "ROLLBACK").await?;
-                execute(self.conn, sql).await?;
+                self.session.execute("ROLLBACK").await?;
+                self.session.execute(sql).await?;
                 // Locks are gone; rewrites and new relations still show.
-                self.observer
-                    .after_statement(self.conn, before, trace)
-                    .await?;
+                self.observe(before, trace, false).await?;
             }
             Err(err) => {
-                execute(self.conn, "ROLLBACK").await?;
+                self.session.execute("ROLLBACK").await?;
                 return Err(err);
             }
         }
         self.observer.released();
         Ok(())
+    }
+
+    /// Reads what the statement just run did.
+    async fn observe(
+        &mut self,
+        before: &observe::Before,
+        trace: &mut StatementTrace,
+        in_transaction: bool,
+    ) -> sqlx::Result<()> {
+        let saved = self.session.lift_statement_timeout(in_transaction).await?;
+        self.observer
+            .after_statement(self.session.conn, before, trace)
+            .await?;
+        self.session
+            .restore_statement_timeout(saved, in_transaction)
+            .await
     }
 
     /// Records the failure of statement `at`, blaming a missing extension when it is one.
@@ -492,11 +614,19 @@ impl<'i> Applier<'_, 'i> {
         let input = self.input;
         let statement = &input.parsed[migration].statements[position];
         let file = &input.files[input.set.migrations[migration].file];
+        let message = match self.session.limits.statement {
+            Some(limit) if self.session.timed_out && error.code() == QUERY_CANCELED => format!(
+                "still running after {} s, the shadow's limit for one statement \
+                 (--shadow-statement-timeout), so it was canceled",
+                limit.as_secs_f64()
+            ),
+            _ => error.message().to_owned(),
+        };
         Failure {
             migration,
             statement: position,
             span: error_span(&file.text, statement, error),
-            message: error.message().to_owned(),
+            message,
             sqlstate: error.code().to_owned(),
             detail: error.detail().map(str::to_owned),
             hint: error.hint().map(str::to_owned),

@@ -162,9 +162,7 @@ impl RunAs {
     /// Runs a command as this user; fails with its output when it fails.
     fn run(self, command: &mut Command) -> Result<Output, String> {
         let shown = format!("{:?}", command.get_program());
-        let output = self
-            .apply(command)
-            .output()
+        let output = cleanup::run_child(self.apply(command))
             .map_err(|err| format!("cannot run {shown}: {err}"))?;
         if output.status.success() {
             Ok(output)
@@ -518,6 +516,13 @@ fn template_dir(base: &Path, binaries: &Binaries, user: RunAs) -> Result<PathBuf
         return Ok(template);
     }
     let staging = make_temp_dir(base)?;
+    // Removed however this ends, an interrupt during initdb included.
+    let _staging = {
+        let staging = staging.clone();
+        cleanup::register(move || {
+            let _ = fs::remove_dir_all(&staging);
+        })
+    };
     user.own(&staging)?;
     let data = staging.join("data");
     let made = user.run(
@@ -541,7 +546,6 @@ fn template_dir(base: &Path, binaries: &Binaries, user: RunAs) -> Result<PathBuf
         Err(_) if template.join("PG_VERSION").is_file() => Ok(()),
         Err(err) => Err(format!("{}: {err}", template.display())),
     });
-    let _ = fs::remove_dir_all(&staging);
     result.map(|()| template)
 }
 

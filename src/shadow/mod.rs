@@ -16,9 +16,9 @@ mod target;
 
 use std::time::Duration;
 
-use sqlx::{Connection, PgConnection};
+use sqlx::Connection;
 
-use crate::applied::redact;
+use crate::database::{connect_within, redact};
 use crate::parse::{self, ParsedMigration};
 use crate::source::Workspace;
 use crate::trace::Trace;
@@ -37,6 +37,30 @@ pub struct Options {
     pub connect: Connect,
     /// Show progress on stderr.
     pub progress: bool,
+    pub limits: Limits,
+}
+
+/// How long the shadow waits on the server.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// For a session (`--connect-timeout`).
+    pub connect: Duration,
+    /// For one statement of a migration, which is then canceled and reported as its failure
+    /// (`--shadow-statement-timeout`); `None`: no limit.
+    pub statement: Option<Duration>,
+}
+
+/// How long one migration statement may run on the shadow by default: on an empty database,
+/// minutes mean an endless loop or a sleep.
+pub const DEFAULT_STATEMENT_LIMIT: Duration = Duration::from_secs(120);
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            connect: crate::database::DEFAULT_CONNECT_LIMIT,
+            statement: Some(DEFAULT_STATEMENT_LIMIT),
+        }
+    }
 }
 
 /// Applies every migration set of `workspace` to a fresh database and records what happened.
@@ -57,7 +81,7 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
         Some(_) => {
             progress.step("creating the shadow database");
             cluster = None;
-            runtime.block_on(Target::create_on(&options.connect))?
+            runtime.block_on(Target::create_on(&options.connect, options.limits.connect))?
         }
         None => {
             let binaries = cluster::find_binaries()?;
@@ -76,7 +100,11 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
             } else {
                 "cluster start (initdb, template made)"
             });
-            runtime.block_on(Target::cluster(&options.connect, started))?
+            runtime.block_on(Target::cluster(
+                &options.connect,
+                started,
+                options.limits.connect,
+            ))?
         }
     };
     if url.is_some() {
@@ -98,7 +126,7 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
     progress.migrations(workspace.sets.iter().map(|set| set.migrations.len()).sum());
 
     let traced = runtime.block_on(async {
-        let mut conn = PgConnection::connect_with(&target.options).await?;
+        let mut conn = connect_within(&target.options, options.limits.connect).await?;
         let version: String = sqlx::query_scalar("SHOW server_version")
             .fetch_one(&mut conn)
             .await?;
@@ -122,6 +150,7 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
             superuser_extensions: superuser_only.into_iter().map(|(name, _)| name).collect(),
             skipped_extensions: Vec::new(),
             shared: target.shared,
+            limits: options.limits,
             progress: &progress,
         };
         let mut trace = Trace {

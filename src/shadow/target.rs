@@ -13,13 +13,14 @@
 //! used.
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sqlx::{Connection, PgConnection};
 
 use super::cleanup;
 use super::cluster::{self, Cluster};
-use crate::applied::{connection_error, redact};
+use crate::database::{connect_within, connection_error, redact};
 
 /// Variables of the libpq environment that say where to connect, as whom, or with which session
 /// settings. sqlx takes from them what a URL leaves out, and `PGOPTIONS` always.
@@ -166,7 +167,11 @@ pub struct Target {
 impl Target {
     /// The `postgres` database of `cluster`; refuses it if it holds tables (a template that is
     /// not what initdb made).
-    pub async fn cluster(connect: &Connect, cluster: &Cluster) -> Result<Target, String> {
+    pub async fn cluster(
+        connect: &Connect,
+        cluster: &Cluster,
+        connect_limit: Duration,
+    ) -> Result<Target, String> {
         let target = Target {
             options: connect.cluster(cluster, "postgres"),
             shared: false,
@@ -174,7 +179,7 @@ impl Target {
             description: format!("a throwaway PostgreSQL {} cluster", cluster.major_version()),
             _cleanup: None,
         };
-        let tables = user_tables(&target.options)
+        let tables = user_tables(&target.options, connect_limit)
             .await
             .map_err(|err| format!("shadow database ({}): {err}", target.description))?;
         if !tables.is_empty() {
@@ -192,7 +197,7 @@ impl Target {
 
     /// Creates an empty database on the `--shadow-url` server, owned by a role made for the run
     /// that the migrations then run as; refuses a database that holds tables.
-    pub async fn create_on(connect: &Connect) -> Result<Target, String> {
+    pub async fn create_on(connect: &Connect, connect_limit: Duration) -> Result<Target, String> {
         let Some((url, admin)) = &connect.url else {
             return Err("--shadow-url: no URL given".to_owned());
         };
@@ -200,7 +205,7 @@ impl Target {
         let name = format!("chronos_shadow_{}", random_suffix());
         let shown = |err: sqlx::Error| format!("--shadow-url: {}", connection_error(&err, url));
 
-        let mut conn = PgConnection::connect_with(&admin).await.map_err(shown)?;
+        let mut conn = connect_within(&admin, connect_limit).await.map_err(shown)?;
         let (superuser, may_create_roles): (bool, bool) = sqlx::query_as(
             "SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user",
         )
@@ -212,7 +217,7 @@ impl Target {
         // they made.
         let guard = {
             let (admin, name) = (admin.clone(), name.clone());
-            cleanup::register(move || drop_database_and_role(&admin, &name, confine))
+            cleanup::register(move || drop_database_and_role(&admin, &name, confine, connect_limit))
         };
         let run_as = if confine {
             Some(
@@ -246,7 +251,7 @@ impl Target {
             None => admin.clone(),
         }
         .database(&name);
-        let tables = match user_tables(&options).await {
+        let tables = match user_tables(&options, connect_limit).await {
             Ok(tables) => tables,
             Err(err) if run_as.is_some() => {
                 return Err(format!(
@@ -311,8 +316,8 @@ async fn create_role(conn: &mut PgConnection, name: &str, superuser: bool) -> sq
 }
 
 /// Up to five user tables of the database (extension members left out).
-async fn user_tables(options: &PgConnectOptions) -> sqlx::Result<Vec<String>> {
-    let mut conn = PgConnection::connect_with(options).await?;
+async fn user_tables(options: &PgConnectOptions, limit: Duration) -> sqlx::Result<Vec<String>> {
+    let mut conn = connect_within(options, limit).await?;
     let tables = sqlx::query_scalar(
         "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
            JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -332,14 +337,15 @@ async fn user_tables(options: &PgConnectOptions) -> sqlx::Result<Vec<String>> {
 
 /// Drops a database made by [`Target::create_on`], ending sessions still connected to it, and
 /// then the role of the same name that owned it.
-fn drop_database_and_role(admin: &PgConnectOptions, name: &str, role: bool) {
+fn drop_database_and_role(admin: &PgConnectOptions, name: &str, role: bool, limit: Duration) {
     // On a thread of its own: this may run inside another runtime (a panic unwinding through
     // it) or in the signal handler.
     let (admin, name) = (admin.clone(), name.to_owned());
-    let _ = std::thread::spawn(move || drop_database_and_role_now(&admin, &name, role)).join();
+    let _ =
+        std::thread::spawn(move || drop_database_and_role_now(&admin, &name, role, limit)).join();
 }
 
-fn drop_database_and_role_now(admin: &PgConnectOptions, name: &str, role: bool) {
+fn drop_database_and_role_now(admin: &PgConnectOptions, name: &str, role: bool, limit: Duration) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -347,7 +353,7 @@ fn drop_database_and_role_now(admin: &PgConnectOptions, name: &str, role: bool) 
         return;
     };
     runtime.block_on(async {
-        let Ok(mut conn) = PgConnection::connect_with(admin).await else {
+        let Ok(mut conn) = connect_within(admin, limit).await else {
             return;
         };
         let forced = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
