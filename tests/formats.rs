@@ -156,3 +156,47 @@ fn github_format_is_chosen_under_github_actions() {
         "{out}"
     );
 }
+
+#[test]
+fn names_and_text_from_the_files_cannot_break_a_format_or_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file name with a line break, a pipe and a backtick; SQL with terminal escape sequences.
+    let name = "0001_a\nb|c`d.sql";
+    fs::write(
+        dir.path().join(name),
+        "CREATE TABLE \"t\u{1b}[2J\" (id int);\nDROP TABLE \"t\u{1b}[2J\";\nSELECT '\u{1b}]0;x\u{7}';\nDROP TABLE missing_\u{9b}1m;\n",
+    )
+    .unwrap();
+    let lint = |format: &str| {
+        let output = Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .current_dir(dir.path())
+            .env_remove("GITHUB_ACTIONS")
+            .args(["--no-cache", "--format", format, "--fail-on", "never", "."])
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let controls = |text: &str| {
+        text.chars()
+            .filter(|c| c.is_control() && *c != '\n')
+            .count()
+    };
+    let human = lint("human");
+    assert!(human.contains("DROP TABLE"), "{human}");
+    assert_eq!(controls(&human), 0, "{human:?}");
+    let compact = lint("compact");
+    assert!(!compact.is_empty());
+    for line in compact.lines() {
+        assert!(line.starts_with("0001_a\\nb|c`d.sql:"), "{compact:?}");
+    }
+    assert_eq!(controls(&compact), 0, "{compact:?}");
+    let markdown = lint("markdown");
+    assert_eq!(controls(&markdown), 0, "{markdown:?}");
+    assert!(markdown.contains("``0001_a\\nb\\|c`d.sql:"), "{markdown}");
+    // Every table row still has its four cells.
+    for row in markdown.lines().filter(|line| line.starts_with("| ")) {
+        let cells = row.replace("\\|", "").matches('|').count();
+        assert_eq!(cells, 5, "{row}");
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{LineIndexes, Report};
+use super::{LineIndexes, Report, printable};
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
@@ -11,12 +11,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
-            report.files[diagnostic.file].name,
+            printable(&report.files[diagnostic.file].name),
             start.line,
             start.column,
             diagnostic.severity.as_str(),
             diagnostic.rule,
-            diagnostic.message
+            printable(&diagnostic.message)
         )?;
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! Human output: miette's graphical report per diagnostic (snippet, label on the span, help,
 //! rule id and doc link), then a summary line.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -9,7 +10,7 @@ use miette::{
     MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::Report;
+use super::{Report, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::doc_url;
 
@@ -23,14 +24,19 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .with_links(false)
         .with_width(100);
     let mut rendered = String::new();
+    // Per file, its text as shown: control characters masked (made once, for the files that
+    // have findings).
+    let mut shown: std::collections::HashMap<usize, (String, Cow<str>)> = Default::default();
     for diagnostic in report.diagnostics {
         let file = &report.files[diagnostic.file];
+        let (name, text) = shown
+            .entry(diagnostic.file)
+            .or_insert_with(|| (printable(&file.name).into_owned(), masked(&file.text)));
         let view = View {
             diagnostic,
-            source: NamedText {
-                name: &file.name,
-                text: &file.text,
-            },
+            message: terminal_safe(&diagnostic.message),
+            help: diagnostic.help.as_deref().map(terminal_safe),
+            source: NamedText { name, text },
         };
         rendered.clear();
         handler
@@ -66,9 +72,45 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
+/// The file's text with each control character but line breaks and tabs replaced by as many
+/// `?` as it has bytes: an escape sequence in SQL must not reach the terminal, and every byte
+/// offset must stay where it was.
+fn masked(text: &str) -> Cow<'_, str> {
+    let masks = |c: char| c.is_control() && !matches!(c, '\n' | '\r' | '\t');
+    if !text.chars().any(masks) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if masks(c) {
+                    "?".repeat(c.len_utf8())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A message or help text as shown: line breaks kept, other control characters escaped.
+fn terminal_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n') {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.split('\n')
+            .map(printable)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
 /// A diagnostic as miette sees it.
 struct View<'a> {
     diagnostic: &'a Diagnostic,
+    message: Cow<'a, str>,
+    help: Option<Cow<'a, str>>,
     source: NamedText<'a>,
 }
 
@@ -80,7 +122,7 @@ impl fmt::Debug for View<'_> {
 
 impl fmt::Display for View<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -100,8 +142,7 @@ impl MietteDiagnostic for View<'_> {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.diagnostic
-            .help
+        self.help
             .as_ref()
             .map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
@@ -155,5 +196,23 @@ impl SourceCode for NamedText<'_> {
             column,
             inner.line_count(),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let sql = "SELECT '\u{1b}]0;owned\u{7}\u{9b}2J';\r\n\tDROP TABLE x;";
+        let shown = masked(sql);
+        assert_eq!(shown.len(), sql.len());
+        assert!(
+            !shown
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        );
+        assert_eq!(terminal_safe("a\u{1b}[2Jb\nc"), "a\\u{1b}[2Jb\nc");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{LineIndexes, Report};
+use super::{LineIndexes, Report, printable};
 use crate::diagnostic::Severity;
 use crate::rules::doc_url;
 
@@ -39,12 +39,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             };
             writeln!(
                 out,
-                "| {icon} | [`{}`]({}) | `{}:{}:{}` | {} |",
+                "| {icon} | [`{}`]({}) | {} | {} |",
                 d.rule,
                 doc_url(d.rule),
-                report.files[d.file].name,
-                start.line,
-                start.column,
+                code(&format!(
+                    "{}:{}:{}",
+                    report.files[d.file].name, start.line, start.column
+                )),
                 cell(&d.message),
             )?;
         }
@@ -53,14 +54,50 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.input_errors.is_empty() {
         writeln!(out, "**Could not read:**\n")?;
         for error in report.input_errors {
-            writeln!(out, "- `{}`: {}", error.path, cell(&error.message))?;
+            writeln!(out, "- {}: {}", code(&error.path), cell(&error.message))?;
         }
         writeln!(out)?;
     }
     Ok(())
 }
 
-/// Text safe inside a table cell.
+/// Text shown as itself inside a table cell: no HTML, no cell break, no line break.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    printable(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+}
+
+/// A code span of `text` inside a table cell, whatever backticks it holds: the fence is one
+/// backtick longer than the longest run in it, and `|` is escaped, as GitHub's tables need even
+/// in code.
+fn code(text: &str) -> String {
+    let text = printable(text).replace('|', "\\|");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A space inside the fence keeps a backtick at either end from joining it.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_code_spans_show_text_as_itself() {
+        assert_eq!(
+            cell("a|b <img src=x> & c\nd"),
+            "a\\|b &lt;img src=x&gt; &amp; c\\nd"
+        );
+        assert_eq!(code("m/0001.sql:1:2"), "`m/0001.sql:1:2`");
+        assert_eq!(code("m/a`b|c.sql"), "``m/a`b\\|c.sql``");
+        assert_eq!(code("`x"), "`` `x ``");
+    }
 }

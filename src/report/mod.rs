@@ -60,6 +60,26 @@ pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result
     }
 }
 
+/// `text` with every control character written as an escape (`\n`, `\u{1b}`): names and
+/// messages come from the files linted, and a newline must not split a one-line format, nor an
+/// escape sequence reach the terminal.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// A stable identity per diagnostic for code-scanning and code-quality tools: rule, path, the
 /// flagged text and its occurrence among identical ones — not line numbers, so edits elsewhere in
 /// the file keep it.
