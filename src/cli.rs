@@ -241,9 +241,21 @@ fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), 
         .stdin_filename
         .clone()
         .unwrap_or_else(|| PathBuf::from("stdin.sql"));
+    // Read no further than the size limit of any migration, plus a byte to tell it was passed.
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
-        .map_err(|err| format!("cannot read standard input: {err}"))?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin(), source::MAX_FILE_SIZE + 1),
+        &mut bytes,
+    )
+    .map_err(|err| format!("cannot read standard input: {err}"))?;
+    if bytes.len() as u64 > source::MAX_FILE_SIZE {
+        return Err(format!(
+            "{}: standard input is over {} MiB; migrations that large are not linted (is it a \
+             data dump?)",
+            path.display(),
+            source::MAX_FILE_SIZE >> 20
+        ));
+    }
     let text = String::from_utf8(bytes).map_err(|err| {
         format!(
             "{}: standard input is not valid UTF-8 (invalid byte at offset {})",

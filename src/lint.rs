@@ -17,7 +17,9 @@ use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
 use crate::parse::{self, ParsedMigration};
-use crate::rules::{self, MigrationContext, Rule, SetContext, StatementContext, TraceContext};
+use crate::rules::{
+    self, MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
+};
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
 use crate::suppress;
@@ -167,6 +169,7 @@ fn lint_set(
         history,
         active,
         catalog: Catalog::default(),
+        transaction: TransactionSoFar::default(),
         collector: Collector::default(),
     };
     let mut output = SetOutput {
@@ -321,6 +324,8 @@ struct SetLinter<'a> {
     history: History<'a>,
     active: &'a [ActiveRule],
     catalog: Catalog,
+    /// What the transaction of the next statement has run so far.
+    transaction: TransactionSoFar,
     collector: Collector,
 }
 
@@ -364,6 +369,7 @@ impl SetLinter<'_> {
             collector.attribute(active_rule, Some(&name), out);
         }
         for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
+            self.transaction.advance(self.set, index, statement);
             if !statement.bookkeeping {
                 let targets = targets(&self.catalog, &statement.node);
                 let statement_ctx = StatementContext {
@@ -372,6 +378,7 @@ impl SetLinter<'_> {
                     index: statement_index,
                     catalog: &self.catalog,
                     targets: &targets,
+                    transaction: &self.transaction,
                 };
                 for active_rule in self.active {
                     active_rule
@@ -380,6 +387,7 @@ impl SetLinter<'_> {
                     collector.attribute(active_rule, Some(&name), out);
                 }
             }
+            self.transaction.record(index, statement_index, statement);
             let origin = Origin {
                 migration: index,
                 statement: statement_index,
@@ -398,6 +406,8 @@ impl SetLinter<'_> {
     /// Replays migration `index` into the catalog without judging it (its results are known).
     fn replay(&mut self, index: usize, parsed: &ParsedMigration) {
         for (statement_index, statement) in parsed.statements.iter().enumerate() {
+            self.transaction.advance(self.set, index, statement);
+            self.transaction.record(index, statement_index, statement);
             let origin = Origin {
                 migration: index,
                 statement: statement_index,

@@ -312,3 +312,26 @@ fn changed_since_reports_only_new_and_edited_migrations() {
     assert_eq!(code, 2);
     assert!(err.contains("no-such-ref"), "{err}");
 }
+
+#[test]
+fn standard_input_is_read_no_further_than_the_size_limit() {
+    // An endless input: the run must stop reading at the limit, not at the end.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chronos-lint"))
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 1 << 20];
+        // Ends when the reader closes the pipe.
+        while std::io::Write::write_all(&mut stdin, &chunk).is_ok() {}
+    });
+    let output = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("over 16 MiB"), "{stderr}");
+}

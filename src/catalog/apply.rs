@@ -468,6 +468,11 @@ fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {
     table
         .columns
         .retain(|existing| existing.name != column.colname);
+    // PostgreSQL refuses a table of more columns than this, so the catalog holds no more:
+    // a statement with more cannot make each column cost more.
+    if table.columns.len() >= MAX_COLUMNS {
+        return;
+    }
     table.columns.push(Column {
         name: column.colname.clone(),
         type_name,
@@ -475,6 +480,9 @@ fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {
         has_default,
     });
 }
+
+/// PostgreSQL's limit on the columns of a table (`MaxHeapAttributeNumber`).
+const MAX_COLUMNS: usize = 1600;
 
 /// Records a table or column constraint; `column` is the column it was written on, if any.
 fn add_constraint(

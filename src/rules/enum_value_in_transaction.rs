@@ -81,10 +81,12 @@ fn check_add_before_12(
 ) {
     let enum_name = type_name(stmt);
     // Before 12, adding to a type created in the same transaction was allowed.
-    let created_here = ctx.earlier_in_transaction().iter().any(|(_, earlier)| {
-        matches!(&earlier.node, NodeEnum::CreateEnumStmt(create)
+    let created_here = ctx
+        .type_changes_earlier_in_transaction()
+        .any(|(_, earlier)| {
+            matches!(&earlier.node, NodeEnum::CreateEnumStmt(create)
             if ast::strings(&create.type_name).last().copied() == Some(enum_name))
-    });
+        });
     if created_here {
         return;
     }
@@ -113,8 +115,7 @@ fn check_add_before_12(
 fn check_use(ctx: &StatementContext, out: &mut Vec<Finding>) {
     // Values added earlier in the transaction; only then is the statement's text worth a scan.
     let added: Vec<(usize, &Statement, &AlterEnumStmt, &str)> = ctx
-        .earlier_in_transaction()
-        .into_iter()
+        .type_changes_earlier_in_transaction()
         .filter_map(|(migration, earlier)| match &earlier.node {
             NodeEnum::AlterEnumStmt(stmt) => Some((migration, earlier, stmt, added_value(stmt)?)),
             _ => None,

@@ -62,6 +62,7 @@ pub mod unused_suppression;
 
 use std::ops::Range;
 
+use pg_query::NodeEnum;
 use pg_query::protobuf::TypeName;
 
 use crate::applied::AppliedMigration;
@@ -218,6 +219,7 @@ impl<'a> MigrationContext<'a> {
             index,
             catalog,
             targets: &[],
+            transaction: &NO_TRANSACTION,
         }
     }
 
@@ -240,6 +242,77 @@ pub struct StatementContext<'a> {
     pub catalog: &'a Catalog,
     /// Relations this statement touches (computed once for all rules).
     pub targets: &'a [Target],
+    /// What ran before it in its transaction.
+    pub transaction: &'a TransactionSoFar,
+}
+
+/// What a statement's transaction ran before it, kept by the set driver as it goes (so asking
+/// costs nothing, however long the transaction): the statements that created or changed types.
+///
+/// A statement outside a transaction block is a transaction of its own (with the statements
+/// of its `DO` block). drizzle-kit runs all pending migrations in one transaction, so a
+/// transaction goes on into the next drizzle migration; an Alembic offline file into the next
+/// revision of the same file until a `COMMIT`. Plain files are applied one by one.
+#[derive(Debug, Default)]
+pub struct TransactionSoFar {
+    /// The kind of run the last statement belonged to, and its migration.
+    last: Option<(Run, usize)>,
+    /// Positions (migration, statement) of `CREATE TYPE ... AS ENUM` and `ALTER TYPE` statements
+    /// earlier in the run.
+    type_changes: Vec<(usize, usize)>,
+}
+
+/// Statements that share a transaction: those in a transaction block, or those of a `DO` block
+/// run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Transaction,
+    DoBlock,
+}
+
+/// Nothing: for statements seen outside the driver's walk.
+static NO_TRANSACTION: TransactionSoFar = TransactionSoFar {
+    last: None,
+    type_changes: Vec::new(),
+};
+
+impl TransactionSoFar {
+    /// Moves on to `statement` of migration `index` of `set`: afterwards `self` holds what its
+    /// transaction ran before it. [`TransactionSoFar::record`] adds it once it is judged.
+    pub fn advance(&mut self, set: &MigrationSet, index: usize, statement: &Statement) {
+        let run = if statement.in_transaction {
+            Some(Run::Transaction)
+        } else if statement.in_do_block {
+            Some(Run::DoBlock)
+        } else {
+            None
+        };
+        let goes_on = match (self.last, run) {
+            (Some((last_run, last_index)), Some(run)) if last_run == run => {
+                last_index == index
+                    || (run == Run::Transaction
+                        && set.migrations[index]
+                            .may_share_transaction_with(&set.migrations[last_index]))
+            }
+            _ => false,
+        };
+        if !goes_on {
+            self.type_changes.clear();
+        }
+        self.last = run.map(|run| (run, index));
+    }
+
+    /// Adds `statement` (statement `position` of migration `index`) to its transaction.
+    pub fn record(&mut self, index: usize, position: usize, statement: &Statement) {
+        if self.last.is_some()
+            && matches!(
+                statement.node,
+                NodeEnum::CreateEnumStmt(_) | NodeEnum::AlterEnumStmt(_)
+            )
+        {
+            self.type_changes.push((index, position));
+        }
+    }
 }
 
 impl StatementContext<'_> {
@@ -328,51 +401,24 @@ impl StatementContext<'_> {
         start..end.min(self.statement.span.end)
     }
 
-    /// Statements that ran before this one in the same transaction, nearest first, with the
-    /// index of their migration in the set.
-    ///
-    /// A statement outside a transaction block is a transaction of its own (with the statements
-    /// of its `DO` block). drizzle-kit runs all pending migrations in one transaction, so the
-    /// walk continues into earlier drizzle migrations; an Alembic offline file continues into
-    /// earlier revisions of the same file until a `COMMIT`. Plain files are applied one by one.
-    pub fn earlier_in_transaction(&self) -> Vec<(usize, &Statement)> {
-        let statement = self.statement;
-        if !statement.in_transaction && !statement.in_do_block {
-            return Vec::new();
-        }
-        let same_transaction = |earlier: &Statement| {
-            if statement.in_transaction {
-                earlier.in_transaction
-            } else {
-                // Inside a DO block run on its own: only the block's earlier statements.
-                earlier.in_do_block && !earlier.in_transaction
-            }
-        };
-        let migration = self.migration;
-        let mut found = Vec::new();
-        for earlier in migration.parsed.statements[..self.index].iter().rev() {
-            if !same_transaction(earlier) {
-                return found;
-            }
-            found.push((migration.index, earlier));
-        }
-        if !statement.in_transaction {
-            return found;
-        }
-        let this = migration.migration;
-        for (index, parsed) in migration.earlier.iter().enumerate().rev() {
-            let previous = &migration.set.migrations[index];
-            if !this.may_share_transaction_with(previous) {
-                break;
-            }
-            for earlier in parsed.statements.iter().rev() {
-                if !same_transaction(earlier) {
-                    return found;
-                }
-                found.push((index, earlier));
-            }
-        }
-        found
+    /// The statements that created or changed types (`CREATE TYPE`, `ALTER TYPE`) earlier in
+    /// this statement's transaction, nearest first, with the index of their migration in the
+    /// set: what PostgreSQL's rules for new enum values need. See [`TransactionSoFar`].
+    pub fn type_changes_earlier_in_transaction(
+        &self,
+    ) -> impl Iterator<Item = (usize, &Statement)> + '_ {
+        self.transaction
+            .type_changes
+            .iter()
+            .rev()
+            .map(|&(migration, statement)| {
+                let parsed = if migration == self.migration.index {
+                    self.migration.parsed
+                } else {
+                    &self.migration.earlier[migration]
+                };
+                (migration, &parsed.statements[statement])
+            })
     }
 
     /// The span of a constraint written at node `location`: its name after `CONSTRAINT` when it

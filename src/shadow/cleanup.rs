@@ -8,7 +8,7 @@
 //! clusters whose owning process is gone (see `cluster`).
 
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,9 @@ fn pending() -> MutexGuard<'static, Vec<(u64, Action)>> {
 
 /// Helper programs running now, by pid.
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Set once a signal is being handled: the run is ending with its exit code.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 fn children() -> MutexGuard<'static, Vec<u32>> {
     CHILDREN
@@ -45,6 +48,13 @@ pub fn run_child(command: &mut Command) -> std::io::Result<Output> {
     children().push(pid);
     let output = child.wait_with_output();
     children().retain(|&running| running != pid);
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        // Killed by the signal handler, which ends the process once it has cleaned up: the
+        // program's failure must not become the run's exit code first.
+        loop {
+            std::thread::park();
+        }
+    }
     output
 }
 
@@ -124,6 +134,7 @@ fn install_signal_handlers() {
             let Some(code) = code else {
                 return;
             };
+            INTERRUPTED.store(true, Ordering::SeqCst);
             kill_children();
             let mut pending = pending();
             while let Some((_, action)) = pending.pop() {

@@ -253,7 +253,7 @@ fn loose_file_migrations(path: &Path, source: &SourceFile, config: &Config) -> V
 /// The largest file read as a migration. Linting keeps every statement's parse tree, about 10 kB
 /// each: a 16 MiB file of INSERTs takes about 2 GB and 5 s (release build), a 100 MB one 12 GB.
 /// Files that large are data dumps; hand-written and generated migrations stay far below this.
-const MAX_FILE_SIZE: u64 = 16 << 20;
+pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
 fn too_large(size: u64) -> String {
     format!(

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use discover::discover;
+pub use discover::{MAX_FILE_SIZE, discover};
 pub use drizzle::load_snapshots;
 
 /// Index of a file in [`Workspace::files`].
