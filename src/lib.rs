@@ -15,6 +15,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod lint;
 pub mod parse;
+pub mod regular_file;
 pub mod report;
 pub mod rules;
 pub mod shadow;

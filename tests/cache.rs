@@ -95,7 +95,7 @@ fn results_are_identical_with_and_without_the_cache() {
             "{warm_err}"
         );
     }
-    assert!(work.path().join(".chronos-lint-cache/v1").is_dir());
+    assert!(work.path().join(".chronos-lint-cache/v2").is_dir());
 }
 
 /// The number of migrations a stats line counts.
@@ -190,7 +190,7 @@ fn a_damaged_cache_is_ignored() {
     chained_migrations(&work.path().join("db"), 12);
     run(work.path(), &["db"]);
     let expected = uncached(work.path(), "db");
-    let files: Vec<_> = fs::read_dir(work.path().join(".chronos-lint-cache/v1"))
+    let files: Vec<_> = fs::read_dir(work.path().join(".chronos-lint-cache/v2"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .collect();
@@ -253,7 +253,7 @@ fn the_cache_keeps_out_of_git_and_no_cache_writes_nothing() {
     let elsewhere = tempfile::tempdir().unwrap();
     let dir = elsewhere.path().join("c");
     let (code, out, _) = run(work.path(), &["--cache-dir", dir.to_str().unwrap(), "db"]);
-    assert!(dir.join("v1").is_dir());
+    assert!(dir.join("v2").is_dir());
     fs::remove_dir_all(&dir).unwrap();
     assert_eq!((code, out), uncached(work.path(), "db"));
 }
