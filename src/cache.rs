@@ -14,8 +14,8 @@
 //! into place, so a concurrent or interrupted run never leaves a torn file. What is read back is
 //! trusted only as far as it is checked: only regular files of bounded size are read (never a
 //! link, a named pipe or a device), and a frame whose checksum fails is a miss, linted again and
-//! written anew. The directory holds a `.gitignore` of `*` and a `CACHEDIR.TAG`, and deleting
-//! it is always safe.
+//! written anew. The directory the cache creates holds a `.gitignore` of `*` and a
+//! `CACHEDIR.TAG`; deleting it is always safe.
 
 use std::collections::HashMap;
 use std::fs;
@@ -55,6 +55,9 @@ type Key = [u8; 32];
 
 /// The cache directory and what every key of this run starts from.
 pub struct Cache {
+    /// The directory given (or the default one).
+    root: PathBuf,
+    /// Its subdirectory of this layout, which holds the files.
     dir: PathBuf,
     pub stats: CacheStats,
     /// The tool build.
@@ -74,6 +77,7 @@ impl Cache {
             .finalize()
             .into();
         Cache {
+            root: root.to_owned(),
             dir: root.join(LAYOUT),
             stats: CacheStats::default(),
             tool,
@@ -100,6 +104,7 @@ impl Cache {
         let results = Frames::read(&self.dir.join(format!("{name}.results")));
         SetCache {
             stats: &self.stats,
+            root: &self.root,
             dir: self.dir.clone(),
             name,
             keys,
@@ -218,6 +223,7 @@ impl MigrationKeys {
 /// What the cache holds for one set, and where this run's records go.
 pub struct SetCache<'c> {
     stats: &'c CacheStats,
+    root: &'c Path,
     dir: PathBuf,
     name: String,
     keys: MigrationKeys,
@@ -285,8 +291,7 @@ impl SetCache<'_> {
 
     /// Starts writing this run's records for the set.
     pub fn writer(&self) -> io::Result<SetWriter> {
-        fs::create_dir_all(&self.dir)?;
-        mark_cache_dir(self.dir.parent().unwrap_or(&self.dir))?;
+        create_cache_dir(self.root, &self.dir)?;
         Ok(SetWriter {
             results: FrameWriter::create(&self.dir.join(format!("{}.results", self.name)))?,
             trees: FrameWriter::create(&self.dir.join(format!("{}.trees", self.name)))?,
@@ -303,23 +308,58 @@ impl SetCache<'_> {
     }
 }
 
-/// Writes the `.gitignore` and `CACHEDIR.TAG` that keep the directory out of version control
-/// and backups.
-fn mark_cache_dir(root: &Path) -> io::Result<()> {
-    let gitignore = root.join(".gitignore");
-    if !gitignore.exists() {
-        fs::write(
-            gitignore,
-            "# Written by chronos-lint: its cache, safe to delete.\n*\n",
-        )?;
+/// Creates the cache directory `root` and its layout subdirectory `dir` where missing. The
+/// outermost of them that this creates gets the `.gitignore` and `CACHEDIR.TAG` that keep it out
+/// of version control and backups. A directory that was there already gets neither: it may be
+/// the user's own (`--cache-dir .`), which an ignore file of `*` would hide from git.
+fn create_cache_dir(root: &Path, dir: &Path) -> io::Result<()> {
+    if let Some(parent) = root.parent() {
+        fs::create_dir_all(parent)?;
     }
-    let tag = root.join("CACHEDIR.TAG");
-    if !tag.exists() {
-        fs::write(
-            tag,
+    let created_root = create_dir(root)?;
+    let created_dir = create_dir(dir)?;
+    if created_root {
+        mark_cache_dir(root)
+    } else if created_dir {
+        mark_cache_dir(dir)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether this created `dir` (false: it was there already, perhaps made by a concurrent run).
+fn create_dir(dir: &Path) -> io::Result<bool> {
+    match fs::create_dir(dir) {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Writes the `.gitignore` and `CACHEDIR.TAG` into a directory the cache has just created. Only
+/// new files are written: nothing there is replaced, and no link is followed.
+fn mark_cache_dir(dir: &Path) -> io::Result<()> {
+    let marks: [(&str, &str); 2] = [
+        (
+            ".gitignore",
+            "# Written by chronos-lint: its cache, safe to delete.\n*\n",
+        ),
+        (
+            "CACHEDIR.TAG",
             "Signature: 8a477f597d28d172789f06886806bc55\n\
              # This directory is chronos-lint's cache; see https://bford.info/cachedir/\n",
-        )?;
+        ),
+    ];
+    for (name, text) in marks {
+        let created = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join(name));
+        match created {
+            Ok(mut file) => file.write_all(text.as_bytes())?,
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err),
+        }
     }
     Ok(())
 }
@@ -761,5 +801,35 @@ mod tests {
         let path = dir.path().join("set.results");
         std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
         assert!(Frames::read(&path).by_key.is_empty());
+    }
+
+    #[test]
+    fn only_the_outermost_directory_the_cache_creates_is_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("a/cache");
+        create_cache_dir(&root, &root.join(LAYOUT)).unwrap();
+        assert!(root.join(".gitignore").is_file() && root.join("CACHEDIR.TAG").is_file());
+        assert!(!root.join(LAYOUT).join(".gitignore").exists());
+        assert!(!dir.path().join("a/.gitignore").exists());
+
+        // An existing directory: only the layout directory created in it is marked.
+        let root = dir.path();
+        create_cache_dir(root, &root.join(LAYOUT)).unwrap();
+        assert!(!root.join(".gitignore").exists() && !root.join("CACHEDIR.TAG").exists());
+        assert!(root.join(LAYOUT).join(".gitignore").is_file());
+    }
+
+    #[test]
+    fn marking_replaces_nothing_and_follows_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".gitignore"), "mine\n").unwrap();
+        let target = dir.path().join("target");
+        std::os::unix::fs::symlink(&target, dir.path().join("CACHEDIR.TAG")).unwrap();
+        mark_cache_dir(dir.path()).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
+            "mine\n"
+        );
+        assert!(!target.exists());
     }
 }

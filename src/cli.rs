@@ -79,7 +79,7 @@ pub struct Cli {
     fail_on: FailOn,
 
     /// Where results are cached between runs [default: .chronos-lint-cache in the working
-    /// directory]. Safe to delete; it ignores itself in git.
+    /// directory]. Safe to delete; a directory it creates ignores itself in git.
     #[arg(long, value_name = "DIR", env = "CHRONOS_LINT_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
 

@@ -236,16 +236,11 @@ fn the_cache_keeps_out_of_git_and_no_cache_writes_nothing() {
             .unwrap()
             .starts_with("Signature: 8a477f597d28d172789f06886806bc55")
     );
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .current_dir(work.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    git(&["init", "-q"]);
-    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
-    let untracked = String::from_utf8(status.stdout).unwrap();
+    git(work.path(), &["init", "-q"]);
+    let untracked = git(
+        work.path(),
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
     assert!(untracked.contains("db/0000_step.sql"), "{untracked}");
     assert!(!untracked.contains("chronos-lint-cache"), "{untracked}");
 
@@ -256,4 +251,65 @@ fn the_cache_keeps_out_of_git_and_no_cache_writes_nothing() {
     assert!(dir.join("v2").is_dir());
     fs::remove_dir_all(&dir).unwrap();
     assert_eq!((code, out), uncached(work.path(), "db"));
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `--cache-dir .` in a repository: the repository gets no ignore file, which would hide it
+/// from git; the cache's own subdirectory, which it created, ignores itself.
+#[test]
+fn a_directory_the_cache_did_not_create_gets_no_ignore_file() {
+    let work = tempfile::tempdir().unwrap();
+    chained_migrations(&work.path().join("db"), 3);
+    fs::write(work.path().join("notes.txt"), "mine\n").unwrap();
+    git(work.path(), &["init", "-q"]);
+    let (code, out, _) = run(work.path(), &["--cache-dir", ".", "db"]);
+    assert_eq!((code, out), uncached(work.path(), "db"));
+    for mark in [".gitignore", "CACHEDIR.TAG"] {
+        assert!(!work.path().join(mark).exists(), "{mark}");
+        assert!(work.path().join("v2").join(mark).is_file(), "{mark}");
+    }
+    let status = git(
+        work.path(),
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    assert_eq!(
+        status,
+        "?? db/0000_step.sql\n?? db/0001_step.sql\n?? db/0002_step.sql\n?? notes.txt\n"
+    );
+    let (_, _, err) = run(work.path(), &["--cache-dir", ".", "db"]);
+    assert!(stats(&err).ends_with("parsed 0"), "{err}");
+
+    // A directory that exists, made by someone else, stays as it was; and so does a layout
+    // subdirectory of that name.
+    let existing = work.path().join("existing");
+    fs::create_dir_all(existing.join("v2")).unwrap();
+    run(work.path(), &["--cache-dir", "existing", "db"]);
+    let (_, _, err) = run(work.path(), &["--cache-dir", "existing", "db"]);
+    assert!(stats(&err).ends_with("parsed 0"), "{err}");
+    for mark in [".gitignore", "CACHEDIR.TAG"] {
+        assert!(!existing.join(mark).exists(), "{mark}");
+        assert!(!existing.join("v2").join(mark).exists(), "{mark}");
+    }
+}
+
+/// A directory the cache creates, at any depth, is marked; the directories above it are not.
+#[test]
+fn a_directory_the_cache_creates_is_marked() {
+    let work = tempfile::tempdir().unwrap();
+    chained_migrations(&work.path().join("db"), 3);
+    run(work.path(), &["--cache-dir", "build/lint-cache", "db"]);
+    let created = work.path().join("build/lint-cache");
+    assert!(created.join(".gitignore").is_file());
+    assert!(created.join("CACHEDIR.TAG").is_file());
+    assert!(!created.join("v2/.gitignore").exists());
+    assert!(!work.path().join("build/.gitignore").exists());
 }
