@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cache::{self, Cache};
 use crate::config::Config;
@@ -128,7 +128,7 @@ const EXIT_INPUT_ERROR: u8 = 2;
 const LINT_STACK: usize = 256 << 20;
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_args();
     // The shadow's connect options are made now, while this is the only thread: making them
     // without the libpq environment means unsetting its variables for a moment.
     let shadow_connect = (cli.shadow || cli.shadow_url.is_some()).then(|| {
@@ -156,6 +156,20 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_INPUT_ERROR)
         }
     }
+}
+
+/// The command line, with an empty `CHRONOS_LINT_CACHE_DIR` taken as unset: clap would take it
+/// for an empty `--cache-dir` and refuse it, and a variable set to nothing means none.
+fn parse_args() -> Cli {
+    let mut command = Cli::command().mut_arg("cache_dir", |arg| {
+        let empty = arg
+            .get_env()
+            .and_then(std::env::var_os)
+            .is_some_and(|value| value.is_empty());
+        if empty { arg.env(None::<&str>) } else { arg }
+    });
+    let mut matches = command.get_matches_mut();
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|err| err.format(&mut command).exit())
 }
 
 fn list_rules() -> ExitCode {

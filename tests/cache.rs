@@ -8,15 +8,19 @@ use assert_cmd::Command;
 
 /// Runs chronos-lint in `dir` with JSON output; returns (exit code, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("chronos-lint")
-        .unwrap()
-        .current_dir(dir)
-        .env("CHRONOS_CACHE_STATS", "1")
-        .env_remove("CHRONOS_LINT_CACHE_DIR")
-        .args(["--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
+    output_of(
+        Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .current_dir(dir)
+            .env("CHRONOS_CACHE_STATS", "1")
+            .env_remove("CHRONOS_LINT_CACHE_DIR")
+            .args(["--format", "json"])
+            .args(args),
+    )
+}
+
+fn output_of(command: &mut Command) -> (i32, String, String) {
+    let output = command.output().unwrap();
     (
         output.status.code().unwrap(),
         String::from_utf8(output.stdout).unwrap(),
@@ -312,4 +316,22 @@ fn a_directory_the_cache_creates_is_marked() {
     assert!(created.join("CACHEDIR.TAG").is_file());
     assert!(!created.join("v2/.gitignore").exists());
     assert!(!work.path().join("build/.gitignore").exists());
+}
+
+/// `CHRONOS_LINT_CACHE_DIR=` (set to nothing) is as if it were not set.
+#[test]
+fn an_empty_cache_dir_variable_counts_as_unset() {
+    let work = tempfile::tempdir().unwrap();
+    chained_migrations(&work.path().join("db"), 3);
+    let (code, out, err) = output_of(
+        Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .current_dir(work.path())
+            .env("CHRONOS_CACHE_STATS", "1")
+            .env("CHRONOS_LINT_CACHE_DIR", "")
+            .args(["--format", "json", "db"]),
+    );
+    assert_eq!((code, out), uncached(work.path(), "db"), "{err}");
+    assert!(stats(&err).ends_with("parsed 3"), "{err}");
+    assert!(work.path().join(".chronos-lint-cache/v2").is_dir());
 }
