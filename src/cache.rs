@@ -9,10 +9,13 @@
 //! the edited migration and those after it are linted again from trees read back, so only the
 //! edited file is parsed.
 //!
-//! Layout: `<dir>/v1/<set>.results` and `<set>.trees` per migration set, each a sequence of
-//! frames (key, length, bytes). Files are written under a temporary name and renamed into
-//! place, so a concurrent or interrupted run never leaves a torn file; the directory holds a
-//! `.gitignore` of `*` and a `CACHEDIR.TAG`, and deleting it is always safe.
+//! Layout: `<dir>/v2/<set>.results` and `<set>.trees` per migration set, each a sequence of
+//! frames (key, length, checksum, bytes). Files are written under a temporary name and renamed
+//! into place, so a concurrent or interrupted run never leaves a torn file. What is read back is
+//! trusted only as far as it is checked: only regular files of bounded size are read (never a
+//! link, a named pipe or a device), and a frame whose checksum fails is a miss, linted again and
+//! written anew. The directory the cache creates holds a `.gitignore` of `*` and a
+//! `CACHEDIR.TAG`; deleting it is always safe.
 
 use std::collections::HashMap;
 use std::fs;
@@ -28,6 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity, Text};
 use crate::parse::ParsedMigration;
+use crate::regular_file::{self, Links};
 use crate::rules;
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile};
@@ -35,13 +39,25 @@ use crate::source::{FileId, MigrationSet, SourceFile};
 /// The default cache directory, in the working directory.
 pub const DEFAULT_DIR: &str = ".chronos-lint-cache";
 
-/// Bumped when the layout or the record formats change.
-const LAYOUT: &str = "v1";
+/// Bumped when the layout or the record formats change; the directories of other layouts are
+/// left alone (and unread).
+const LAYOUT: &str = "v2";
+
+/// The largest cache file read or written. A set's trees take up to about 11 times its text
+/// (flat lists of constants), and its findings up to about 30 times for a set of one-statement
+/// migrations that each have a finding; 1 GiB, 64 times the 16 MiB a migration file may have,
+/// holds the cache of any set that lints in reasonable memory. Without a bound, a file of any
+/// size would be read whole. A set whose cache would be larger is not stored, and is linted
+/// afresh each time.
+const MAX_CACHE_FILE: u64 = 1 << 30;
 
 type Key = [u8; 32];
 
 /// The cache directory and what every key of this run starts from.
 pub struct Cache {
+    /// The directory given (or the default one).
+    root: PathBuf,
+    /// Its subdirectory of this layout, which holds the files.
     dir: PathBuf,
     pub stats: CacheStats,
     /// The tool build.
@@ -61,6 +77,7 @@ impl Cache {
             .finalize()
             .into();
         Cache {
+            root: root.to_owned(),
             dir: root.join(LAYOUT),
             stats: CacheStats::default(),
             tool,
@@ -87,6 +104,7 @@ impl Cache {
         let results = Frames::read(&self.dir.join(format!("{name}.results")));
         SetCache {
             stats: &self.stats,
+            root: &self.root,
             dir: self.dir.clone(),
             name,
             keys,
@@ -205,6 +223,7 @@ impl MigrationKeys {
 /// What the cache holds for one set, and where this run's records go.
 pub struct SetCache<'c> {
     stats: &'c CacheStats,
+    root: &'c Path,
     dir: PathBuf,
     name: String,
     keys: MigrationKeys,
@@ -272,8 +291,7 @@ impl SetCache<'_> {
 
     /// Starts writing this run's records for the set.
     pub fn writer(&self) -> io::Result<SetWriter> {
-        fs::create_dir_all(&self.dir)?;
-        mark_cache_dir(self.dir.parent().unwrap_or(&self.dir))?;
+        create_cache_dir(self.root, &self.dir)?;
         Ok(SetWriter {
             results: FrameWriter::create(&self.dir.join(format!("{}.results", self.name)))?,
             trees: FrameWriter::create(&self.dir.join(format!("{}.trees", self.name)))?,
@@ -290,23 +308,58 @@ impl SetCache<'_> {
     }
 }
 
-/// Writes the `.gitignore` and `CACHEDIR.TAG` that keep the directory out of version control
-/// and backups.
-fn mark_cache_dir(root: &Path) -> io::Result<()> {
-    let gitignore = root.join(".gitignore");
-    if !gitignore.exists() {
-        fs::write(
-            gitignore,
-            "# Written by chronos-lint: its cache, safe to delete.\n*\n",
-        )?;
+/// Creates the cache directory `root` and its layout subdirectory `dir` where missing. The
+/// outermost of them that this creates gets the `.gitignore` and `CACHEDIR.TAG` that keep it out
+/// of version control and backups. A directory that was there already gets neither: it may be
+/// the user's own (`--cache-dir .`), which an ignore file of `*` would hide from git.
+fn create_cache_dir(root: &Path, dir: &Path) -> io::Result<()> {
+    if let Some(parent) = root.parent() {
+        fs::create_dir_all(parent)?;
     }
-    let tag = root.join("CACHEDIR.TAG");
-    if !tag.exists() {
-        fs::write(
-            tag,
+    let created_root = create_dir(root)?;
+    let created_dir = create_dir(dir)?;
+    if created_root {
+        mark_cache_dir(root)
+    } else if created_dir {
+        mark_cache_dir(dir)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether this created `dir` (false: it was there already, perhaps made by a concurrent run).
+fn create_dir(dir: &Path) -> io::Result<bool> {
+    match fs::create_dir(dir) {
+        Ok(()) => Ok(true),
+        Err(err) if err.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(false),
+        Err(err) => Err(err),
+    }
+}
+
+/// Writes the `.gitignore` and `CACHEDIR.TAG` into a directory the cache has just created. Only
+/// new files are written: nothing there is replaced, and no link is followed.
+fn mark_cache_dir(dir: &Path) -> io::Result<()> {
+    let marks: [(&str, &str); 2] = [
+        (
+            ".gitignore",
+            "# Written by chronos-lint: its cache, safe to delete.\n*\n",
+        ),
+        (
+            "CACHEDIR.TAG",
             "Signature: 8a477f597d28d172789f06886806bc55\n\
              # This directory is chronos-lint's cache; see https://bford.info/cachedir/\n",
-        )?;
+        ),
+    ];
+    for (name, text) in marks {
+        let created = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dir.join(name));
+        match created {
+            Ok(mut file) => file.write_all(text.as_bytes())?,
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(err) => return Err(err),
+        }
     }
     Ok(())
 }
@@ -535,13 +588,36 @@ impl SetWriter {
     }
 }
 
-/// Frames are `key (32 bytes) | length (u64, little-endian) | bytes`, after a header line.
-const FRAMES_HEADER: &[u8] = b"chronos-lint cache v1\n";
+/// Frames are `key (32 bytes) | length (u64, little-endian) | checksum | bytes`, after a header
+/// line.
+const FRAMES_HEADER: &[u8] = b"chronos-lint cache v2\n";
+
+/// A frame's checksum: the first 16 bytes of the SHA-256 of its key, length and bytes. It finds
+/// damage (a flipped bit, a torn or spliced file), which passes with odds of 2^-128; not
+/// tampering, as whoever can write the cache can write the migrations too.
+type Checksum = [u8; 16];
+
+/// The bytes of a frame before its body.
+const FRAME_HEAD: usize = 32 + 8 + 16;
+
+fn checksum(key: &Key, bytes: &[u8]) -> Checksum {
+    let digest = Sha256::new()
+        .chain_update(key)
+        .chain_update((bytes.len() as u64).to_le_bytes())
+        .chain_update(bytes)
+        .finalize();
+    let (checksum, _) = digest
+        .split_first_chunk()
+        .expect("a SHA-256 is longer than its checksum");
+    *checksum
+}
 
 struct FrameWriter {
     path: PathBuf,
     /// A temporary file beside `path`, renamed to it once complete.
     out: BufWriter<tempfile::NamedTempFile>,
+    /// What has been written, kept within [`MAX_CACHE_FILE`]: a larger file would not be read.
+    size: u64,
 }
 
 impl FrameWriter {
@@ -555,12 +631,26 @@ impl FrameWriter {
         Ok(FrameWriter {
             path: path.to_owned(),
             out,
+            size: FRAMES_HEADER.len() as u64,
         })
     }
 
     fn add(&mut self, key: &Key, bytes: &[u8]) -> io::Result<()> {
+        let size = self.size + FRAME_HEAD as u64 + bytes.len() as u64;
+        if size > MAX_CACHE_FILE {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!(
+                    "{} would be larger than {} MiB; this set is not cached",
+                    self.path.display(),
+                    MAX_CACHE_FILE >> 20
+                ),
+            ));
+        }
+        self.size = size;
         self.out.write_all(key)?;
         self.out.write_all(&(bytes.len() as u64).to_le_bytes())?;
+        self.out.write_all(&checksum(key, bytes))?;
         self.out.write_all(bytes)
     }
 
@@ -571,7 +661,7 @@ impl FrameWriter {
     }
 }
 
-/// A cache file's frames, by key.
+/// A cache file's intact frames, by key.
 #[derive(Default)]
 struct Frames {
     bytes: Vec<u8>,
@@ -579,30 +669,28 @@ struct Frames {
 }
 
 impl Frames {
-    /// An empty set of frames when the file is missing or damaged: nothing is then reused.
+    /// The frames of the file at `path` whose checksums hold: none when it is missing, not a
+    /// regular file, too large or not of this layout. Reading stops at a frame that runs past the
+    /// end (a truncated file, or a damaged length, after which nothing lines up); a frame is a
+    /// miss, and is linted again, only when it is not read back intact.
     fn read(path: &Path) -> Frames {
-        let Ok(bytes) = fs::read(path) else {
+        let Ok(bytes) = regular_file::read(path, Links::Refuse, MAX_CACHE_FILE) else {
             return Frames::default();
         };
-        let mut by_key = HashMap::new();
-        let mut at = FRAMES_HEADER.len();
         if !bytes.starts_with(FRAMES_HEADER) {
             return Frames::default();
         }
-        while at < bytes.len() {
-            let frame = (|| {
-                let key: Key = bytes.get(at..at + 32)?.try_into().ok()?;
-                let length: [u8; 8] = bytes.get(at + 32..at + 40)?.try_into().ok()?;
-                let start = at + 40;
-                let end = start.checked_add(usize::try_from(u64::from_le_bytes(length)).ok()?)?;
-                (end <= bytes.len()).then_some((key, start..end))
-            })();
-            let Some((key, body)) = frame else {
-                return Frames::default();
-            };
-            at = body.end;
-            by_key.insert(key, body);
+        let mut frames = Vec::new();
+        let mut at = FRAMES_HEADER.len();
+        while let Some(frame) = Frame::at(&bytes, at) {
+            at = frame.body.end;
+            frames.push(frame);
         }
+        let by_key = frames
+            .into_par_iter()
+            .filter(|frame| checksum(&frame.key, &bytes[frame.body.clone()]) == frame.checksum)
+            .map(|frame| (frame.key, frame.body))
+            .collect();
         Frames { bytes, by_key }
     }
 
@@ -611,6 +699,137 @@ impl Frames {
     }
 }
 
+/// A frame as found in a file, its checksum not yet checked.
+struct Frame {
+    key: Key,
+    checksum: Checksum,
+    body: std::ops::Range<usize>,
+}
+
+impl Frame {
+    /// The frame at offset `at` of `bytes`, unless it runs past their end.
+    fn at(bytes: &[u8], at: usize) -> Option<Frame> {
+        let head = bytes.get(at..at.checked_add(FRAME_HEAD)?)?;
+        let (key, head) = head.split_first_chunk::<32>()?;
+        let (length, head) = head.split_first_chunk::<8>()?;
+        let (checksum, _) = head.split_first_chunk::<16>()?;
+        let start = at + FRAME_HEAD;
+        let length = usize::try_from(u64::from_le_bytes(*length)).ok()?;
+        let end = start.checked_add(length)?;
+        (end <= bytes.len()).then_some(Frame {
+            key: *key,
+            checksum: *checksum,
+            body: start..end,
+        })
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> Key {
+        [n; 32]
+    }
+
+    /// Writes frames 1, 2 and 3 into `path`; returns where the body of each starts.
+    fn write_three(path: &Path) -> Vec<usize> {
+        let mut writer = FrameWriter::create(path).unwrap();
+        let mut starts = Vec::new();
+        for n in 1..=3 {
+            starts.push(writer.size as usize + FRAME_HEAD);
+            writer.add(&key(n), &[n; 100]).unwrap();
+        }
+        writer.commit().unwrap();
+        starts
+    }
+
+    #[test]
+    fn a_frame_that_fails_its_checksum_is_a_miss_and_the_others_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("set.results");
+        let starts = write_three(&path);
+        let frames = Frames::read(&path);
+        for n in 1..=3 {
+            assert_eq!(frames.get(&key(n)), Some(&[n; 100][..]));
+        }
+
+        // A bit of the second body, of its length, of its key.
+        for at in [starts[1] + 50, starts[1] - 16 - 8, starts[1] - FRAME_HEAD] {
+            let mut bytes = fs::read(&path).unwrap();
+            bytes[at] ^= 0x10;
+            fs::write(&path, bytes).unwrap();
+            let frames = Frames::read(&path);
+            assert_eq!(frames.get(&key(1)), Some(&[1; 100][..]), "{at}");
+            assert!(frames.get(&key(2)).is_none(), "{at}");
+            write_three(&path);
+        }
+
+        // Cut inside the third frame: the first two are still read.
+        let mut bytes = fs::read(&path).unwrap();
+        bytes.truncate(starts[2] + 10);
+        fs::write(&path, bytes).unwrap();
+        let frames = Frames::read(&path);
+        assert!(frames.get(&key(2)).is_some() && frames.get(&key(3)).is_none());
+
+        // Another layout's header: nothing is read.
+        let mut bytes = fs::read(&path).unwrap();
+        bytes[FRAMES_HEADER.len() - 2] = b'1';
+        fs::write(&path, bytes).unwrap();
+        assert!(Frames::read(&path).by_key.is_empty());
+    }
+
+    #[test]
+    fn no_file_is_written_past_the_bound_it_is_read_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = FrameWriter::create(&dir.path().join("set.trees")).unwrap();
+        writer.size = MAX_CACHE_FILE - (FRAME_HEAD + 10) as u64;
+        writer.add(&key(1), &[1; 10]).unwrap();
+        let refused = writer.add(&key(2), &[]).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn a_link_in_place_of_a_cache_file_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        write_three(&elsewhere);
+        let path = dir.path().join("set.results");
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        assert!(Frames::read(&path).by_key.is_empty());
+    }
+
+    #[test]
+    fn only_the_outermost_directory_the_cache_creates_is_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("a/cache");
+        create_cache_dir(&root, &root.join(LAYOUT)).unwrap();
+        assert!(root.join(".gitignore").is_file() && root.join("CACHEDIR.TAG").is_file());
+        assert!(!root.join(LAYOUT).join(".gitignore").exists());
+        assert!(!dir.path().join("a/.gitignore").exists());
+
+        // An existing directory: only the layout directory created in it is marked.
+        let root = dir.path();
+        create_cache_dir(root, &root.join(LAYOUT)).unwrap();
+        assert!(!root.join(".gitignore").exists() && !root.join("CACHEDIR.TAG").exists());
+        assert!(root.join(LAYOUT).join(".gitignore").is_file());
+    }
+
+    #[test]
+    fn marking_replaces_nothing_and_follows_no_link() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".gitignore"), "mine\n").unwrap();
+        let target = dir.path().join("target");
+        std::os::unix::fs::symlink(&target, dir.path().join("CACHEDIR.TAG")).unwrap();
+        mark_cache_dir(dir.path()).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.path().join(".gitignore")).unwrap(),
+            "mine\n"
+        );
+        assert!(!target.exists());
+    }
 }

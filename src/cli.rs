@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cache::{self, Cache};
 use crate::config::Config;
@@ -80,7 +80,7 @@ pub struct Cli {
     fail_on: FailOn,
 
     /// Where results are cached between runs [default: .chronos-lint-cache in the working
-    /// directory]. Safe to delete; it ignores itself in git.
+    /// directory]. Safe to delete; a directory it creates ignores itself in git.
     #[arg(long, value_name = "DIR", env = "CHRONOS_LINT_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
 
@@ -150,9 +150,7 @@ const EXIT_INPUT_ERROR: u8 = 2;
 const LINT_STACK: usize = 256 << 20;
 
 pub fn main() -> ExitCode {
-    let mut cli = Cli::parse();
-    // An empty variable is an unset one (clap takes it as a value).
-    cli.database_url = cli.database_url.filter(|url| !url.is_empty());
+    let cli = parse_args();
     // The shadow's connect options are made now, while this is the only thread: making them
     // without the libpq environment means unsetting its variables for a moment.
     let shadow_connect = (cli.shadow || cli.shadow_url.is_some()).then(|| {
@@ -180,6 +178,24 @@ pub fn main() -> ExitCode {
             ExitCode::from(EXIT_INPUT_ERROR)
         }
     }
+}
+
+/// The command line, with an empty `CHRONOS_LINT_CACHE_DIR` or `CHRONOS_DATABASE_URL` taken as
+/// unset: clap would take it for an empty value and refuse it, and a variable set to nothing
+/// means none.
+fn parse_args() -> Cli {
+    let mut command = Cli::command();
+    for id in ["cache_dir", "database_url"] {
+        command = command.mut_arg(id, |arg| {
+            let empty = arg
+                .get_env()
+                .and_then(std::env::var_os)
+                .is_some_and(|value| value.is_empty());
+            if empty { arg.env(None::<&str>) } else { arg }
+        });
+    }
+    let mut matches = command.get_matches_mut();
+    Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|err| err.format(&mut command).exit())
 }
 
 fn list_rules() -> ExitCode {

@@ -7,6 +7,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
 use crate::diagnostic::Severity;
+use crate::regular_file::{self, Links};
 use crate::source::SourceKind;
 
 pub const CONFIG_FILE_NAME: &str = "chronos-lint.toml";
@@ -315,6 +316,23 @@ impl Owner {
     }
 }
 
+/// The largest configuration file read: a configuration takes a few kB, and the same cap as a
+/// migration's leaves room for any generated one.
+const MAX_CONFIG_SIZE: u64 = 16 << 20;
+
+/// The text of a configuration file. Only a regular file is read (a link to one is followed):
+/// a named pipe would block the run and a device could be read forever.
+fn read_config_file(path: &Path) -> Result<String, String> {
+    let bytes =
+        regular_file::read(path, Links::Follow, MAX_CONFIG_SIZE).map_err(|err| err.to_string())?;
+    String::from_utf8(bytes).map_err(|err| {
+        format!(
+            "not valid UTF-8 (invalid byte at offset {})",
+            err.utf8_error().valid_up_to()
+        )
+    })
+}
+
 impl Config {
     /// Reads `path`, or the first `chronos-lint.toml` found walking up from `start` when no path
     /// is given, or the defaults when there is none.
@@ -329,7 +347,7 @@ impl Config {
         let Some(path) = found else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(&path)
+        let text = read_config_file(&path)
             .map_err(|err| format!("{}: cannot read config: {err}", path.display()))?;
         Config::parse(&text, &path).map_err(|err| format!("{}: {err}", path.display()))
     }

@@ -16,6 +16,7 @@ pub mod database;
 pub mod diagnostic;
 pub mod lint;
 pub mod parse;
+pub mod regular_file;
 pub mod report;
 pub mod rules;
 pub mod shadow;

@@ -8,15 +8,19 @@ use assert_cmd::Command;
 
 /// Runs chronos-lint in `dir` with JSON output; returns (exit code, stdout, stderr).
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let output = Command::cargo_bin("chronos-lint")
-        .unwrap()
-        .current_dir(dir)
-        .env("CHRONOS_CACHE_STATS", "1")
-        .env_remove("CHRONOS_LINT_CACHE_DIR")
-        .args(["--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
+    output_of(
+        Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .current_dir(dir)
+            .env("CHRONOS_CACHE_STATS", "1")
+            .env_remove("CHRONOS_LINT_CACHE_DIR")
+            .args(["--format", "json"])
+            .args(args),
+    )
+}
+
+fn output_of(command: &mut Command) -> (i32, String, String) {
+    let output = command.output().unwrap();
     (
         output.status.code().unwrap(),
         String::from_utf8(output.stdout).unwrap(),
@@ -95,7 +99,7 @@ fn results_are_identical_with_and_without_the_cache() {
             "{warm_err}"
         );
     }
-    assert!(work.path().join(".chronos-lint-cache/v1").is_dir());
+    assert!(work.path().join(".chronos-lint-cache/v2").is_dir());
 }
 
 /// The number of migrations a stats line counts.
@@ -190,7 +194,7 @@ fn a_damaged_cache_is_ignored() {
     chained_migrations(&work.path().join("db"), 12);
     run(work.path(), &["db"]);
     let expected = uncached(work.path(), "db");
-    let files: Vec<_> = fs::read_dir(work.path().join(".chronos-lint-cache/v1"))
+    let files: Vec<_> = fs::read_dir(work.path().join(".chronos-lint-cache/v2"))
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .collect();
@@ -236,16 +240,11 @@ fn the_cache_keeps_out_of_git_and_no_cache_writes_nothing() {
             .unwrap()
             .starts_with("Signature: 8a477f597d28d172789f06886806bc55")
     );
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .current_dir(work.path())
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    git(&["init", "-q"]);
-    let status = git(&["status", "--porcelain", "--untracked-files=all"]);
-    let untracked = String::from_utf8(status.stdout).unwrap();
+    git(work.path(), &["init", "-q"]);
+    let untracked = git(
+        work.path(),
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
     assert!(untracked.contains("db/0000_step.sql"), "{untracked}");
     assert!(!untracked.contains("chronos-lint-cache"), "{untracked}");
 
@@ -253,7 +252,86 @@ fn the_cache_keeps_out_of_git_and_no_cache_writes_nothing() {
     let elsewhere = tempfile::tempdir().unwrap();
     let dir = elsewhere.path().join("c");
     let (code, out, _) = run(work.path(), &["--cache-dir", dir.to_str().unwrap(), "db"]);
-    assert!(dir.join("v1").is_dir());
+    assert!(dir.join("v2").is_dir());
     fs::remove_dir_all(&dir).unwrap();
     assert_eq!((code, out), uncached(work.path(), "db"));
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "git {args:?}: {output:?}");
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// `--cache-dir .` in a repository: the repository gets no ignore file, which would hide it
+/// from git; the cache's own subdirectory, which it created, ignores itself.
+#[test]
+fn a_directory_the_cache_did_not_create_gets_no_ignore_file() {
+    let work = tempfile::tempdir().unwrap();
+    chained_migrations(&work.path().join("db"), 3);
+    fs::write(work.path().join("notes.txt"), "mine\n").unwrap();
+    git(work.path(), &["init", "-q"]);
+    let (code, out, _) = run(work.path(), &["--cache-dir", ".", "db"]);
+    assert_eq!((code, out), uncached(work.path(), "db"));
+    for mark in [".gitignore", "CACHEDIR.TAG"] {
+        assert!(!work.path().join(mark).exists(), "{mark}");
+        assert!(work.path().join("v2").join(mark).is_file(), "{mark}");
+    }
+    let status = git(
+        work.path(),
+        &["status", "--porcelain", "--untracked-files=all"],
+    );
+    assert_eq!(
+        status,
+        "?? db/0000_step.sql\n?? db/0001_step.sql\n?? db/0002_step.sql\n?? notes.txt\n"
+    );
+    let (_, _, err) = run(work.path(), &["--cache-dir", ".", "db"]);
+    assert!(stats(&err).ends_with("parsed 0"), "{err}");
+
+    // A directory that exists, made by someone else, stays as it was; and so does a layout
+    // subdirectory of that name.
+    let existing = work.path().join("existing");
+    fs::create_dir_all(existing.join("v2")).unwrap();
+    run(work.path(), &["--cache-dir", "existing", "db"]);
+    let (_, _, err) = run(work.path(), &["--cache-dir", "existing", "db"]);
+    assert!(stats(&err).ends_with("parsed 0"), "{err}");
+    for mark in [".gitignore", "CACHEDIR.TAG"] {
+        assert!(!existing.join(mark).exists(), "{mark}");
+        assert!(!existing.join("v2").join(mark).exists(), "{mark}");
+    }
+}
+
+/// A directory the cache creates, at any depth, is marked; the directories above it are not.
+#[test]
+fn a_directory_the_cache_creates_is_marked() {
+    let work = tempfile::tempdir().unwrap();
+    chained_migrations(&work.path().join("db"), 3);
+    run(work.path(), &["--cache-dir", "build/lint-cache", "db"]);
+    let created = work.path().join("build/lint-cache");
+    assert!(created.join(".gitignore").is_file());
+    assert!(created.join("CACHEDIR.TAG").is_file());
+    assert!(!created.join("v2/.gitignore").exists());
+    assert!(!work.path().join("build/.gitignore").exists());
+}
+
+/// `CHRONOS_LINT_CACHE_DIR=` (set to nothing) is as if it were not set.
+#[test]
+fn an_empty_cache_dir_variable_counts_as_unset() {
+    let work = tempfile::tempdir().unwrap();
+    chained_migrations(&work.path().join("db"), 3);
+    let (code, out, err) = output_of(
+        Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .current_dir(work.path())
+            .env("CHRONOS_CACHE_STATS", "1")
+            .env("CHRONOS_LINT_CACHE_DIR", "")
+            .args(["--format", "json", "db"]),
+    );
+    assert_eq!((code, out), uncached(work.path(), "db"), "{err}");
+    assert!(stats(&err).ends_with("parsed 3"), "{err}");
+    assert!(work.path().join(".chronos-lint-cache/v2").is_dir());
 }

@@ -146,6 +146,31 @@ fn config_errors_name_the_key() {
     assert!(err.contains("colour"), "{err}");
 }
 
+/// `--config` naming a named pipe or a device: refused at once, naming the path, never read
+/// (a pipe would wait for a writer, `/dev/zero` never ends).
+#[test]
+fn config_that_is_not_a_regular_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("0001.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    let fifo = dir.path().join("pipe.toml");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    for (config, kind) in [("pipe.toml", "a named pipe"), ("/dev/zero", "a device")] {
+        let (code, out, err) = stdout_of(
+            chronos()
+                .current_dir(dir.path())
+                .args(["--config", config, "."])
+                .timeout(std::time::Duration::from_secs(60)),
+        );
+        assert_eq!(code, 2, "{out}{err}");
+        assert_eq!(
+            err,
+            format!("error: {config}: cannot read config: not a regular file ({kind})\n")
+        );
+    }
+}
+
 #[test]
 fn rules_and_explain() {
     let (code, out, _) = stdout_of(chronos().arg("rules"));
@@ -334,4 +359,15 @@ fn standard_input_is_read_no_further_than_the_size_limit() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("over 16 MiB"), "{stderr}");
+}
+
+#[test]
+fn an_empty_database_url_variable_counts_as_unset() {
+    let (code, _, stderr) = stdout_of(chronos().env("CHRONOS_DATABASE_URL", "").args([
+        "--no-cache",
+        "--fail-on",
+        "never",
+        "migrations/",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
 }
