@@ -112,16 +112,15 @@ impl TablePatterns {
     pub fn new(patterns: Vec<String>, key: &str) -> Result<Self, String> {
         let (mut bare, mut qualified) = (GlobSetBuilder::new(), GlobSetBuilder::new());
         for pattern in &patterns {
-            let glob = Glob::new(pattern)
-                .map_err(|err| format!("{key}: invalid pattern `{pattern}`: {err}"))?;
+            let glob = glob(pattern, key)?;
             if pattern.contains('.') {
                 qualified.add(glob);
             } else {
                 bare.add(glob);
             }
         }
-        let bare = bare.build().map_err(|err| err.to_string())?;
-        let qualified = qualified.build().map_err(|err| err.to_string())?;
+        let bare = bare.build().map_err(|err| format!("{key}: {err}"))?;
+        let qualified = qualified.build().map_err(|err| format!("{key}: {err}"))?;
         Ok(TablePatterns {
             patterns,
             bare,
@@ -159,12 +158,11 @@ impl ExpectedIndex {
             .transpose()?;
         let mut builder = GlobSetBuilder::new();
         for pattern in &columns {
-            builder.add(
-                Glob::new(pattern)
-                    .map_err(|err| format!("{key}.columns: invalid pattern `{pattern}`: {err}"))?,
-            );
+            builder.add(glob(pattern, &format!("{key}.columns"))?);
         }
-        let column_set = builder.build().map_err(|err| err.to_string())?;
+        let column_set = builder
+            .build()
+            .map_err(|err| format!("{key}.columns: {err}"))?;
         Ok(ExpectedIndex {
             tables,
             columns,
@@ -413,8 +411,7 @@ impl Config {
             })
             .collect::<Result<_, String>>()?;
         for pattern in &file.exclude {
-            Glob::new(pattern)
-                .map_err(|err| format!("exclude: invalid pattern `{pattern}`: {err}"))?;
+            glob(pattern, "exclude")?;
         }
         let mut rules = BTreeMap::new();
         for (id, setting) in file.rules {
@@ -500,12 +497,26 @@ impl Config {
     pub fn exclude_matcher(&self, extra: &[String]) -> Result<GlobSet, String> {
         let mut builder = GlobSetBuilder::new();
         for pattern in self.exclude.iter().chain(extra) {
-            let glob = Glob::new(pattern)
-                .map_err(|err| format!("invalid exclude pattern `{pattern}`: {err}"))?;
-            builder.add(glob);
+            builder.add(glob(pattern, "exclude")?);
         }
-        builder.build().map_err(|err| err.to_string())
+        builder.build().map_err(|err| format!("exclude: {err}"))
     }
+}
+
+/// The longest glob accepted: paths and table names are far shorter, and compiling a pattern
+/// costs memory in proportion to its length (megabytes of pattern, gigabytes of automaton).
+const MAX_PATTERN_LEN: usize = 1024;
+
+/// `pattern` compiled; `key` names the setting in error messages.
+fn glob(pattern: &str, key: &str) -> Result<Glob, String> {
+    if pattern.len() > MAX_PATTERN_LEN {
+        return Err(format!(
+            "{key}: a pattern of {} bytes (`{}...`); patterns are at most {MAX_PATTERN_LEN}",
+            pattern.len(),
+            pattern.chars().take(40).collect::<String>()
+        ));
+    }
+    Glob::new(pattern).map_err(|err| format!("{key}: invalid pattern `{pattern}`: {err}"))
 }
 
 /// `path` made absolute against the working directory (without touching the file system).

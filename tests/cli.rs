@@ -371,3 +371,20 @@ fn an_empty_database_url_variable_counts_as_unset() {
     ]));
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn an_overlong_glob_is_refused_with_its_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("chronos-lint.toml");
+    fs::write(
+        &config,
+        format!("exclude = [\"{}\"]\n", "a*".repeat(100_000)),
+    )
+    .unwrap();
+    let (code, _, stderr) = stdout_of(chronos().arg("--config").arg(&config).arg("migrations/"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("exclude: a pattern of 200000 bytes"),
+        "{stderr}"
+    );
+}
