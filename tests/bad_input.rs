@@ -461,6 +461,38 @@ fn deeply_nested_expressions() {
     assert!(out.contains(GOOD_FINDING), "{out}");
 }
 
+/// A `DO` block nested 45 deep runs on PostgreSQL, so the statement inside it is linted; one
+/// nested past PL/pgSQL's parser stack is the error PostgreSQL 15 reports, on the line it names.
+#[test]
+fn deeply_nested_do_blocks() {
+    let nested = |depth: usize| {
+        format!(
+            "DO $$\n{}DROP TABLE cms_a;\n{}END $$;\n",
+            "BEGIN\n".repeat(depth),
+            "END;\n".repeat(depth - 1)
+        )
+    };
+    let (runs, too_deep) = (nested(45), nested(5_000));
+    let dir = tree(&[
+        ("bad/0001_runs.sql", runs.as_bytes()),
+        ("bad/0002_too_deep.sql", too_deep.as_bytes()),
+    ]);
+    let (code, out, err) = lint_bad_and_ok(dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("bad/0001_runs.sql:47:12: error[drop-table]"),
+        "{out}"
+    );
+    assert!(!out.contains("0001_runs.sql:1:1"), "{out}");
+    assert!(
+        out.contains(
+            "bad/0002_too_deep.sql:3334:1: error[syntax-error] memory exhausted at or near \"BEGIN\""
+        ),
+        "{out}"
+    );
+    assert!(out.contains(GOOD_FINDING), "{out}");
+}
+
 #[test]
 fn one_megabyte_statement() {
     let rows: Vec<String> = (0..30_000)
