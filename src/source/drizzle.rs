@@ -65,6 +65,9 @@ pub fn read_folder(
     let mut entries = Vec::with_capacity(parsed.entries.len());
     let mut migrations = Vec::with_capacity(parsed.entries.len());
     let mut search_from = 0;
+    // A tag listed again names a file already read: it is replayed once (`journal-mismatch`
+    // reports the repeat).
+    let mut tags = std::collections::HashSet::new();
     for entry in parsed.entries {
         let span = tag_span(
             &workspace.files[journal_file].text,
@@ -74,7 +77,11 @@ pub fn read_folder(
         let sql_path = root.join(format!("{}.sql", entry.tag));
         let inside = Path::new(&entry.tag).components().count() == 1;
         let file_found = inside && sql_path.is_file();
-        if file_found && let Some(file) = super::discover::load(&sql_path, workspace) {
+        let first = tags.insert(entry.tag.clone());
+        if first
+            && file_found
+            && let Some(file) = super::discover::load(&sql_path, workspace)
+        {
             let text = &workspace.files[file].text;
             let start = workspace.files[file].content_start();
             migrations.push(Migration {
