@@ -49,17 +49,12 @@ pub fn directives(
     }
     for comment in parse::text::line_comments(text) {
         let (start, comment_end) = (comment.span.start, comment.span.end);
-        let Some(body) = text[start..comment_end].strip_prefix(MARKER) else {
+        let Some(body) = text[start..comment_end]
+            .strip_prefix(MARKER)
+            .filter(|_| comment.own_line)
+        else {
             continue;
         };
-        // On a line of its own (a byte-order mark is not text).
-        let line_start = text[..start].rfind('\n').map_or(0, |nl| nl + 1);
-        if !text[line_start..start]
-            .chars()
-            .all(|c| c.is_whitespace() || c == '\u{feff}')
-        {
-            continue;
-        }
         let comment_end = start + text[start..comment_end].trim_end().len();
         let body_start = start + MARKER.len();
         let body = body.trim_end();

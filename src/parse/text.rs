@@ -68,6 +68,22 @@ pub struct LineComment {
     pub span: Range<usize>,
     /// Between statements (before the first, after a `;`), not inside one.
     pub between_statements: bool,
+    /// Nothing but whitespace before it on its line (a byte-order mark is not text).
+    pub own_line: bool,
+}
+
+impl LineComment {
+    fn new(text: &str, span: Range<usize>, between_statements: bool) -> Self {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |nl| nl + 1);
+        let own_line = text[line_start..span.start]
+            .chars()
+            .all(|c| c.is_whitespace() || c == '\u{feff}');
+        LineComment {
+            span,
+            between_statements,
+            own_line,
+        }
+    }
 }
 
 /// Every `--` comment of `text`, read as [`split_statements`] reads the text.
@@ -93,10 +109,7 @@ pub fn statements_and_comments(text: &str) -> (Vec<Range<usize>>, Vec<LineCommen
     let mut comments = Vec::new();
     let skip_between = |comments: &mut Vec<LineComment>, pos| {
         skip_trivia_noting(text, pos, &mut |span| {
-            comments.push(LineComment {
-                span,
-                between_statements: true,
-            })
+            comments.push(LineComment::new(text, span, true));
         })
     };
     let mut start = skip_between(&mut comments, 0);
@@ -138,10 +151,7 @@ pub fn statements_and_comments(text: &str) -> (Vec<Range<usize>>, Vec<LineCommen
             b'"' => pos = quoted_end(bytes, pos, b'"', false),
             b'-' if bytes[pos..].starts_with(b"--") => {
                 let end = line_comment_end(text, pos);
-                comments.push(LineComment {
-                    span: pos..end,
-                    between_statements: false,
-                });
+                comments.push(LineComment::new(text, pos..end, false));
                 pos = end;
             }
             b'/' if bytes[pos..].starts_with(b"/*") => pos = block_comment_end(text, pos),
@@ -419,17 +429,17 @@ mod tests {
     fn finds_real_line_comments_and_where_they_stand() {
         let sql = "-- head\r\nSELECT '--no', $b$ -- no $b$, \"--no\" /* -- no */ -- tail\n\
                    ;\n  -- between\nSELECT 1 -- inside\n, 2;";
-        let comments: Vec<(&str, bool)> = line_comments(sql)
+        let comments: Vec<(&str, bool, bool)> = line_comments(sql)
             .into_iter()
-            .map(|c| (&sql[c.span], c.between_statements))
+            .map(|c| (&sql[c.span], c.between_statements, c.own_line))
             .collect();
         assert_eq!(
             comments,
             [
-                ("-- head", true),
-                ("-- tail", false),
-                ("-- between", true),
-                ("-- inside", false)
+                ("-- head", true, true),
+                ("-- tail", false, false),
+                ("-- between", true, true),
+                ("-- inside", false, false)
             ]
         );
     }

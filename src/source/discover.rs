@@ -211,7 +211,7 @@ fn loose_file_migrations(path: &Path, source: &SourceFile, config: &Config) -> V
         if folder_migration {
             return SourceKind::Drizzle;
         }
-        if alembic::detect(&source.text) {
+        if alembic::detect(&source.text, source.content_start()) {
             SourceKind::Alembic
         } else {
             SourceKind::Plain
