@@ -143,6 +143,42 @@ fn unreadable_content_is_an_input_error_naming_the_file() {
     }
 }
 
+/// A folder whose journal cannot be read is not read as plain SQL instead.
+#[test]
+fn journal_that_is_not_a_file() {
+    /// Puts something that is not a journal file at the journal's path.
+    type Make = fn(&Path);
+    let cases: &[(&str, Make, &str)] = &[
+        (
+            "a directory",
+            |journal| fs::create_dir(journal).unwrap(),
+            "not a regular file (a directory); skipped",
+        ),
+        (
+            "a device",
+            |journal| std::os::unix::fs::symlink("/dev/null", journal).unwrap(),
+            "not a regular file (a device); skipped",
+        ),
+        (
+            "a dangling link",
+            |journal| std::os::unix::fs::symlink("gone.json", journal).unwrap(),
+            "cannot read: No such file or directory",
+        ),
+    ];
+    for (what, make, message) in cases {
+        let dir = tree(&[("bad/0000_init.sql", b"DROP TABLE cms_posts;")]);
+        fs::create_dir(dir.path().join("bad/meta")).unwrap();
+        make(&dir.path().join("bad/meta/_journal.json"));
+        let result = lint_bad_and_ok(dir.path());
+        assert!(
+            !result.1.contains("bad/0000_init.sql"),
+            "{what}: {}",
+            result.1
+        );
+        assert_input_error(what, result, "bad/meta/_journal.json", message);
+    }
+}
+
 #[test]
 fn missing_path_and_empty_directory() {
     let dir = tree(&[]);

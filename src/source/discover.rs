@@ -154,7 +154,7 @@ fn walk(
             let hidden = entry.depth() > 0 && name.starts_with('.');
             if hidden || SKIPPED_DIRS.contains(&name.as_ref()) {
                 walker.skip_current_dir();
-            } else if path.join(drizzle::JOURNAL_PATH).is_file() {
+            } else if drizzle::has_journal(path) {
                 drizzle_roots.push(path.to_path_buf());
                 walker.skip_current_dir();
             }
@@ -177,9 +177,7 @@ fn drizzle_root_of(path: &Path) -> Option<PathBuf> {
     };
     let is_journal = path.file_name().is_some_and(|n| n == "_journal.json");
     let root = if is_journal { dir.parent()? } else { dir };
-    root.join(drizzle::JOURNAL_PATH)
-        .is_file()
-        .then(|| root.to_path_buf())
+    drizzle::has_journal(root).then(|| root.to_path_buf())
 }
 
 /// The directory whose migration set a loose `.sql` file belongs to: its own directory, or for

@@ -13,6 +13,13 @@ pub const JOURNAL_PATH: &str = "meta/_journal.json";
 pub const FOLDER_MIGRATION: &str = "migration.sql";
 const FOLDER_SNAPSHOT: &str = "snapshot.json";
 
+/// Whether `dir` has a drizzle journal. Anything at the journal's path counts: a journal that is
+/// a directory or a device is an input error of the folder, not a reason to read the folder as
+/// plain SQL.
+pub fn has_journal(dir: &Path) -> bool {
+    dir.join(JOURNAL_PATH).symlink_metadata().is_ok()
+}
+
 /// Whether `path` is a drizzle-kit 1.0 `<timestamp>_<name>/migration.sql`.
 pub fn is_folder_migration(path: &Path) -> bool {
     path.file_name()
