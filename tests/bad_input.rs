@@ -200,6 +200,46 @@ fn missing_path_and_empty_directory() {
     assert!(out.contains(GOOD_FINDING), "{out}");
 }
 
+/// A folder named twice, or a file and its folder, is linted once: each file once, in its place
+/// in the set (the index repeats the primary key's only when the table was created first).
+#[test]
+fn folder_named_twice_is_linted_once() {
+    let dir = tree(&[
+        ("m/0001_create.sql", b"CREATE TABLE cms_a (id int PRIMARY KEY);"),
+        ("m/0002_index.sql", b"CREATE INDEX cms_a_id ON cms_a (id);"),
+        (
+            "d/meta/_journal.json",
+            br#"{"entries":[{"idx":0,"when":1,"tag":"0000_create"},{"idx":1,"when":2,"tag":"0001_index"}]}"#,
+        ),
+        ("d/0000_create.sql", b"CREATE TABLE cms_b (id int PRIMARY KEY);"),
+        ("d/0001_index.sql", b"CREATE INDEX cms_b_id ON cms_b (id);"),
+    ]);
+    let cases: &[(&[&str], u64, u64)] = &[
+        (&["m", "./m"], 2, 2),
+        (&["./m/0002_index.sql", "m"], 2, 2),
+        (&["m/0001_create.sql", "./m/", "m/../m"], 2, 2),
+        (&["d", "./d"], 3, 2),
+        (&["d/0001_index.sql", "./d", "d/meta/_journal.json"], 3, 2),
+    ];
+    for (args, files, migrations) in cases {
+        let (code, out, err) = run(chronos()
+            .current_dir(dir.path())
+            .args(["--format", "json", "--select", "duplicate-index"])
+            .args(*args));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let summary = &json["summary"];
+        assert_eq!(summary["input_errors"], 0, "{args:?}: {out}");
+        assert_eq!(
+            (&summary["files"], &summary["migrations"]),
+            (&(*files).into(), &(*migrations).into()),
+            "{args:?}: {out}"
+        );
+        let found = json["diagnostics"].as_array().unwrap();
+        assert_eq!(found.len(), 1, "{args:?}: {out}");
+    }
+}
+
 /// 100 MB of INSERTs: refused at once by size instead of taking minutes and gigabytes.
 #[test]
 fn huge_file_is_refused_by_its_size() {
