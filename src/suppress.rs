@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use crate::parse;
 use crate::source::FileId;
 
 const MARKER: &str = "-- chronos-lint:";
@@ -27,13 +28,16 @@ pub struct Directive {
     pub reason: Option<String>,
 }
 
-/// Whether `text` may hold suppression comments (a quick test before reading it line by line).
+/// Whether `text` may hold suppression comments (a quick test before scanning it).
 pub fn may_have_directives(text: &str) -> bool {
     text.contains(MARKER)
 }
 
 /// Reads every directive of a file. `statement_ends` maps a directive to the statement after it:
 /// given the directive's end offset it returns the end of the next statement.
+///
+/// Only real comments count, found as PostgreSQL's scanner reads the file: the marker inside a
+/// string, a dollar-quoted body (a function's, or a `DO` block's) or a block comment is text.
 pub fn directives(
     file: FileId,
     text: &str,
@@ -43,16 +47,16 @@ pub fn directives(
     if !may_have_directives(text) {
         return found;
     }
-    let mut line_start = 0;
-    for line in text.split_inclusive('\n') {
-        let start = line_start;
-        line_start += line.len();
-        let indent = line.len() - line.trim_start().len();
-        let Some(body) = line.trim_start().strip_prefix(MARKER) else {
+    for comment in parse::text::line_comments(text) {
+        let (start, comment_end) = (comment.span.start, comment.span.end);
+        let Some(body) = text[start..comment_end]
+            .strip_prefix(MARKER)
+            .filter(|_| comment.own_line)
+        else {
             continue;
         };
-        let comment_end = start + line.trim_end().len();
-        let body_start = start + indent + MARKER.len();
+        let comment_end = start + text[start..comment_end].trim_end().len();
+        let body_start = start + MARKER.len();
         let body = body.trim_end();
         let (command, ids_at) = {
             let trimmed = body.trim_start();
@@ -85,7 +89,7 @@ pub fn directives(
         }
         found.push(Directive {
             file,
-            span: start + indent..comment_end,
+            span: start..comment_end,
             scope,
             ids,
             reason,
@@ -130,5 +134,21 @@ mod tests {
         assert_eq!(found[0].scope, Scope::File);
         assert!(found[0].covers("unowned-table", 10_000).is_some());
         assert!(found[0].reason.is_none());
+    }
+
+    #[test]
+    fn only_real_comments_count() {
+        let text = "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n\
+                    -- chronos-lint: ignore-file drop-table\nBEGIN END $$;\n\
+                    SELECT '\n-- chronos-lint: ignore-file drop-table\n', $t$\n\
+                    -- chronos-lint: ignore-file drop-table\n$t$;\n\
+                    /* nested /* block */\n-- chronos-lint: ignore-file drop-table\n*/\n\
+                    SELECT \"\n-- chronos-lint: ignore-file drop-table\n\";\n\
+                    SELECT 1; -- chronos-lint: ignore-file drop-table\n\
+                    \u{feff}-- chronos-lint: ignore-file rename-table\r\n";
+        let found = directives(0, text, |_| 0);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].ids[0].0, "rename-table");
+        assert!(text[found[0].span.clone()].ends_with("rename-table"));
     }
 }

@@ -143,6 +143,42 @@ fn unreadable_content_is_an_input_error_naming_the_file() {
     }
 }
 
+/// A folder whose journal cannot be read is not read as plain SQL instead.
+#[test]
+fn journal_that_is_not_a_file() {
+    /// Puts something that is not a journal file at the journal's path.
+    type Make = fn(&Path);
+    let cases: &[(&str, Make, &str)] = &[
+        (
+            "a directory",
+            |journal| fs::create_dir(journal).unwrap(),
+            "not a regular file (a directory); skipped",
+        ),
+        (
+            "a device",
+            |journal| std::os::unix::fs::symlink("/dev/null", journal).unwrap(),
+            "not a regular file (a device); skipped",
+        ),
+        (
+            "a dangling link",
+            |journal| std::os::unix::fs::symlink("gone.json", journal).unwrap(),
+            "cannot read: No such file or directory",
+        ),
+    ];
+    for (what, make, message) in cases {
+        let dir = tree(&[("bad/0000_init.sql", b"DROP TABLE cms_posts;")]);
+        fs::create_dir(dir.path().join("bad/meta")).unwrap();
+        make(&dir.path().join("bad/meta/_journal.json"));
+        let result = lint_bad_and_ok(dir.path());
+        assert!(
+            !result.1.contains("bad/0000_init.sql"),
+            "{what}: {}",
+            result.1
+        );
+        assert_input_error(what, result, "bad/meta/_journal.json", message);
+    }
+}
+
 #[test]
 fn missing_path_and_empty_directory() {
     let dir = tree(&[]);
@@ -162,6 +198,46 @@ fn missing_path_and_empty_directory() {
         "{err}"
     );
     assert!(out.contains(GOOD_FINDING), "{out}");
+}
+
+/// A folder named twice, or a file and its folder, is linted once: each file once, in its place
+/// in the set (the index repeats the primary key's only when the table was created first).
+#[test]
+fn folder_named_twice_is_linted_once() {
+    let dir = tree(&[
+        ("m/0001_create.sql", b"CREATE TABLE cms_a (id int PRIMARY KEY);"),
+        ("m/0002_index.sql", b"CREATE INDEX cms_a_id ON cms_a (id);"),
+        (
+            "d/meta/_journal.json",
+            br#"{"entries":[{"idx":0,"when":1,"tag":"0000_create"},{"idx":1,"when":2,"tag":"0001_index"}]}"#,
+        ),
+        ("d/0000_create.sql", b"CREATE TABLE cms_b (id int PRIMARY KEY);"),
+        ("d/0001_index.sql", b"CREATE INDEX cms_b_id ON cms_b (id);"),
+    ]);
+    let cases: &[(&[&str], u64, u64)] = &[
+        (&["m", "./m"], 2, 2),
+        (&["./m/0002_index.sql", "m"], 2, 2),
+        (&["m/0001_create.sql", "./m/", "m/../m"], 2, 2),
+        (&["d", "./d"], 3, 2),
+        (&["d/0001_index.sql", "./d", "d/meta/_journal.json"], 3, 2),
+    ];
+    for (args, files, migrations) in cases {
+        let (code, out, err) = run(chronos()
+            .current_dir(dir.path())
+            .args(["--format", "json", "--select", "duplicate-index"])
+            .args(*args));
+        assert_eq!(code, 0, "{args:?}: {err}");
+        let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let summary = &json["summary"];
+        assert_eq!(summary["input_errors"], 0, "{args:?}: {out}");
+        assert_eq!(
+            (&summary["files"], &summary["migrations"]),
+            (&(*files).into(), &(*migrations).into()),
+            "{args:?}: {out}"
+        );
+        let found = json["diagnostics"].as_array().unwrap();
+        assert_eq!(found.len(), 1, "{args:?}: {out}");
+    }
 }
 
 /// 100 MB of INSERTs: refused at once by size instead of taking minutes and gigabytes.
@@ -456,6 +532,38 @@ fn deeply_nested_expressions() {
     );
     assert!(
         out.contains("bad/0004_operators.sql:1:8: error[syntax-error] stack depth limit exceeded"),
+        "{out}"
+    );
+    assert!(out.contains(GOOD_FINDING), "{out}");
+}
+
+/// A `DO` block nested 45 deep runs on PostgreSQL, so the statement inside it is linted; one
+/// nested past PL/pgSQL's parser stack is the error PostgreSQL 15 reports, on the line it names.
+#[test]
+fn deeply_nested_do_blocks() {
+    let nested = |depth: usize| {
+        format!(
+            "DO $$\n{}DROP TABLE cms_a;\n{}END $$;\n",
+            "BEGIN\n".repeat(depth),
+            "END;\n".repeat(depth - 1)
+        )
+    };
+    let (runs, too_deep) = (nested(45), nested(5_000));
+    let dir = tree(&[
+        ("bad/0001_runs.sql", runs.as_bytes()),
+        ("bad/0002_too_deep.sql", too_deep.as_bytes()),
+    ]);
+    let (code, out, err) = lint_bad_and_ok(dir.path());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("bad/0001_runs.sql:47:12: error[drop-table]"),
+        "{out}"
+    );
+    assert!(!out.contains("0001_runs.sql:1:1"), "{out}");
+    assert!(
+        out.contains(
+            "bad/0002_too_deep.sql:3334:1: error[syntax-error] memory exhausted at or near \"BEGIN\""
+        ),
         "{out}"
     );
     assert!(out.contains(GOOD_FINDING), "{out}");

@@ -39,6 +39,14 @@ unsafe extern "C" {
         parser_options: c_int,
     ) -> PgQueryProtobufParseResult;
     fn pg_query_free_protobuf_parse_result(result: PgQueryProtobufParseResult);
+    fn pg_query_parse_plpgsql(input: *const c_char) -> PgQueryPlpgsqlParseResult;
+    fn pg_query_free_plpgsql_parse_result(result: PgQueryPlpgsqlParseResult);
+}
+
+#[repr(C)]
+struct PgQueryPlpgsqlParseResult {
+    plpgsql_funcs: *mut c_char,
+    error: *mut PgQueryError,
 }
 
 /// A syntax error as PostgreSQL reports it.
@@ -94,6 +102,41 @@ pub fn parse(sql: &str) -> Result<ParsedSql, SyntaxError> {
             Err(SyntaxError { message, offset })
         };
         pg_query_free_protobuf_parse_result(result);
+        outcome
+    }
+}
+
+/// Compiles the PL/pgSQL of every `DO` block and `LANGUAGE plpgsql` function in `sql`, as the
+/// server does before it runs one, and gives libpg_query's JSON of the compiled functions.
+///
+/// An error in a body comes without a position: the server keeps it for its own report, and
+/// libpg_query does not pass it on.
+pub fn parse_plpgsql(sql: &str) -> Result<String, SyntaxError> {
+    let Ok(input) = CString::new(sql) else {
+        return Err(SyntaxError {
+            message: "NUL byte in SQL text".into(),
+            offset: sql.find('\0'),
+        });
+    };
+    // SAFETY: as in `parse`; the strings are copied before the result is freed.
+    unsafe {
+        let result = pg_query_parse_plpgsql(input.as_ptr());
+        let outcome = if result.error.is_null() {
+            Ok(CStr::from_ptr(result.plpgsql_funcs)
+                .to_string_lossy()
+                .into_owned())
+        } else {
+            let error = &*result.error;
+            let offset = usize::try_from(error.cursorpos)
+                .ok()
+                .filter(|&pos| pos > 0)
+                .map(|pos| char_to_byte_offset(sql, pos - 1));
+            Err(SyntaxError {
+                message: CStr::from_ptr(error.message).to_string_lossy().into_owned(),
+                offset,
+            })
+        };
+        pg_query_free_plpgsql_parse_result(result);
         outcome
     }
 }

@@ -3,19 +3,36 @@
 use std::ops::Range;
 
 /// The first offset at or after `pos` that is not whitespace or a comment.
-pub fn skip_trivia(text: &str, mut pos: usize) -> usize {
+pub fn skip_trivia(text: &str, pos: usize) -> usize {
+    skip_trivia_noting(text, pos, &mut |_| {})
+}
+
+/// [`skip_trivia`], handing each `--` comment it skips to `note`.
+fn skip_trivia_noting(text: &str, mut pos: usize, note: &mut dyn FnMut(Range<usize>)) -> usize {
     let bytes = text.as_bytes();
     loop {
         while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
             pos += 1;
         }
         if bytes[pos..].starts_with(b"--") {
-            pos = text[pos..].find('\n').map_or(text.len(), |nl| pos + nl + 1);
+            let end = line_comment_end(text, pos);
+            note(pos..end);
+            pos = end;
         } else if bytes[pos..].starts_with(b"/*") {
             pos = block_comment_end(text, pos);
         } else {
             return pos;
         }
+    }
+}
+
+/// End of the `--` comment starting at `start`: its line's end, without the line break.
+fn line_comment_end(text: &str, start: usize) -> usize {
+    let end = text[start..].find('\n').map_or(text.len(), |nl| start + nl);
+    if text[..end].ends_with('\r') && end > start {
+        end - 1
+    } else {
+        end
     }
 }
 
@@ -43,6 +60,37 @@ fn block_comment_end(text: &str, start: usize) -> usize {
     text.len()
 }
 
+/// A `--` comment of SQL text, as PostgreSQL's scanner reads the text: never one inside a
+/// string, a quoted name, a dollar-quoted body or a block comment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineComment {
+    /// From `--` to the end of its line, without the line break.
+    pub span: Range<usize>,
+    /// Between statements (before the first, after a `;`), not inside one.
+    pub between_statements: bool,
+    /// Nothing but whitespace before it on its line (a byte-order mark is not text).
+    pub own_line: bool,
+}
+
+impl LineComment {
+    fn new(text: &str, span: Range<usize>, between_statements: bool) -> Self {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |nl| nl + 1);
+        let own_line = text[line_start..span.start]
+            .chars()
+            .all(|c| c.is_whitespace() || c == '\u{feff}');
+        LineComment {
+            span,
+            between_statements,
+            own_line,
+        }
+    }
+}
+
+/// Every `--` comment of `text`, read as [`split_statements`] reads the text.
+pub fn line_comments(text: &str) -> Vec<LineComment> {
+    statements_and_comments(text).1
+}
+
 /// Splits SQL text into statement ranges at top-level `;`, for recovery after a syntax error.
 ///
 /// Cuts where psql would: quotes, dollar quotes and comments are skipped, and a `;` inside
@@ -51,9 +99,20 @@ fn block_comment_end(text: &str, start: usize) -> usize {
 /// with `\\` (a psql meta-command) is a piece of its own, so one does not swallow the statements
 /// around it.
 pub fn split_statements(text: &str) -> Vec<Range<usize>> {
+    statements_and_comments(text).0
+}
+
+/// [`split_statements`] and [`line_comments`] in one reading.
+pub fn statements_and_comments(text: &str) -> (Vec<Range<usize>>, Vec<LineComment>) {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
-    let mut start = skip_trivia(text, 0);
+    let mut comments = Vec::new();
+    let skip_between = |comments: &mut Vec<LineComment>, pos| {
+        skip_trivia_noting(text, pos, &mut |span| {
+            comments.push(LineComment::new(text, span, true));
+        })
+    };
+    let mut start = skip_between(&mut comments, 0);
     let mut pos = start;
     let mut nesting = Nesting::default();
     while pos < bytes.len() {
@@ -61,14 +120,14 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
             b'\\' if pos == start => {
                 let end = text[pos..].find('\n').map_or(text.len(), |nl| pos + nl);
                 pieces.push(start..end);
-                start = skip_trivia(text, end);
+                start = skip_between(&mut comments, end);
                 pos = start;
                 nesting = Nesting::default();
                 continue;
             }
             b';' if nesting.is_top_level() => {
                 pieces.push(start..pos);
-                start = skip_trivia(text, pos + 1);
+                start = skip_between(&mut comments, pos + 1);
                 pos = start;
                 nesting = Nesting::default();
                 continue;
@@ -91,7 +150,9 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
             }
             b'"' => pos = quoted_end(bytes, pos, b'"', false),
             b'-' if bytes[pos..].starts_with(b"--") => {
-                pos = text[pos..].find('\n').map_or(text.len(), |nl| pos + nl);
+                let end = line_comment_end(text, pos);
+                comments.push(LineComment::new(text, pos..end, false));
+                pos = end;
             }
             b'/' if bytes[pos..].starts_with(b"/*") => pos = block_comment_end(text, pos),
             b'$' => pos = dollar_quoted_end(text, pos),
@@ -111,7 +172,7 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
         pieces.push(start..bytes.len());
     }
     pieces.retain(|piece| !piece.is_empty());
-    pieces
+    (pieces, comments)
 }
 
 /// What keeps a `;` from ending a statement, tracked as psql's scanner does (psqlscan.l).
@@ -360,6 +421,25 @@ mod tests {
                 "\\set v 1",
                 "SELECT $f$ ; $f$, E'\\';'",
                 "CREATE TABEL t"
+            ]
+        );
+    }
+
+    #[test]
+    fn finds_real_line_comments_and_where_they_stand() {
+        let sql = "-- head\r\nSELECT '--no', $b$ -- no $b$, \"--no\" /* -- no */ -- tail\n\
+                   ;\n  -- between\nSELECT 1 -- inside\n, 2;";
+        let comments: Vec<(&str, bool, bool)> = line_comments(sql)
+            .into_iter()
+            .map(|c| (&sql[c.span], c.between_statements, c.own_line))
+            .collect();
+        assert_eq!(
+            comments,
+            [
+                ("-- head", true, true),
+                ("-- tail", false, false),
+                ("-- between", true, true),
+                ("-- inside", false, false)
             ]
         );
     }

@@ -11,7 +11,7 @@ static META: RuleMeta = RuleMeta {
     id: "alembic-revision-gap",
     severity: Severity::Error,
     doc: include_str!("../../rules/alembic-revision-gap.md"),
-    summary: "An Alembic revision's down-revision is not a revision that ran before it",
+    summary: "An Alembic revision's down-revision is not a revision that ran before it, or the chain loops",
 };
 
 impl Rule for AlembicRevisionGap {
@@ -22,51 +22,86 @@ impl Rule for AlembicRevisionGap {
     fn check_set(&self, ctx: &SetContext, out: &mut Vec<Finding>) {
         // Revisions seen so far in the set; branches may continue from any of them.
         let mut seen: HashSet<&str> = HashSet::new();
+        // Revisions in the database at this point: upgraded to or from, and not downgraded.
+        let mut applied: HashSet<&str> = HashSet::new();
         let mut last: Option<&str> = None;
         for migration in &ctx.set.migrations {
             let Some(revision) = &migration.revision else {
                 continue;
             };
+            let to = revision.to.as_str();
             if revision.downgrade {
-                seen.insert(&revision.to);
-                last = Some(&revision.to);
+                for from in &revision.from {
+                    applied.remove(from.as_str());
+                }
+                applied.insert(to);
+                seen.insert(to);
+                last = Some(to);
                 continue;
             }
-            if let Some(last) = last {
-                let missing: Vec<&str> = revision
-                    .from
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|from| !seen.contains(from))
-                    .collect();
-                let message = if revision.from.is_empty() {
-                    Some(format!(
-                        "revision `{}` starts a new history after `{last}`",
-                        revision.to
-                    ))
-                } else if !missing.is_empty() {
-                    Some(format!(
-                        "revision `{}` continues from `{}`, which did not run before it (the previous revision is `{last}`)",
-                        revision.to,
+            let missing: Vec<&str> = revision
+                .from
+                .iter()
+                .map(String::as_str)
+                .filter(|from| !seen.contains(from))
+                .collect();
+            let new_history = last.is_some() && revision.from.is_empty();
+            let gap = last.is_some() && !missing.is_empty();
+            let previous = last.unwrap_or_default();
+            let finding = if revision.from.iter().any(|from| from == to) {
+                Some((
+                    format!("revision `{to}` continues from itself"),
+                    "A revision cannot follow itself, and Alembic refuses a revision graph with a \
+                     cycle. Fix the revision's `down_revision`.",
+                ))
+            } else if new_history {
+                Some((
+                    format!("revision `{to}` starts a new history after `{previous}`"),
+                    GAP_HELP,
+                ))
+            } else if applied.contains(to) {
+                Some((
+                    format!(
+                        "`{} -> {to}` runs revision `{to}` again: it already ran earlier in this set \
+                         (a circular revision chain, or a range rendered twice)",
+                        revision.from.join(", ")
+                    ),
+                    "Alembic refuses a revision graph with a cycle, and the database would run the \
+                     revision a second time. Fix the `down_revision` that points back, or render \
+                     each range once.",
+                ))
+            } else if gap {
+                Some((
+                    format!(
+                        "revision `{to}` continues from `{}`, which did not run before it (the previous revision is `{previous}`)",
                         missing.join("`, `")
-                    ))
-                } else {
-                    None
-                };
-                if let Some(message) = message {
-                    let help = "Revisions between them are missing from the offline SQL, so the database would \
-                                skip them. Render the whole range (`alembic upgrade <from>:<to> --sql`) or \
-                                fix the revision's `down_revision`.";
-                    out.push(
-                        Finding::new(migration.file, migration.header.clone(), message)
-                            .help(help)
-                            .about(&migration.name),
-                    );
-                }
+                    ),
+                    GAP_HELP,
+                ))
+            } else {
+                None
+            };
+            if let Some((message, help)) = finding {
+                out.push(
+                    Finding::new(migration.file, migration.header.clone(), message)
+                        .help(help)
+                        .about(&migration.name),
+                );
+            }
+            // After a gap the sections are not one database's history (a folder of several
+            // renders, say): what ran before them says nothing about running again.
+            if new_history || gap {
+                applied.clear();
             }
             seen.extend(revision.from.iter().map(String::as_str));
-            seen.insert(&revision.to);
-            last = Some(&revision.to);
+            seen.insert(to);
+            applied.extend(revision.from.iter().map(String::as_str));
+            applied.insert(to);
+            last = Some(to);
         }
     }
 }
+
+const GAP_HELP: &str = "Revisions between them are missing from the offline SQL, so the database \
+                        would skip them. Render the whole range (`alembic upgrade <from>:<to> --sql`) \
+                        or fix the revision's `down_revision`.";

@@ -23,6 +23,7 @@ impl Rule for JournalMismatch {
         };
         let mut previous: Option<&crate::source::JournalEntry> = None;
         let mut seen_idx = std::collections::HashSet::new();
+        let mut seen_tags = std::collections::HashMap::new();
         for entry in &journal.entries {
             let finding = |message: String, help: &str| {
                 Finding::new(journal.file, entry.span.clone(), message)
@@ -34,6 +35,18 @@ impl Rule for JournalMismatch {
                     format!("journal entry `{}` has no file `{}.sql` in the folder", entry.tag, entry.tag),
                     "drizzle-kit migrate fails on a missing file. Restore the file, or regenerate the \
                      journal with drizzle-kit instead of editing it by hand.",
+                ));
+            }
+            let first = *seen_tags.entry(entry.tag.as_str()).or_insert(entry);
+            if !std::ptr::eq(first, entry) {
+                out.push(finding(
+                    format!(
+                        "`{}` is listed again (idx {}, first at idx {}): drizzle-orm's migrator runs \
+                         `{}.sql` once per entry",
+                        entry.tag, entry.idx, first.idx, entry.tag
+                    ),
+                    "A merge kept both sides of the journal. Remove the repeated entry, or regenerate \
+                     the journal with drizzle-kit instead of editing it by hand.",
                 ));
             }
             if !seen_idx.insert(entry.idx) {

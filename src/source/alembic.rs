@@ -1,34 +1,25 @@
 //! Alembic offline SQL (`alembic upgrade A:B --sql`): one migration per `-- Running upgrade`
 //! section.
 
-use super::{AlembicRevision, FileId, Migration, SourceKind};
+use std::ops::Range;
 
-/// Whether a file looks like Alembic offline output.
-pub fn detect(text: &str) -> bool {
-    text.contains("-- Running upgrade")
-        || text.contains("-- Running downgrade")
-        || text.contains("CREATE TABLE alembic_version")
+use super::{AlembicRevision, FileId, Migration, SourceKind};
+use crate::parse::text;
+
+/// Whether a file whose SQL starts at `start` looks like Alembic offline output.
+pub fn detect(text: &str, start: usize) -> bool {
+    text.contains("CREATE TABLE alembic_version")
+        || ((text.contains("-- Running upgrade") || text.contains("-- Running downgrade"))
+            && !marks(text, start).headers.is_empty())
 }
 
 /// Cuts an offline SQL file into revisions. Text before the first header (Alembic's `BEGIN;` and
 /// `CREATE TABLE alembic_version`) goes with the first revision.
 pub fn split(text: &str, start: usize, file: FileId, owner: Option<String>) -> Vec<Migration> {
-    let mut headers = Vec::new();
-    let mut in_transaction = false;
-    let mut pos = start;
-    for line in text[start..].split_inclusive('\n') {
-        let trimmed = line.trim();
-        // Alembic writes transaction control on lines of their own.
-        if trimmed.eq_ignore_ascii_case("BEGIN;") {
-            in_transaction = true;
-        } else if trimmed.eq_ignore_ascii_case("COMMIT;") {
-            in_transaction = false;
-        } else if let Some(revision) = parse_header(trimmed) {
-            headers.push((pos, pos + line.trim_end().len(), revision, in_transaction));
-        }
-        pos += line.len();
-    }
-
+    let Marks {
+        headers,
+        transactions,
+    } = marks(text, start);
     if headers.is_empty() {
         let whole = start..text.len();
         return vec![Migration {
@@ -43,21 +34,68 @@ pub fn split(text: &str, start: usize, file: FileId, owner: Option<String>) -> V
         }];
     }
     let mut migrations = Vec::with_capacity(headers.len());
-    for (i, (header_start, header_end, revision, open)) in headers.iter().enumerate() {
-        let chunk_start = if i == 0 { start } else { *header_start };
-        let chunk = chunk_start..headers.get(i + 1).map_or(text.len(), |next| next.0);
+    let mut transactions = transactions.into_iter().peekable();
+    // Whether the last BEGIN or COMMIT before a header left a transaction open.
+    let mut open = false;
+    for (i, (header, revision)) in headers.iter().enumerate() {
+        while let Some((_, begin)) = transactions.next_if(|&(at, _)| at < header.start) {
+            open = begin;
+        }
+        let chunk_start = if i == 0 { start } else { header.start };
+        let chunk = chunk_start..headers.get(i + 1).map_or(text.len(), |next| next.0.start);
         migrations.push(Migration {
             name: revision.to.clone(),
             file,
             kind: SourceKind::Alembic,
             owner: owner.clone(),
             chunks: vec![chunk],
-            starts_in_transaction: if i == 0 { false } else { *open },
-            header: *header_start..*header_end,
+            starts_in_transaction: i > 0 && open,
+            header: header.clone(),
             revision: Some(revision.clone()),
         });
     }
     migrations
+}
+
+/// What Alembic writes around revisions, found where it writes it: a header as a comment on a
+/// line of its own between statements, transaction control as statements of their own. The same
+/// words in a string, a function body or inside a statement are text.
+struct Marks {
+    headers: Vec<(Range<usize>, AlembicRevision)>,
+    /// Where each `BEGIN` (true) or `COMMIT` (false) starts.
+    transactions: Vec<(usize, bool)>,
+}
+
+/// The [`Marks`] of `text` from `start` on.
+fn marks(text: &str, start: usize) -> Marks {
+    let (statements, comments) = text::statements_and_comments(&text[start..]);
+    let headers = comments
+        .into_iter()
+        .filter(|comment| comment.between_statements && comment.own_line)
+        .filter_map(|comment| {
+            let span = start + comment.span.start..start + comment.span.end;
+            let revision = parse_header(text[span.clone()].trim_end())?;
+            Some((span, revision))
+        })
+        .collect();
+    let transactions = statements
+        .into_iter()
+        .filter_map(|statement| {
+            let sql = &text[start + statement.start..start + statement.end];
+            let begin = if sql.eq_ignore_ascii_case("BEGIN") {
+                true
+            } else if sql.eq_ignore_ascii_case("COMMIT") {
+                false
+            } else {
+                return None;
+            };
+            Some((start + statement.start, begin))
+        })
+        .collect();
+    Marks {
+        headers,
+        transactions,
+    }
 }
 
 /// `-- Running upgrade a, b -> c` (the source side is empty for the first revision).
@@ -118,5 +156,25 @@ mod tests {
             &text[migrations[1].header.clone()],
             "-- Running upgrade a -> b"
         );
+    }
+
+    #[test]
+    fn splits_only_at_headers_between_statements() {
+        let text = "\u{feff}-- Running upgrade  -> a\n\
+                    BEGIN;\n\
+                    CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n\
+                    -- Running upgrade x -> fake\nCOMMIT;\nBEGIN END $$;\n\
+                    /*\n-- Running upgrade y -> fake\n*/\n\
+                    SELECT '\n-- Running upgrade z -> fake\n',\n\
+                    -- Running upgrade w -> fake\n1;\n\
+                    -- Running upgrade a -> b\n\
+                    CREATE INDEX CONCURRENTLY i ON t (c);\n";
+        assert!(detect(text, 3));
+        let migrations = split(text, 3, 0, None);
+        let names: Vec<&str> = migrations.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        // The COMMIT in the function body does not close the transaction BEGIN opened.
+        assert!(migrations[1].starts_in_transaction);
+        assert!(!detect("SELECT $$\n-- Running upgrade  -> a\n$$;", 0));
     }
 }

@@ -1,6 +1,6 @@
 //! Walking the paths given on the command line into migration sets.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -34,9 +34,7 @@ pub fn discover(
         stdin: stdin.clone(),
         ..Workspace::default()
     };
-    let mut drizzle_roots = Vec::new();
-    // Loose .sql files grouped by directory: each directory is one set, in path order.
-    let mut loose: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    let mut found = Found::default();
 
     for path in paths {
         if !path.exists() && path.symlink_metadata().is_err() && !is_stdin(path) {
@@ -46,26 +44,16 @@ pub fn discover(
             });
             continue;
         }
-        let before = drizzle_roots.len() + loose.values().map(Vec::len).sum::<usize>();
+        let before = found.count;
         if path.is_file() || is_stdin(path) {
             match drizzle_root_of(path) {
-                Some(root) => drizzle_roots.push(root),
-                None => loose
-                    .entry(set_dir_of(path))
-                    .or_default()
-                    .push(path.clone()),
+                Some(root) => found.drizzle(root),
+                None => found.loose(path),
             }
         } else {
-            walk(
-                path,
-                exclude,
-                &mut drizzle_roots,
-                &mut loose,
-                &mut workspace,
-            );
+            walk(path, exclude, &mut found, &mut workspace);
         }
-        let after = drizzle_roots.len() + loose.values().map(Vec::len).sum::<usize>();
-        if after == before && path.is_dir() {
+        if found.count == before && path.is_dir() {
             workspace.errors.push(InputError {
                 path: display(path),
                 message: "no migrations found (no .sql files and no drizzle meta/_journal.json)"
@@ -74,8 +62,12 @@ pub fn discover(
         }
     }
 
+    let Found {
+        mut drizzle_roots,
+        loose,
+        ..
+    } = found;
     drizzle_roots.sort();
-    drizzle_roots.dedup();
     for root in &drizzle_roots {
         if let Some(set) = drizzle::read_folder(root, config, &mut workspace) {
             workspace.sets.push(set);
@@ -115,13 +107,53 @@ pub fn discover(
     workspace
 }
 
-fn walk(
-    root: &Path,
-    exclude: &GlobSet,
-    drizzle_roots: &mut Vec<PathBuf>,
-    loose: &mut BTreeMap<PathBuf, Vec<PathBuf>>,
-    workspace: &mut Workspace,
-) {
+/// What the paths hold, each file and folder once however often and however it is named
+/// (`migrations ./migrations`, or a file and its folder): paths are compared canonically, and the
+/// first spelling is kept.
+#[derive(Default)]
+struct Found {
+    drizzle_roots: Vec<PathBuf>,
+    /// Loose .sql files grouped by directory: each directory is one set, in path order.
+    loose: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// Canonical paths of the drizzle folders and loose files taken.
+    taken: HashSet<PathBuf>,
+    /// The directory of each loose set, canonical, with the spelling that keys `loose`.
+    set_dirs: HashMap<PathBuf, PathBuf>,
+    /// Migrations met, counting repeats: a path that names nothing new still named something.
+    count: usize,
+}
+
+impl Found {
+    fn drizzle(&mut self, root: PathBuf) {
+        self.count += 1;
+        if self.taken.insert(canonical(&root)) {
+            self.drizzle_roots.push(root);
+        }
+    }
+
+    fn loose(&mut self, path: &Path) {
+        self.count += 1;
+        if !self.taken.insert(canonical(path)) {
+            return;
+        }
+        let dir = set_dir_of(path);
+        let key = self
+            .set_dirs
+            .entry(canonical(&dir))
+            .or_insert_with(|| dir.clone());
+        // Spelled under the set's directory, so the set's files sort by their place in it.
+        let path = key.join(path.strip_prefix(&dir).unwrap_or(path));
+        self.loose.entry(key.clone()).or_default().push(path);
+    }
+}
+
+/// `path` with symbolic links, `.` and `..` resolved; made absolute when it does not exist (the
+/// path of standard input).
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path))
+}
+
+fn walk(root: &Path, exclude: &GlobSet, found: &mut Found, workspace: &mut Workspace) {
     let mut walker = WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -154,15 +186,12 @@ fn walk(
             let hidden = entry.depth() > 0 && name.starts_with('.');
             if hidden || SKIPPED_DIRS.contains(&name.as_ref()) {
                 walker.skip_current_dir();
-            } else if path.join(drizzle::JOURNAL_PATH).is_file() {
-                drizzle_roots.push(path.to_path_buf());
+            } else if drizzle::has_journal(path) {
+                found.drizzle(path.to_path_buf());
                 walker.skip_current_dir();
             }
         } else if path.extension().is_some_and(|ext| ext == "sql") {
-            loose
-                .entry(set_dir_of(path))
-                .or_default()
-                .push(path.to_path_buf());
+            found.loose(path);
         }
     }
 }
@@ -177,9 +206,7 @@ fn drizzle_root_of(path: &Path) -> Option<PathBuf> {
     };
     let is_journal = path.file_name().is_some_and(|n| n == "_journal.json");
     let root = if is_journal { dir.parent()? } else { dir };
-    root.join(drizzle::JOURNAL_PATH)
-        .is_file()
-        .then(|| root.to_path_buf())
+    drizzle::has_journal(root).then(|| root.to_path_buf())
 }
 
 /// The directory whose migration set a loose `.sql` file belongs to: its own directory, or for
@@ -211,7 +238,7 @@ fn loose_file_migrations(path: &Path, source: &SourceFile, config: &Config) -> V
         if folder_migration {
             return SourceKind::Drizzle;
         }
-        if alembic::detect(&source.text) {
+        if alembic::detect(&source.text, source.content_start()) {
             SourceKind::Alembic
         } else {
             SourceKind::Plain

@@ -13,6 +13,13 @@ pub const JOURNAL_PATH: &str = "meta/_journal.json";
 pub const FOLDER_MIGRATION: &str = "migration.sql";
 const FOLDER_SNAPSHOT: &str = "snapshot.json";
 
+/// Whether `dir` has a drizzle journal. Anything at the journal's path counts: a journal that is
+/// a directory or a device is an input error of the folder, not a reason to read the folder as
+/// plain SQL.
+pub fn has_journal(dir: &Path) -> bool {
+    dir.join(JOURNAL_PATH).symlink_metadata().is_ok()
+}
+
 /// Whether `path` is a drizzle-kit 1.0 `<timestamp>_<name>/migration.sql`.
 pub fn is_folder_migration(path: &Path) -> bool {
     path.file_name()
@@ -65,6 +72,9 @@ pub fn read_folder(
     let mut entries = Vec::with_capacity(parsed.entries.len());
     let mut migrations = Vec::with_capacity(parsed.entries.len());
     let mut search_from = 0;
+    // A tag listed again names a file already read: it is replayed once (`journal-mismatch`
+    // reports the repeat).
+    let mut tags = std::collections::HashSet::new();
     for entry in parsed.entries {
         let span = tag_span(
             &workspace.files[journal_file].text,
@@ -74,7 +84,11 @@ pub fn read_folder(
         let sql_path = root.join(format!("{}.sql", entry.tag));
         let inside = Path::new(&entry.tag).components().count() == 1;
         let file_found = inside && sql_path.is_file();
-        if file_found && let Some(file) = super::discover::load(&sql_path, workspace) {
+        let first = tags.insert(entry.tag.clone());
+        if first
+            && file_found
+            && let Some(file) = super::discover::load(&sql_path, workspace)
+        {
             let text = &workspace.files[file].text;
             let start = workspace.files[file].content_start();
             migrations.push(Migration {
