@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let _ = alembic::detect(text);
+    let _ = alembic::detect(text, start);
     let migrations = alembic::split(text, start, 0, None);
     assert!(!migrations.is_empty(), "a file is at least one migration");
     let mut end = start;
