@@ -388,3 +388,27 @@ fn an_overlong_glob_is_refused_with_its_setting() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_file_over_the_token_budget_is_an_input_error_and_the_others_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1.2 million tokens in 4 MB: under the size limit, over the budget.
+    fs::write(
+        dir.path().join("0001_dump.sql"),
+        "SELECT 1;\n".repeat(400_000),
+    )
+    .unwrap();
+    fs::write(dir.path().join("0002_drop.sql"), "DROP TABLE cms_pages;\n").unwrap();
+    let (code, stdout, stderr) = stdout_of(chronos().current_dir(dir.path()).args([
+        "--no-cache",
+        "--format",
+        "compact",
+        ".",
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("0001_dump.sql") && stderr.contains("more than 1000000 tokens"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("0002_drop.sql"), "{stdout}");
+}

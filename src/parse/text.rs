@@ -102,6 +102,41 @@ pub fn split_statements(text: &str) -> Vec<Range<usize>> {
     statements_and_comments(text).0
 }
 
+/// How many tokens `text` has, counted as the parser would see them, up to `limit` (it stops
+/// there): a literal, a quoted name and a comment are one each, whatever their length. What a
+/// file costs to lint grows with this count, not with its bytes.
+pub fn count_tokens(text: &str, limit: usize) -> usize {
+    let bytes = text.as_bytes();
+    let (mut pos, mut tokens) = (0, 0);
+    while pos < bytes.len() && tokens < limit {
+        pos = match bytes[pos] {
+            c if c.is_ascii_whitespace() => {
+                pos += 1;
+                continue;
+            }
+            b'\'' => quoted_end(
+                bytes,
+                pos,
+                b'\'',
+                pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
+            ),
+            b'"' => quoted_end(bytes, pos, b'"', false),
+            b'-' if bytes[pos..].starts_with(b"--") => line_comment_end(text, pos),
+            b'/' if bytes[pos..].starts_with(b"/*") => block_comment_end(text, pos),
+            b'$' => dollar_quoted_end(text, pos),
+            c if c == b'_' || c.is_ascii_alphanumeric() || !c.is_ascii() => {
+                let first = text[pos..].chars().next().map_or(1, char::len_utf8);
+                text[pos + first..]
+                    .find(|c: char| !(is_identifier_char(c) || c == '$'))
+                    .map_or(text.len(), |len| pos + first + len)
+            }
+            _ => pos + 1,
+        };
+        tokens += 1;
+    }
+    tokens
+}
+
 /// [`split_statements`] and [`line_comments`] in one reading.
 pub fn statements_and_comments(text: &str) -> (Vec<Range<usize>>, Vec<LineComment>) {
     let bytes = text.as_bytes();
@@ -534,5 +569,15 @@ mod tests {
         let sql = "ALTER TABLE \"İ\" RENAME éx TO \"ẞ\"";
         assert_eq!(find_name(sql, "éx"), sql.find("éx"));
         assert_eq!(find_name("SELECT İé, xé FROM t", "xé"), Some(13));
+    }
+
+    #[test]
+    fn counts_tokens_as_the_parser_sees_them() {
+        assert_eq!(count_tokens("SELECT 1;", 100), 3);
+        assert_eq!(
+            count_tokens("SELECT 'a;b' -- c\n, $x$ y $x$, \"q r\";", 100),
+            8
+        );
+        assert_eq!(count_tokens("SELECT 1; SELECT 2;", 4), 4);
     }
 }
