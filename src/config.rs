@@ -183,6 +183,8 @@ impl ExpectedIndex {
 #[derive(Debug, Clone)]
 pub struct ExtensionPolicy {
     pub allowed: Vec<String>,
+    /// Whether `allowed` is the configuration's own list rather than the built-in one.
+    pub allowed_configured: bool,
     /// Owners whose migrations may run `CREATE EXTENSION`; any owner when `None`.
     pub owners: Option<Vec<String>>,
 }
@@ -290,6 +292,7 @@ impl Default for Config {
                 .expect("built-in patterns are valid"),
             extensions: ExtensionPolicy {
                 allowed: strings(DEFAULT_EXTENSIONS),
+                allowed_configured: false,
                 owners: None,
             },
         }
@@ -381,6 +384,7 @@ impl Config {
         let extensions = match file.extensions {
             None => defaults.extensions,
             Some(extensions) => ExtensionPolicy {
+                allowed_configured: extensions.allowed.is_some(),
                 allowed: extensions.allowed.unwrap_or(defaults.extensions.allowed),
                 owners: extensions.owners,
             },

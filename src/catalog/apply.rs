@@ -128,6 +128,20 @@ impl Catalog {
                 _ => {}
             }
         }
+        let explicit: Vec<&str> = stmt
+            .table_elts
+            .iter()
+            .flat_map(|element| match element.node.as_ref() {
+                Some(NodeEnum::ColumnDef(column)) => column.constraints.iter().collect(),
+                Some(NodeEnum::Constraint(_)) => vec![element],
+                _ => Vec::new(),
+            })
+            .filter_map(|node| match node.node.as_ref() {
+                Some(NodeEnum::Constraint(c)) if !c.conname.is_empty() => Some(c.conname.as_str()),
+                _ => None,
+            })
+            .collect();
+        merge_repeated_index_constraints(&mut table.constraints, &explicit);
         self.replace_relation(table);
         self.add_constraint_indexes(&name, origin);
     }
@@ -182,6 +196,11 @@ impl Catalog {
                         column.has_default = cmd.def.is_some();
                     }
                 }
+                // A constraint of a name the table has already: PostgreSQL refuses it
+                // (`duplicate_object`, which drizzle-kit's `DO ... EXCEPTION` blocks catch), so
+                // the table keeps the one it has.
+                (AlterTableType::AtAddConstraint, Some(NodeEnum::Constraint(constraint)))
+                    if table.has_constraint(&constraint.conname) => {}
                 (AlterTableType::AtAddConstraint, Some(NodeEnum::Constraint(constraint))) => {
                     // `PRIMARY KEY USING INDEX i` / `UNIQUE USING INDEX i`: the index becomes the
                     // constraint's, renamed after it, and gives it its columns.
@@ -262,6 +281,7 @@ impl Catalog {
                 constraint: true,
                 partial: false,
                 predicate: None,
+                not_null_predicate: None,
                 method: "btree".to_owned(),
                 key_options: vec![String::new(); constraint.columns.len()],
                 include: Vec::new(),
@@ -329,6 +349,10 @@ impl Catalog {
             constraint: stmt.isconstraint,
             partial: stmt.where_clause.is_some(),
             predicate: deparse_predicate(stmt),
+            not_null_predicate: stmt
+                .where_clause
+                .as_deref()
+                .and_then(expr::only_not_null_tests),
             method,
             include: stmt
                 .index_including_params
@@ -579,14 +603,74 @@ pub(super) fn constraint_definition(
         (ConstraintKind::Check, Some(expr)) => expr::not_null_columns(expr),
         _ => Vec::new(),
     };
+    let index_options = format!(
+        "{}{}{}{:?}",
+        if constraint.deferrable {
+            "DEFERRABLE "
+        } else {
+            ""
+        },
+        if constraint.initdeferred {
+            "INITIALLY DEFERRED "
+        } else {
+            ""
+        },
+        if constraint.nulls_not_distinct {
+            "NULLS NOT DISTINCT "
+        } else {
+            ""
+        },
+        ast::strings(&constraint.including),
+    );
     Some(Constraint {
         name,
         kind,
         columns,
         validated: !constraint.skip_validation,
         not_null_columns,
+        index_options,
         created_in: migration,
     })
+}
+
+/// What PostgreSQL does with the PRIMARY KEY and UNIQUE constraints of one `CREATE TABLE`: those
+/// whose index would repeat an earlier one's (same columns, same options; the primary key comes
+/// first) are not made at all, and a survivor written without a name takes the name of a
+/// duplicate written with one (`explicit`: the names written in the statement).
+fn merge_repeated_index_constraints(constraints: &mut Vec<Constraint>, explicit: &[&str]) {
+    let written = |c: &Constraint| {
+        c.name
+            .as_deref()
+            .is_some_and(|name| explicit.contains(&name))
+    };
+    let indexed =
+        |c: &Constraint| matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique);
+    // Positions of the index constraints, the primary key first.
+    let mut order: Vec<usize> = (0..constraints.len())
+        .filter(|&i| indexed(&constraints[i]))
+        .collect();
+    order.sort_by_key(|&i| constraints[i].kind != ConstraintKind::PrimaryKey);
+    let mut kept: Vec<usize> = Vec::new();
+    let mut dropped = Vec::new();
+    for at in order {
+        let same = kept.iter().copied().find(|&k| {
+            constraints[k].columns == constraints[at].columns
+                && constraints[k].index_options == constraints[at].index_options
+        });
+        match same {
+            Some(survivor) => {
+                if !written(&constraints[survivor]) && written(&constraints[at]) {
+                    constraints[survivor].name = constraints[at].name.clone();
+                }
+                dropped.push(at);
+            }
+            None => kept.push(at),
+        }
+    }
+    dropped.sort_unstable();
+    for at in dropped.into_iter().rev() {
+        constraints.remove(at);
+    }
 }
 
 /// An index key's operator class, collation, order and nulls order, when not the defaults.

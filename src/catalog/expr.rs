@@ -167,6 +167,23 @@ pub fn not_null_columns(check: &Node) -> Vec<String> {
     columns
 }
 
+/// The columns of a predicate that is nothing but `col IS NOT NULL` tests joined with AND;
+/// `None` when it tests anything else. An equality on each of those columns implies it.
+pub fn only_not_null_tests(predicate: &Node) -> Option<Vec<String>> {
+    let columns = not_null_columns(predicate);
+    let conjuncts = count_conjuncts(predicate);
+    (!columns.is_empty() && columns.len() == conjuncts).then_some(columns)
+}
+
+fn count_conjuncts(expr: &Node) -> usize {
+    match expr.node.as_ref() {
+        Some(NodeEnum::BoolExpr(bool_expr)) if bool_expr.boolop == BoolExprType::AndExpr as i32 => {
+            bool_expr.args.iter().map(count_conjuncts).sum()
+        }
+        _ => 1,
+    }
+}
+
 fn collect_not_null(expr: &Node, out: &mut Vec<String>) {
     match expr.node.as_ref() {
         Some(NodeEnum::NullTest(test))

@@ -110,6 +110,10 @@ pub struct Constraint {
     /// For a CHECK: the columns its expression proves NOT NULL (`CHECK (col IS NOT NULL)`, or
     /// such tests joined with AND). See [`Table::proves_not_null`].
     pub not_null_columns: Vec<String>,
+    /// For a PRIMARY KEY or UNIQUE: what defines its index besides the columns (`DEFERRABLE`,
+    /// `INITIALLY DEFERRED`, `NULLS NOT DISTINCT`, `INCLUDE`), spelled so that equal ones
+    /// compare equal.
+    pub index_options: String,
 }
 
 impl Constraint {
@@ -150,6 +154,15 @@ impl Table {
         self.columns.iter().find(|column| column.name == name)
     }
 
+    /// Whether a constraint of this name is on the table (an empty name never is).
+    pub fn has_constraint(&self, name: &str) -> bool {
+        !name.is_empty()
+            && self
+                .constraints
+                .iter()
+                .any(|constraint| constraint.name.as_deref() == Some(name))
+    }
+
     /// Whether a validated CHECK constraint proves `column` NOT NULL, which lets PostgreSQL 12+
     /// skip the table scan of `ALTER COLUMN ... SET NOT NULL`.
     pub fn proves_not_null(&self, column: &str) -> bool {
@@ -188,6 +201,10 @@ pub struct Index {
     pub partial: bool,
     /// The `WHERE` predicate of a partial index, deparsed (so equal predicates compare equal).
     pub predicate: Option<String>,
+    /// For a partial index whose predicate is only `col IS NOT NULL` tests: those columns. A
+    /// lookup by equality on all of them implies the predicate, so the planner uses the index
+    /// for it (a foreign key's checks look up so).
+    pub not_null_predicate: Option<Vec<String>>,
     /// Access method: `btree`, `hash`, `gin`, `gist`, `spgist`, `brin`, `hnsw`, `ivfflat`, ...
     pub method: String,
     /// Per key, its non-default operator class, collation, order and nulls order, spelled

@@ -449,6 +449,78 @@ pub fn rewrite(old: &str, new: &str) -> Rewrite {
     }
 }
 
+/// What a column type change does to the stored values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conversion {
+    /// What the type change itself does (no `USING`, or one that only names or casts the column).
+    Rewrites(Rewrite),
+    /// The `USING` expression computes new values: always a rewrite.
+    Computed,
+}
+
+impl ColumnTypeChange<'_> {
+    /// What the change does to the table: by the types alone, or computed by its `USING`.
+    pub fn conversion(&self) -> Conversion {
+        match self.using {
+            None => Conversion::Rewrites(from_old(self, &self.new)),
+            Some(using) => through(self, using, &self.new),
+        }
+    }
+
+    /// Whether PostgreSQL writes the table anew for it, whatever the session's time zone.
+    pub fn rewrites_table(&self) -> bool {
+        matches!(
+            self.conversion(),
+            Conversion::Computed | Conversion::Rewrites(Rewrite::Table)
+        )
+    }
+}
+
+/// The old type against `to`, or unknown without an old type.
+fn from_old(change: &ColumnTypeChange, to: &str) -> Rewrite {
+    change
+        .old
+        .as_deref()
+        .map_or(Rewrite::Unknown, |old| rewrite(old, to))
+}
+
+/// What `USING expr`, coerced to `to`, does: the column itself or casts of it convert like a
+/// plain type change (`USING "c"::int8` is what drizzle-kit writes); anything else computes new
+/// values, which PostgreSQL stores by rewriting the table.
+fn through(change: &ColumnTypeChange, expr: &Node, to: &str) -> Conversion {
+    match expr.node.as_ref() {
+        Some(NodeEnum::ColumnRef(column_ref))
+            if ast::strings(&column_ref.fields).last() == Some(&change.column) =>
+        {
+            Conversion::Rewrites(from_old(change, to))
+        }
+        Some(NodeEnum::TypeCast(cast)) => {
+            let (Some(arg), Some(cast_type)) = (cast.arg.as_deref(), cast.type_name.as_ref())
+            else {
+                return Conversion::Computed;
+            };
+            let cast_to = type_name(cast_type);
+            match through(change, arg, &cast_to) {
+                Conversion::Computed => Conversion::Computed,
+                Conversion::Rewrites(inner) => {
+                    Conversion::Rewrites(combine(inner, rewrite(&cast_to, to)))
+                }
+            }
+        }
+        _ => Conversion::Computed,
+    }
+}
+
+/// Two conversions in a row: the heavier one decides; an unknown step stays unknown unless the
+/// other one rewrites anyway.
+fn combine(a: Rewrite, b: Rewrite) -> Rewrite {
+    match (a, b) {
+        (Rewrite::Table, _) | (_, Rewrite::Table) => Rewrite::Table,
+        (Rewrite::Unknown, _) | (_, Rewrite::Unknown) => Rewrite::Unknown,
+        (a, b) => a.max(b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

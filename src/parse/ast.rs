@@ -81,3 +81,14 @@ pub fn option_enabled(options: &[Node], name: &str) -> bool {
         }
     })
 }
+
+/// Whether `node` creates a temporary table (`CREATE TEMP TABLE`, `CREATE TEMP TABLE ... AS`),
+/// which lives for one session and is no part of the schema.
+pub fn creates_temporary_table(node: &NodeEnum) -> bool {
+    let relation = match node {
+        NodeEnum::CreateStmt(stmt) => stmt.relation.as_ref(),
+        NodeEnum::CreateTableAsStmt(stmt) => stmt.into.as_ref().and_then(|into| into.rel.as_ref()),
+        _ => None,
+    };
+    relation.is_some_and(|relation| relation.relpersistence == "t")
+}

@@ -41,7 +41,9 @@ impl<'a> TableAction<'a> {
 
 /// The actions of the statement when it is an `ALTER TABLE` of a table that existed before this
 /// migration. `ADD COLUMN IF NOT EXISTS` of a column the catalog already has does nothing and
-/// is left out.
+/// is left out, as is `ADD CONSTRAINT` of a name the table has: PostgreSQL refuses it before it
+/// checks a row (drizzle-kit's `DO ... EXCEPTION WHEN duplicate_object` blocks re-run such
+/// statements on purpose).
 pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction<'a>> {
     let statement: &'a Statement = ctx.statement;
     let NodeEnum::AlterTableStmt(stmt) = &statement.node else {
@@ -74,9 +76,12 @@ pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction
                 kind: AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined),
                 span,
             };
-            let already_there = cmd.missing_ok
+            let already_there = (cmd.missing_ok
                 && action.added_column().is_some_and(|column| {
                     known.is_some_and(|table| table.column(&column.colname).is_some())
+                }))
+                || action.added_constraint().is_some_and(|constraint| {
+                    known.is_some_and(|table| table.has_constraint(&constraint.conname))
                 });
             (!already_there).then_some(action)
         })

@@ -2,12 +2,10 @@
 //! and rebuild its indexes under an ACCESS EXCLUSIVE lock.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::Node;
 
 use super::{Rule, RuleMeta, StatementContext};
-use crate::catalog::types::{self, ColumnTypeChange, Rewrite};
+use crate::catalog::types::{self, Conversion, Rewrite};
 use crate::diagnostic::{Finding, Severity};
-use crate::parse::ast;
 use crate::source::SourceKind;
 
 pub struct ColumnTypeRewrite;
@@ -36,7 +34,7 @@ impl Rule for ColumnTypeRewrite {
                 continue;
             }
             let (column, table, new) = (change.column, &change.table, &change.new);
-            let verdict = verdict(&change);
+            let verdict = change.conversion();
             let from = change
                 .old
                 .as_deref()
@@ -44,8 +42,8 @@ impl Rule for ColumnTypeRewrite {
                 .unwrap_or_default();
             let change_text = format!("changing `{column}`{from} to `{new}`");
             let message = match verdict {
-                Verdict::Rewrites(Rewrite::None) => continue,
-                Verdict::Rewrites(Rewrite::Indexes) => {
+                Conversion::Rewrites(Rewrite::None) => continue,
+                Conversion::Rewrites(Rewrite::Indexes) => {
                     let indexes: Vec<String> = ctx
                         .catalog
                         .indexes_on(table)
@@ -66,7 +64,7 @@ impl Rule for ColumnTypeRewrite {
                         indexes.join(", ")
                     )
                 }
-                Verdict::Rewrites(Rewrite::TableUnlessUtc)
+                Conversion::Rewrites(Rewrite::TableUnlessUtc)
                     if ctx.migration.config.pg_version >= UTC_SHORTCUT_SINCE =>
                 {
                     format!(
@@ -75,16 +73,16 @@ impl Rule for ColumnTypeRewrite {
                          ACCESS EXCLUSIVE lock"
                     )
                 }
-                Verdict::Rewrites(Rewrite::TableUnlessUtc | Rewrite::Table) => format!(
+                Conversion::Rewrites(Rewrite::TableUnlessUtc | Rewrite::Table) => format!(
                     "{change_text} rewrites existing table `{table}` and all its indexes under an \
                      ACCESS EXCLUSIVE lock"
                 ),
-                Verdict::Using => format!(
+                Conversion::Computed => format!(
                     "{change_text} computes every value with its `USING` expression, so PostgreSQL \
                      rewrites existing table `{table}` and all its indexes under an ACCESS EXCLUSIVE \
                      lock"
                 ),
-                Verdict::Rewrites(Rewrite::Unknown) => {
+                Conversion::Rewrites(Rewrite::Unknown) => {
                     let why = match &change.old {
                         None => format!("the current type of `{column}` is not known here"),
                         Some(old) => {
@@ -122,64 +120,5 @@ impl Rule for ColumnTypeRewrite {
                     .help(help),
             );
         }
-    }
-}
-
-enum Verdict {
-    /// What the type change itself does (no `USING`, or one that only names or casts the column).
-    Rewrites(Rewrite),
-    /// The `USING` expression computes new values: always a rewrite.
-    Using,
-}
-
-fn verdict(change: &ColumnTypeChange) -> Verdict {
-    match change.using {
-        None => Verdict::Rewrites(from_old(change, &change.new)),
-        Some(using) => through(change, using, &change.new),
-    }
-}
-
-/// The old type against `to`, or unknown without an old type.
-fn from_old(change: &ColumnTypeChange, to: &str) -> Rewrite {
-    change
-        .old
-        .as_deref()
-        .map_or(Rewrite::Unknown, |old| types::rewrite(old, to))
-}
-
-/// What `USING expr`, coerced to `to`, does: the column itself or casts of it convert like a
-/// plain type change (`USING "c"::int8` is what drizzle-kit writes); anything else computes new
-/// values, which PostgreSQL stores by rewriting the table.
-fn through(change: &ColumnTypeChange, expr: &Node, to: &str) -> Verdict {
-    match expr.node.as_ref() {
-        Some(NodeEnum::ColumnRef(column_ref))
-            if ast::strings(&column_ref.fields).last() == Some(&change.column) =>
-        {
-            Verdict::Rewrites(from_old(change, to))
-        }
-        Some(NodeEnum::TypeCast(cast)) => {
-            let (Some(arg), Some(cast_type)) = (cast.arg.as_deref(), cast.type_name.as_ref())
-            else {
-                return Verdict::Using;
-            };
-            let cast_to = types::type_name(cast_type);
-            match through(change, arg, &cast_to) {
-                Verdict::Using => Verdict::Using,
-                Verdict::Rewrites(inner) => {
-                    Verdict::Rewrites(combine(inner, types::rewrite(&cast_to, to)))
-                }
-            }
-        }
-        _ => Verdict::Using,
-    }
-}
-
-/// Two conversions in a row: the heavier one decides; an unknown step stays unknown unless the
-/// other one rewrites anyway.
-fn combine(a: Rewrite, b: Rewrite) -> Rewrite {
-    match (a, b) {
-        (Rewrite::Table, _) | (_, Rewrite::Table) => Rewrite::Table,
-        (Rewrite::Unknown, _) | (_, Rewrite::Unknown) => Rewrite::Unknown,
-        (a, b) => a.max(b),
     }
 }

@@ -8,7 +8,7 @@ use pg_query::protobuf::TypeName;
 
 use super::StatementContext;
 use crate::catalog::{WrittenColumn, types, written_columns};
-use crate::parse::text;
+use crate::parse::{ast, text};
 
 /// A column type in the statement, with its canonical base name. Its spelling and span are
 /// worked out only for the columns a rule reports.
@@ -35,8 +35,12 @@ impl TypedColumn<'_> {
     }
 }
 
-/// The types of the columns `ctx`'s statement defines or retypes.
+/// The types of the columns `ctx`'s statement defines or retypes. A temporary table's are left
+/// out: it lives for one session and is no part of the schema the style rules keep.
 pub fn typed_columns<'a>(ctx: &'a StatementContext) -> Vec<TypedColumn<'a>> {
+    if ast::creates_temporary_table(&ctx.statement.node) {
+        return Vec::new();
+    }
     written_columns(&ctx.statement.node)
         .into_iter()
         .filter_map(|column| {

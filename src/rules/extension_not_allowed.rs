@@ -28,7 +28,13 @@ impl Rule for ExtensionNotAllowed {
         let name = &stmt.extname;
         let span = ctx.name_span(None, name);
         if !policy.allowed.contains(name) {
-            let message = format!("extension `{name}` is not in the allowed list");
+            let list = if policy.allowed_configured {
+                "the allowed list of `[extensions] allowed` in chronos-lint.toml"
+            } else {
+                "the built-in allowed list (Project Chronos's server; set `[extensions] allowed` \
+                 in chronos-lint.toml for yours)"
+            };
+            let message = format!("extension `{name}` is not in {list}");
             let help = format!(
                 "The allowed extensions are those the production server provides and the team \
                  has agreed to depend on ({}). Creating another fails on a server where it is \

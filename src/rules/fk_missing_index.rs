@@ -55,9 +55,16 @@ impl Rule for FkMissingIndex {
                 if constraint.created_in != ctx.index || constraint.columns.is_empty() {
                     continue;
                 }
-                // A partial index does not serve every row's lookup; hash serves equality only.
+                // A partial index serves the key's lookups only when they imply its predicate
+                // (`WHERE fk IS NOT NULL`: a lookup `fk = $1` does); hash serves equality only.
                 let indexed = catalog.indexes_on(&table.name).any(|index| {
-                    !index.partial
+                    let serves_lookups = !index.partial
+                        || index.not_null_predicate.as_ref().is_some_and(|columns| {
+                            columns
+                                .iter()
+                                .all(|column| constraint.columns.contains(column))
+                        });
+                    serves_lookups
                         && matches!(index.method.as_str(), "btree" | "hash")
                         && index.leads_with(&constraint.columns)
                 });
@@ -88,7 +95,8 @@ impl Rule for FkMissingIndex {
                 );
                 let help = format!(
                     "{} An index covers the key when its first columns are the key's columns, in \
-                     any order; partial indexes do not count.",
+                     any order; a partial index counts only when its predicate is `IS NOT NULL` \
+                     of key columns, which the foreign key's lookups imply.",
                     advice::add_index(
                         ctx,
                         &table.name,

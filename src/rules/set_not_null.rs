@@ -2,11 +2,13 @@
 //! ACCESS EXCLUSIVE lock, unless (PostgreSQL 12+) a validated CHECK already proves the column
 //! NOT NULL.
 
+use pg_query::NodeEnum;
 use pg_query::protobuf::AlterTableType;
 
 use super::advice::{self, Steps};
 use super::alter_table::existing_table_actions;
 use super::{Rule, RuleMeta, StatementContext};
+use crate::catalog::types;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::quote_ident;
 
@@ -30,6 +32,15 @@ impl Rule for SetNotNull {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let kind = ctx.migration.migration.kind;
         let pg_version = ctx.migration.config.pg_version;
+        // A type change of the same statement that rewrites the table checks NOT NULL as it
+        // writes each row: no scan of its own, and nothing for a CHECK to save.
+        if let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node
+            && types::column_type_changes(ctx.catalog, stmt)
+                .iter()
+                .any(|change| change.rewrites_table())
+        {
+            return;
+        }
         for action in existing_table_actions(ctx) {
             if action.kind != AlterTableType::AtSetNotNull {
                 continue;

@@ -6,6 +6,7 @@ use pg_query::protobuf::ObjectType;
 use super::{Rule, RuleMeta, StatementContext};
 use crate::catalog::{Action, QualifiedName, is_tracking_table};
 use crate::diagnostic::{Finding, Severity};
+use crate::parse::ast;
 
 pub struct UnownedTable;
 
@@ -22,6 +23,10 @@ impl Rule for UnownedTable {
     }
 
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        // A temporary table lives for one session: it is no owner's.
+        if ast::creates_temporary_table(&ctx.statement.node) {
+            return;
+        }
         let config = ctx.migration.config;
         let created = ctx
             .targets
