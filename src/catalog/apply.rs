@@ -541,8 +541,11 @@ fn constraint_name(table: &Table, constraint: &Constraint) -> String {
         ConstraintKind::PrimaryKey => format!("{}_pkey", table.name.name),
         ConstraintKind::Unique => format!("{}_{columns}_key", table.name.name),
         ConstraintKind::ForeignKey { .. } => format!("{}_{columns}_fkey", table.name.name),
-        ConstraintKind::Check if columns.is_empty() => format!("{}_check", table.name.name),
-        ConstraintKind::Check => format!("{}_{columns}_check", table.name.name),
+        // Named after its column only when its expression names exactly one.
+        ConstraintKind::Check if constraint.columns.len() == 1 => {
+            format!("{}_{columns}_check", table.name.name)
+        }
+        ConstraintKind::Check => format!("{}_check", table.name.name),
         ConstraintKind::Exclusion => format!("{}_excl", table.name.name),
     };
     (0..)
@@ -580,6 +583,15 @@ pub(super) fn constraint_definition(
         match ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined) {
             ConstrType::ConstrPrimary => (ConstraintKind::PrimaryKey, keys(&constraint.keys)),
             ConstrType::ConstrUnique => (ConstraintKind::Unique, keys(&constraint.keys)),
+            // A table's CHECK is on the columns its expression names.
+            ConstrType::ConstrCheck if column.is_empty() => (
+                ConstraintKind::Check,
+                constraint
+                    .raw_expr
+                    .as_deref()
+                    .map(expr::referenced_columns)
+                    .unwrap_or_default(),
+            ),
             ConstrType::ConstrCheck => (ConstraintKind::Check, column.to_vec()),
             ConstrType::ConstrExclusion => (ConstraintKind::Exclusion, Vec::new()),
             ConstrType::ConstrForeign => {

@@ -140,6 +140,23 @@ fn is_null(expr: &Node) -> bool {
     }
 }
 
+/// The columns `expr` names (`length(slug) < 100 AND status <> ''` names `slug` and `status`).
+pub fn referenced_columns(expr: &Node) -> Vec<String> {
+    let Some(node) = expr.node.as_ref() else {
+        return Vec::new();
+    };
+    let mut columns: Vec<String> = Vec::new();
+    for (node, ..) in node.nodes() {
+        if let NodeRef::ColumnRef(reference) = node
+            && let Some(name) = ast::strings(&reference.fields).last()
+            && !columns.iter().any(|known| known == name)
+        {
+            columns.push((*name).to_owned());
+        }
+    }
+    columns
+}
+
 /// The first call to a VOLATILE function in `expr`, with its node location. Functions the
 /// linter does not know (user-defined ones) are taken as not volatile.
 pub fn volatile_call(expr: &Node) -> Option<(String, i32)> {

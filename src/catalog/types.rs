@@ -76,6 +76,8 @@ pub struct ColumnTypeChange<'a> {
     pub new_type: &'a TypeName,
     /// The `USING` expression.
     pub using: Option<&'a Node>,
+    /// `COLLATE` of the new type: the index keys of the column change order.
+    pub collation: Option<String>,
 }
 
 /// The column type changes of an `ALTER TABLE`, with the old types from `catalog`.
@@ -105,6 +107,10 @@ pub fn column_type_changes<'a>(
                 new: type_name(new_type),
                 new_type,
                 using: def.raw_default.as_deref(),
+                collation: def
+                    .coll_clause
+                    .as_ref()
+                    .map(|clause| ast::strings(&clause.collname).join(".")),
             })
         })
         .collect()
@@ -461,9 +467,17 @@ pub enum Conversion {
 impl ColumnTypeChange<'_> {
     /// What the change does to the table: by the types alone, or computed by its `USING`.
     pub fn conversion(&self) -> Conversion {
-        match self.using {
+        let conversion = match self.using {
             None => Conversion::Rewrites(from_old(self, &self.new)),
             Some(using) => through(self, using, &self.new),
+        };
+        // A new collation keeps the stored values but orders them anew: every index on the
+        // column is rebuilt.
+        match (conversion, &self.collation) {
+            (Conversion::Rewrites(rewrite), Some(_)) => {
+                Conversion::Rewrites(combine(rewrite, Rewrite::Indexes))
+            }
+            (conversion, _) => conversion,
         }
     }
 

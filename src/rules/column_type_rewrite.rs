@@ -4,6 +4,7 @@
 use pg_query::NodeEnum;
 
 use super::{Rule, RuleMeta, StatementContext};
+use crate::catalog::ConstraintKind;
 use crate::catalog::types::{self, Conversion, Rewrite};
 use crate::diagnostic::{Finding, Severity};
 use crate::source::SourceKind;
@@ -41,8 +42,35 @@ impl Rule for ColumnTypeRewrite {
                 .map(|old| format!(" from `{old}`"))
                 .unwrap_or_default();
             let change_text = format!("changing `{column}`{from} to `{new}`");
+            // Without a rewrite, PostgreSQL still checks every row against the validated CHECK
+            // constraints on the column (a rewrite checks them as it writes).
+            let checks: Vec<String> = ctx
+                .catalog
+                .table(table)
+                .into_iter()
+                .flat_map(|known| &known.constraints)
+                .filter(|c| {
+                    c.kind == ConstraintKind::Check
+                        && c.validated
+                        && c.columns.iter().any(|c| c == column)
+                })
+                .map(|c| format!("`{}`", c.name_on(table)))
+                .collect();
+            let rechecks = (!checks.is_empty()).then(|| {
+                format!(
+                    "checks every row against {} {} again",
+                    plural(checks.len(), "constraint", "constraints"),
+                    checks.join(", ")
+                )
+            });
             let message = match verdict {
-                Conversion::Rewrites(Rewrite::None) => continue,
+                Conversion::Rewrites(Rewrite::None) => match rechecks {
+                    None => continue,
+                    Some(rechecks) => format!(
+                        "{change_text} keeps the stored values but {rechecks}, scanning existing \
+                         table `{table}` under an ACCESS EXCLUSIVE lock"
+                    ),
+                },
                 Conversion::Rewrites(Rewrite::Indexes) => {
                     let indexes: Vec<String> = ctx
                         .catalog
@@ -50,18 +78,21 @@ impl Rule for ColumnTypeRewrite {
                         .filter(|i| i.columns.iter().any(|c| c.as_deref() == Some(column)))
                         .map(|i| format!("`{}`", i.name.name))
                         .collect();
-                    if indexes.is_empty() {
+                    let rebuilds = (!indexes.is_empty()).then(|| {
+                        format!(
+                            "rebuilds {} {}",
+                            plural(indexes.len(), "index", "indexes"),
+                            indexes.join(", ")
+                        )
+                    });
+                    let work: Vec<String> = rebuilds.into_iter().chain(rechecks).collect();
+                    if work.is_empty() {
                         continue;
                     }
                     format!(
-                        "{change_text} rebuilds {} {} of existing table `{table}` under an ACCESS \
-                         EXCLUSIVE lock",
-                        if indexes.len() == 1 {
-                            "index"
-                        } else {
-                            "indexes"
-                        },
-                        indexes.join(", ")
+                        "{change_text} {} under an ACCESS EXCLUSIVE lock on existing table \
+                         `{table}`",
+                        work.join(" and ")
                     )
                 }
                 Conversion::Rewrites(Rewrite::TableUnlessUtc)
@@ -121,4 +152,8 @@ impl Rule for ColumnTypeRewrite {
             );
         }
     }
+}
+
+fn plural(count: usize, one: &'static str, many: &'static str) -> &'static str {
+    if count == 1 { one } else { many }
 }
