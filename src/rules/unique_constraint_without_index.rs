@@ -1,11 +1,15 @@
 //! `unique-constraint-without-index`: `ADD CONSTRAINT ... UNIQUE` or `PRIMARY KEY` on an existing
 //! table builds its index under an ACCESS EXCLUSIVE lock, unless it adopts one with `USING INDEX`.
 
+use std::ops::Range;
+
 use pg_query::protobuf::{ConstrType, Constraint};
 
 use super::advice::{self, Steps};
 use super::alter_table::existing_table_actions;
+use super::set_not_null::CHECK_SKIPS_SCAN_SINCE;
 use super::{Rule, RuleMeta, StatementContext};
+use crate::catalog::QualifiedName;
 use crate::diagnostic::{Finding, Severity};
 use crate::parse::{ast, quote_ident};
 
@@ -62,6 +66,15 @@ impl Rule for UniqueConstraintWithoutIndex {
                 continue;
             };
             if !constraint.indexname.is_empty() {
+                if unique == "PRIMARY KEY" {
+                    check_nullable_keys(
+                        ctx,
+                        &action.table,
+                        &constraint.indexname,
+                        &action.span,
+                        out,
+                    );
+                }
                 continue;
             }
             let named = if constraint.conname.is_empty() {
@@ -125,4 +138,78 @@ impl Rule for UniqueConstraintWithoutIndex {
             out.push(ctx.finding(action.span.clone(), message).help(help));
         }
     }
+}
+
+/// `PRIMARY KEY USING INDEX i` of an existing table: the index is adopted as it is, but key
+/// columns that may hold NULL are set NOT NULL, and that reads every row under the ACCESS
+/// EXCLUSIVE lock (unless a validated CHECK proves them, PostgreSQL 12+).
+fn check_nullable_keys(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    index: &str,
+    span: &Range<usize>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(known) = ctx.catalog.table(table) else {
+        return;
+    };
+    let Some(index) = ctx
+        .catalog
+        .indexes_on(table)
+        .find(|candidate| candidate.name.name == index)
+    else {
+        return;
+    };
+    let pg_version = ctx.migration.config.pg_version;
+    let nullable: Vec<&str> = index
+        .columns
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|key| {
+            known.column(key).is_some_and(|column| !column.not_null)
+                && !(pg_version >= CHECK_SKIPS_SCAN_SINCE && known.proves_not_null(key))
+        })
+        .collect();
+    if nullable.is_empty() {
+        return;
+    }
+    let listed = nullable
+        .iter()
+        .map(|key| format!("`{key}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = format!(
+        "`PRIMARY KEY USING INDEX` sets {listed} NOT NULL, which scans all of existing table \
+         `{table}` for NULLs under an ACCESS EXCLUSIVE lock"
+    );
+    let table_sql = table.to_sql();
+    let steps: Vec<String> = nullable
+        .iter()
+        .map(|key| {
+            let check_name = format!("{}_{key}_not_null", table.name);
+            let check = quote_ident(&check_name);
+            let key = quote_ident(key);
+            format!(
+                "`ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({key} IS NOT NULL) NOT \
+                 VALID;`, `ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check};` (it scans under a \
+                 SHARE UPDATE EXCLUSIVE lock, which lets reads and writes go on), then `ALTER \
+                 TABLE {table_sql} ALTER COLUMN {key} SET NOT NULL;`"
+            )
+        })
+        .collect();
+    let help = if pg_version >= CHECK_SKIPS_SCAN_SINCE {
+        format!(
+            "Make the keys NOT NULL first without the long lock: {}. PostgreSQL then knows them \
+             NOT NULL from the validated check, and adopting the index changes the catalog only; \
+             the checks can be dropped afterwards.",
+            steps.join("; ")
+        )
+    } else {
+        format!(
+            "Before PostgreSQL 12 (`pg_version` is {pg_version}) setting NOT NULL always scans; \
+             do it at a quiet time, or backfill and set it in its own short migration first."
+        )
+    };
+    out.push(ctx.finding(span.clone(), message).help(help));
 }
