@@ -174,28 +174,48 @@ fn offending_token(body: &str, delimiter: &str, message: &str) -> Option<Range<u
     Some(mentioned.unwrap_or(stopped_on).span.clone())
 }
 
-/// The line and SQL text of every `PLpgSQL_stmt_execsql` in libpg_query's JSON of a function.
-/// Each statement object is read on its own: the function as a whole nests as deeply as its
-/// blocks, and serde_json refuses to read a tree deeper than 128 levels (about 40 nested blocks).
+/// The line and SQL text of every statement the function runs that its text holds: each
+/// `PLpgSQL_stmt_execsql`, and each `EXECUTE` of a constant string (`EXECUTE 'DROP TABLE t'`,
+/// whose SQL is the string's text when it has no doubled quote). Each statement object is read
+/// on its own: the function as a whole nests as deeply as its blocks, and serde_json refuses to
+/// read a tree deeper than 128 levels (about 40 nested blocks).
 fn embedded_sql(json: &str) -> Vec<(u64, String)> {
-    // Inside a JSON string a `"` is escaped, so this only matches an object's key.
-    const KEY: &str = "{\"PLpgSQL_stmt_execsql\":";
     let mut out = Vec::new();
-    for (at, _) in json.match_indices(KEY) {
-        let mut objects = serde_json::Deserializer::from_str(&json[at..]).into_iter::<Value>();
-        let Some(Ok(object)) = objects.next() else {
-            continue;
-        };
-        let exec = &object["PLpgSQL_stmt_execsql"];
-        if let Some(query) = exec
-            .pointer("/sqlstmt/PLpgSQL_expr/query")
-            .and_then(Value::as_str)
-        {
-            let line = exec.get("lineno").and_then(Value::as_u64).unwrap_or(0);
+    for (kind, pointer) in [
+        ("PLpgSQL_stmt_execsql", "/sqlstmt/PLpgSQL_expr/query"),
+        ("PLpgSQL_stmt_dynexecute", "/query/PLpgSQL_expr/query"),
+    ] {
+        // Inside a JSON string a `"` is escaped, so this only matches an object's key.
+        let key = format!("{{\"{kind}\":");
+        for (at, _) in json.match_indices(key.as_str()) {
+            let mut objects = serde_json::Deserializer::from_str(&json[at..]).into_iter::<Value>();
+            let Some(Ok(object)) = objects.next() else {
+                continue;
+            };
+            let statement = &object[kind];
+            let Some(query) = statement.pointer(pointer).and_then(Value::as_str) else {
+                continue;
+            };
+            let query = if kind == "PLpgSQL_stmt_execsql" {
+                query
+            } else {
+                match constant_string(query) {
+                    Some(sql) => sql,
+                    None => continue,
+                }
+            };
+            let line = statement.get("lineno").and_then(Value::as_u64).unwrap_or(0);
             out.push((line, query.to_owned()));
         }
     }
     out
+}
+
+/// The text of `expr` when it is one plain string literal without doubled quotes (`'...'`), so
+/// that the text is the SQL, as written in the file.
+fn constant_string(expr: &str) -> Option<&str> {
+    let inner = expr.trim().strip_prefix('\'')?.strip_suffix('\'')?;
+    (!inner.contains('\'') && !inner.trim().is_empty()).then_some(inner)
 }
 
 #[cfg(test)]
