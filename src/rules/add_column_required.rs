@@ -6,25 +6,21 @@ use pg_query::protobuf::ConstrType;
 use super::advice::{self, Steps};
 use super::alter_table::existing_table_actions;
 use super::set_not_null::CHECK_SKIPS_SCAN_SINCE;
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::expr::column_default;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::{ast, quote_ident};
 
-pub struct AddColumnRequired;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-column-required",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/add-column-required.md"),
-    summary: "ADD COLUMN ... NOT NULL without a default fails on an existing table with rows",
-};
+declare_rule! {
+    pub struct AddColumnRequired {
+        id: "add-column-required",
+        family: Locking,
+        severity: Error,
+        summary: "ADD COLUMN ... NOT NULL without a default fails on an existing table with rows",
+    }
+}
 
 impl Rule for AddColumnRequired {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let kind = ctx.migration.migration.kind;
         let pg_version = ctx.migration.config.pg_version;

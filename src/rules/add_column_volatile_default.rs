@@ -7,28 +7,24 @@ use pg_query::protobuf::{ColumnDef, ConstrType};
 
 use super::advice::{self, Steps};
 use super::alter_table::existing_table_actions;
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::{ast, quote_ident};
 
-pub struct AddColumnVolatileDefault;
-
-static META: RuleMeta = RuleMeta {
-    id: "add-column-volatile-default",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/add-column-volatile-default.md"),
-    summary: "ADD COLUMN with a volatile default (or any default before PostgreSQL 11) rewrites an existing table",
-};
+declare_rule! {
+    pub struct AddColumnVolatileDefault {
+        id: "add-column-volatile-default",
+        family: Locking,
+        severity: Warning,
+        summary: "ADD COLUMN with a volatile default (or any default before PostgreSQL 11) rewrites an existing table",
+    }
+}
 
 /// PostgreSQL 11 stores constant and STABLE defaults in the catalog instead of rewriting.
 const FAST_DEFAULT_SINCE: u32 = 11;
 
 impl Rule for AddColumnVolatileDefault {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let pg_version = ctx.migration.config.pg_version;
         let kind = ctx.migration.migration.kind;

@@ -2,23 +2,19 @@
 
 use std::collections::HashSet;
 
-use super::{Rule, RuleMeta, SetContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, SetContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct AlembicRevisionGap;
-
-static META: RuleMeta = RuleMeta {
-    id: "alembic-revision-gap",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/alembic-revision-gap.md"),
-    summary: "An Alembic revision's down-revision is not a revision that ran before it, or the chain loops",
-};
+declare_rule! {
+    pub struct AlembicRevisionGap {
+        id: "alembic-revision-gap",
+        family: Migration,
+        severity: Error,
+        summary: "An Alembic revision's down-revision is not a revision that ran before it, or the chain loops",
+    }
+}
 
 impl Rule for AlembicRevisionGap {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_set(&self, ctx: &SetContext, out: &mut Vec<Finding>) {
         // Revisions seen so far in the set; branches may continue from any of them.
         let mut seen: HashSet<&str> = HashSet::new();

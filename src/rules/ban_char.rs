@@ -1,23 +1,19 @@
 //! `ban-char`: a column is `char(n)` / `character(n)`.
 
 use super::column_types::typed_columns;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct BanChar;
-
-static META: RuleMeta = RuleMeta {
-    id: "ban-char",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/ban-char.md"),
-    summary: "A column is `char(n)`, which pads values with spaces",
-};
+declare_rule! {
+    pub struct BanChar {
+        id: "ban-char",
+        family: Hygiene,
+        severity: Warning,
+        summary: "A column is `char(n)`, which pads values with spaces",
+    }
+}
 
 impl Rule for BanChar {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for typed in typed_columns(ctx) {
             // `bpchar` is `char(n)`/`character(n)`; the one-byte `"char"` is another type.

@@ -8,29 +8,25 @@ use super::advice::{self, Steps};
 use super::alter_table::{
     added_not_valid_in_same_transaction, existing_table_actions, validated_too_soon,
 };
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::{ast, quote_ident};
 
-pub struct CheckNotValid;
-
-static META: RuleMeta = RuleMeta {
-    id: "check-not-valid",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/check-not-valid.md"),
-    summary: "A CHECK added to an existing table without NOT VALID scans it under ACCESS EXCLUSIVE",
-};
+declare_rule! {
+    pub struct CheckNotValid {
+        id: "check-not-valid",
+        family: Locking,
+        severity: Warning,
+        summary: "A CHECK added to an existing table without NOT VALID scans it under ACCESS EXCLUSIVE",
+    }
+}
 
 fn is_check(constraint: &Constraint) -> bool {
     ast::constraint_type(constraint) == ConstrType::ConstrCheck
 }
 
 impl Rule for CheckNotValid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let kind = ctx.migration.migration.kind;
         for action in existing_table_actions(ctx) {

@@ -4,29 +4,25 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::Node;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::types::{self, ColumnTypeChange, Rewrite};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 use crate::source::SourceKind;
 
-pub struct ColumnTypeRewrite;
-
-static META: RuleMeta = RuleMeta {
-    id: "column-type-rewrite",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/column-type-rewrite.md"),
-    summary: "ALTER COLUMN TYPE rewrites an existing table and its indexes under ACCESS EXCLUSIVE",
-};
+declare_rule! {
+    pub struct ColumnTypeRewrite {
+        id: "column-type-rewrite",
+        family: Locking,
+        severity: Warning,
+        summary: "ALTER COLUMN TYPE rewrites an existing table and its indexes under ACCESS EXCLUSIVE",
+    }
+}
 
 /// Versions before 12 rewrite timestamp ↔ timestamptz whatever the time zone.
 const UTC_SHORTCUT_SINCE: u32 = 12;
 
 impl Rule for ColumnTypeRewrite {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
             return;

@@ -7,20 +7,20 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ObjectType, ReindexObjectType};
 
 use super::advice::{self, py_str};
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 use crate::source::SourceKind;
 
-pub struct ConcurrentInTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "concurrent-in-transaction",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/concurrent-in-transaction.md"),
-    summary: "CONCURRENTLY, VACUUM, CREATE DATABASE and the like inside a transaction: the migration fails",
-};
+declare_rule! {
+    pub struct ConcurrentInTransaction {
+        id: "concurrent-in-transaction",
+        family: Locking,
+        severity: Error,
+        summary: "CONCURRENTLY, VACUUM, CREATE DATABASE and the like inside a transaction: the migration fails",
+    }
+}
 
 /// A statement that cannot run in a transaction block: how PostgreSQL names it, where to point,
 /// and the Alembic operation that runs it.
@@ -33,10 +33,6 @@ struct Refused {
 }
 
 impl Rule for ConcurrentInTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let statement = ctx.statement;
         if !statement.in_transaction && !statement.in_do_block {

@@ -1,23 +1,19 @@
 //! `cross-owner-foreign-key`: a foreign key from one owner's table to another owner's table.
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::Action;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct CrossOwnerForeignKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "cross-owner-foreign-key",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/cross-owner-foreign-key.md"),
-    summary: "A foreign key references a table of another owner",
-};
+declare_rule! {
+    pub struct CrossOwnerForeignKey {
+        id: "cross-owner-foreign-key",
+        family: Ownership,
+        severity: Warning,
+        summary: "A foreign key references a table of another owner",
+    }
+}
 
 impl Rule for CrossOwnerForeignKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let config = ctx.migration.config;
         // The referencing table is the one the statement creates or alters.

@@ -1,18 +1,18 @@
 //! `directus-requires-primary-key`: a table Directus manages (`[directus] tables`) ends a
 //! migration without a single-column primary key, because of this statement.
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{Action, RelationKind, Table};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct DirectusRequiresPrimaryKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "directus-requires-primary-key",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/directus-requires-primary-key.md"),
-    summary: "A table Directus manages has no primary key, or a composite one",
-};
+declare_rule! {
+    pub struct DirectusRequiresPrimaryKey {
+        id: "directus-requires-primary-key",
+        family: Ownership,
+        severity: Error,
+        summary: "A table Directus manages has no primary key, or a composite one",
+    }
+}
 
 /// Columns of the table's primary key (0 without one).
 fn key_columns(table: &Table) -> usize {
@@ -20,10 +20,6 @@ fn key_columns(table: &Table) -> usize {
 }
 
 impl Rule for DirectusRequiresPrimaryKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let config = ctx.migration.config;
         let Some(target) = ctx.targets.iter().find(|target| {

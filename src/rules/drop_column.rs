@@ -3,24 +3,20 @@
 use pg_query::protobuf::AlterTableType;
 
 use super::alter_table::existing_table_actions;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 
-pub struct DropColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-column",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/drop-column.md"),
-    summary: "DROP COLUMN deletes a column of an existing table that running code may still use",
-};
+declare_rule! {
+    pub struct DropColumn {
+        id: "drop-column",
+        family: Destructive,
+        severity: Error,
+        summary: "DROP COLUMN deletes a column of an existing table that running code may still use",
+    }
+}
 
 impl Rule for DropColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for action in existing_table_actions(ctx) {
             if action.kind != AlterTableType::AtDropColumn {

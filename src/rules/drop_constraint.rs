@@ -5,25 +5,21 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ConstrType, DropBehavior, ObjectType};
 
 use super::alter_table::existing_table_actions;
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{ConstraintKind, QualifiedName, range_var};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 
-pub struct DropConstraint;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-constraint",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/drop-constraint.md"),
-    summary: "DROP CONSTRAINT on an existing table gives up the guarantee it enforced",
-};
+declare_rule! {
+    pub struct DropConstraint {
+        id: "drop-constraint",
+        family: Destructive,
+        severity: Warning,
+        summary: "DROP CONSTRAINT on an existing table gives up the guarantee it enforced",
+    }
+}
 
 impl Rule for DropConstraint {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for action in existing_table_actions(ctx) {
             if action.kind != AlterTableType::AtDropConstraint {

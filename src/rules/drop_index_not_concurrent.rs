@@ -5,26 +5,22 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
 use super::advice;
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 use crate::source::SourceKind;
 
-pub struct DropIndexNotConcurrent;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-index-not-concurrent",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/drop-index-not-concurrent.md"),
-    summary: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on an existing table",
-};
+declare_rule! {
+    pub struct DropIndexNotConcurrent {
+        id: "drop-index-not-concurrent",
+        family: Locking,
+        severity: Warning,
+        summary: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on an existing table",
+    }
+}
 
 impl Rule for DropIndexNotConcurrent {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
             return;

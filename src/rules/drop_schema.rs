@@ -3,25 +3,21 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{DropBehavior, ObjectType};
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{DRIZZLE_MIGRATIONS_TABLE, is_tracking_table};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 
-pub struct DropSchema;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-schema",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/drop-schema.md"),
-    summary: "DROP SCHEMA removes an existing schema (with CASCADE, every table in it)",
-};
+declare_rule! {
+    pub struct DropSchema {
+        id: "drop-schema",
+        family: Destructive,
+        severity: Error,
+        summary: "DROP SCHEMA removes an existing schema (with CASCADE, every table in it)",
+    }
+}
 
 impl Rule for DropSchema {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
             return;

@@ -3,26 +3,22 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{DropBehavior, ObjectType};
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{QualifiedName, is_tracking_table};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 use crate::source::SourceKind;
 
-pub struct DropTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "drop-table",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/drop-table.md"),
-    summary: "DROP TABLE deletes an existing table and its rows",
-};
+declare_rule! {
+    pub struct DropTable {
+        id: "drop-table",
+        family: Destructive,
+        severity: Error,
+        summary: "DROP TABLE deletes an existing table and its rows",
+    }
+}
 
 impl Rule for DropTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
             return;

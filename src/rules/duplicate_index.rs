@@ -6,24 +6,20 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
-use super::{MigrationContext, Rule, RuleMeta, StatementContext};
+use super::{MigrationContext, Rule, StatementContext, declare_rule};
 use crate::catalog::{Catalog, ConstraintKind, Index, written_constraints};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct DuplicateIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "duplicate-index",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/duplicate-index.md"),
-    summary: "An index repeats, or is a leading prefix of, another index on the same table",
-};
+declare_rule! {
+    pub struct DuplicateIndex {
+        id: "duplicate-index",
+        family: Indexes,
+        severity: Warning,
+        summary: "An index repeats, or is a leading prefix of, another index on the same table",
+    }
+}
 
 impl Rule for DuplicateIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     /// Judged on the catalog the migration leaves, so an index a later statement drops or
     /// renames away is not reported, and one created later in the migration counts.
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {

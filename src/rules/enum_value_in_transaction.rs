@@ -9,28 +9,24 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::AlterEnumStmt;
 
 use super::advice::{self, py_str};
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::parse::{self, LexemeKind, Statement, ast};
 use crate::source::SourceKind;
 
-pub struct EnumValueInTransaction;
-
-static META: RuleMeta = RuleMeta {
-    id: "enum-value-in-transaction",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/enum-value-in-transaction.md"),
-    summary: "ALTER TYPE ... ADD VALUE in a transaction (before PG 12), or its new value used before commit",
-};
+declare_rule! {
+    pub struct EnumValueInTransaction {
+        id: "enum-value-in-transaction",
+        family: Locking,
+        severity: Error,
+        summary: "ALTER TYPE ... ADD VALUE in a transaction (before PG 12), or its new value used before commit",
+    }
+}
 
 /// PostgreSQL 12 allowed `ALTER TYPE ... ADD VALUE` inside a transaction block.
 const ADD_VALUE_IN_TRANSACTION_SINCE: u32 = 12;
 
 impl Rule for EnumValueInTransaction {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let statement = ctx.statement;
         if !statement.in_transaction && !statement.in_do_block {
@@ -231,6 +227,7 @@ fn help(ctx: &StatementContext, migration: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::EnumValueInTransaction;
     use crate::rules::testing::{lint, pg};
 
     const ADD_AND_USE: &str = "CREATE TABLE app_checkins (id int, mood mood);\nBEGIN;\n\
@@ -241,7 +238,7 @@ mod tests {
         let found = lint(
             &[("0001.sql", ADD_AND_USE)],
             &pg(11),
-            "enum-value-in-transaction",
+            EnumValueInTransaction::ID,
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
@@ -256,13 +253,13 @@ mod tests {
     #[test]
     fn before_12_a_type_created_in_the_same_transaction_may_grow() {
         let sql = "BEGIN;\nCREATE TYPE mood AS ENUM ('happy');\nALTER TYPE mood ADD VALUE 'calm';\nCOMMIT;\n";
-        assert!(lint(&[("0001.sql", sql)], &pg(11), "enum-value-in-transaction").is_empty());
+        assert!(lint(&[("0001.sql", sql)], &pg(11), EnumValueInTransaction::ID).is_empty());
         let outside = "ALTER TYPE mood ADD VALUE 'calm';\n";
         assert!(
             lint(
                 &[("0001.sql", outside)],
                 &pg(11),
-                "enum-value-in-transaction"
+                EnumValueInTransaction::ID
             )
             .is_empty()
         );
@@ -273,7 +270,7 @@ mod tests {
         let found = lint(
             &[("0001.sql", ADD_AND_USE)],
             &pg(12),
-            "enum-value-in-transaction",
+            EnumValueInTransaction::ID,
         );
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(

@@ -3,24 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use super::{MigrationContext, Rule, RuleMeta, advice};
+use super::{MigrationContext, Rule, advice, declare_rule};
 use crate::catalog::{Catalog, ColumnChange, RelationKind, written_columns};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct ExpectedIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "expected-index",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/expected-index.md"),
-    summary: "A column the config expects to be indexed (e.g. `slug` on cms tables) has no index",
-};
+declare_rule! {
+    pub struct ExpectedIndex {
+        id: "expected-index",
+        family: Indexes,
+        severity: Warning,
+        summary: "A column the config expects to be indexed (e.g. `slug` on cms tables) has no index",
+    }
+}
 
 impl Rule for ExpectedIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
         let mut seen = BTreeSet::new();
         for statement in ctx.statements() {

@@ -3,23 +3,19 @@
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct ExtensionNotAllowed;
-
-static META: RuleMeta = RuleMeta {
-    id: "extension-not-allowed",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/extension-not-allowed.md"),
-    summary: "CREATE EXTENSION of an extension not allowed, or from a source that may not",
-};
+declare_rule! {
+    pub struct ExtensionNotAllowed {
+        id: "extension-not-allowed",
+        family: Hygiene,
+        severity: Error,
+        summary: "CREATE EXTENSION of an extension not allowed, or from a source that may not",
+    }
+}
 
 impl Rule for ExtensionNotAllowed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::CreateExtensionStmt(stmt) = &ctx.statement.node else {
             return;

@@ -1,17 +1,17 @@
 //! `extension-unavailable`: the shadow server lacks an extension a migration creates, so what
 //! depends on it could not be verified (`--shadow`).
 
-use super::{Rule, RuleMeta, TraceContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, TraceContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct ExtensionUnavailable;
-
-static META: RuleMeta = RuleMeta {
-    id: "extension-unavailable",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/extension-unavailable.md"),
-    summary: "with --shadow: the shadow server lacks an extension a migration creates, so some migrations were not verified",
-};
+declare_rule! {
+    pub struct ExtensionUnavailable {
+        id: "extension-unavailable",
+        family: Shadow,
+        severity: Warning,
+        summary: "with --shadow: the shadow server lacks an extension a migration creates, so some migrations were not verified",
+    }
+}
 
 const HELP: &str = "Install the extension into the PostgreSQL the shadow runs (PG_BIN, or the \
                     first `pg_config --bindir`), or pass --shadow-url with a server that has it. \
@@ -25,14 +25,6 @@ const CONFINED_HELP: &str = "Check these migrations with --shadow, a private thr
                              superuser.";
 
 impl Rule for ExtensionUnavailable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         // The failure the missing extension caused, if any.
         let blamed = ctx.trace.failure.as_ref().and_then(|failure| {

@@ -6,28 +6,24 @@ use std::collections::BTreeSet;
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::{MigrationContext, Rule, RuleMeta, advice};
+use super::{MigrationContext, Rule, advice, declare_rule};
 use crate::catalog::{
     Catalog, Constraint, ConstraintKind, QualifiedName, RelationKind, Table, WrittenConstraint,
     written_constraints,
 };
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::Statement;
 
-pub struct FkMissingIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "fk-missing-index",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/fk-missing-index.md"),
-    summary: "A foreign key is added without an index that leads with its columns",
-};
+declare_rule! {
+    pub struct FkMissingIndex {
+        id: "fk-missing-index",
+        family: Indexes,
+        severity: Warning,
+        summary: "A foreign key is added without an index that leads with its columns",
+    }
+}
 
 impl Rule for FkMissingIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
         // The foreign keys the migration's statements write, with the statement.
         let written: Vec<(&Statement, WrittenConstraint)> = ctx

@@ -7,30 +7,26 @@ use super::advice::{self, Steps};
 use super::alter_table::{
     TableAction, added_not_valid_in_same_transaction, existing_table_actions, validated_too_soon,
 };
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::{ast, quote_ident};
 
-pub struct ForeignKeyNotValid;
-
-static META: RuleMeta = RuleMeta {
-    id: "foreign-key-not-valid",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/foreign-key-not-valid.md"),
-    summary: "A foreign key added to an existing table without NOT VALID blocks writes to both tables while it checks every row",
-};
+declare_rule! {
+    pub struct ForeignKeyNotValid {
+        id: "foreign-key-not-valid",
+        family: Locking,
+        severity: Warning,
+        summary: "A foreign key added to an existing table without NOT VALID blocks writes to both tables while it checks every row",
+    }
+}
 
 fn is_foreign_key(constraint: &Constraint) -> bool {
     ast::constraint_type(constraint) == ConstrType::ConstrForeign
 }
 
 impl Rule for ForeignKeyNotValid {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for action in existing_table_actions(ctx) {
             if let Some(constraint) = action.added_constraint() {

@@ -4,26 +4,22 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
 use super::advice;
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::{self, ast};
 use crate::source::SourceKind;
 
-pub struct IndexNotConcurrent;
-
-static META: RuleMeta = RuleMeta {
-    id: "index-not-concurrent",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/index-not-concurrent.md"),
-    summary: "CREATE INDEX without CONCURRENTLY on an existing table blocks writes during the build",
-};
+declare_rule! {
+    pub struct IndexNotConcurrent {
+        id: "index-not-concurrent",
+        family: Locking,
+        severity: Warning,
+        summary: "CREATE INDEX without CONCURRENTLY on an existing table blocks writes during the build",
+    }
+}
 
 impl Rule for IndexNotConcurrent {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::IndexStmt(stmt) = &ctx.statement.node else {
             return;

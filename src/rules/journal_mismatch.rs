@@ -1,22 +1,18 @@
 //! `journal-mismatch`: a drizzle journal and its folder disagree, or its order is broken.
 
-use super::{Rule, RuleMeta, SetContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, SetContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct JournalMismatch;
-
-static META: RuleMeta = RuleMeta {
-    id: "journal-mismatch",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/journal-mismatch.md"),
-    summary: "drizzle meta/_journal.json and the migration files disagree, or idx/when are out of order",
-};
+declare_rule! {
+    pub struct JournalMismatch {
+        id: "journal-mismatch",
+        family: Migration,
+        severity: Error,
+        summary: "drizzle meta/_journal.json and the migration files disagree, or idx/when are out of order",
+    }
+}
 
 impl Rule for JournalMismatch {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_set(&self, ctx: &SetContext, out: &mut Vec<Finding>) {
         let Some(journal) = &ctx.set.journal else {
             return;

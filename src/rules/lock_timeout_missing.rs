@@ -4,26 +4,22 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, ObjectType, VariableSetKind, a_const};
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{Catalog, LockMode, TableLock, table_locks};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::{Statement, ast};
 use crate::source::SourceKind;
 
-pub struct LockTimeoutMissing;
-
-static META: RuleMeta = RuleMeta {
-    id: "lock-timeout-missing",
-    severity: Severity::Info,
-    doc: include_str!("../../rules/lock-timeout-missing.md"),
-    summary: "ACCESS EXCLUSIVE lock on an existing table with no lock_timeout set in the migration",
-};
+declare_rule! {
+    pub struct LockTimeoutMissing {
+        id: "lock-timeout-missing",
+        family: Locking,
+        severity: Info,
+        summary: "ACCESS EXCLUSIVE lock on an existing table with no lock_timeout set in the migration",
+    }
+}
 
 impl Rule for LockTimeoutMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let migration = ctx.migration;
         let Some(lock) = exclusive_lock(ctx.catalog, migration.index, ctx.statement) else {

@@ -1,24 +1,20 @@
 //! `migration-modified`: a migration that was already merged has been edited.
 
-use super::{MigrationContext, Rule, RuleMeta, SetContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{MigrationContext, Rule, SetContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 use crate::source::history::Status;
 
-pub struct MigrationModified;
-
-static META: RuleMeta = RuleMeta {
-    id: "migration-modified",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/migration-modified.md"),
-    summary: "A migration that exists at the base ref (--changed-since) was edited since",
-};
+declare_rule! {
+    pub struct MigrationModified {
+        id: "migration-modified",
+        family: Migration,
+        severity: Error,
+        summary: "A migration that exists at the base ref (--changed-since) was edited since",
+    }
+}
 
 impl Rule for MigrationModified {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, ctx: &MigrationContext, out: &mut Vec<Finding>) {
         let Some((baseline, Some(Status::Modified))) = ctx.history else {
             return;

@@ -5,25 +5,21 @@ use std::collections::BTreeSet;
 
 use pg_query::NodeEnum;
 
-use super::{MigrationContext, Rule, RuleMeta};
+use super::{MigrationContext, Rule, declare_rule};
 use crate::catalog::{Catalog, QualifiedName, RelationKind, is_tracking_table};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 
-pub struct MissingPrimaryKey;
-
-static META: RuleMeta = RuleMeta {
-    id: "missing-primary-key",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/missing-primary-key.md"),
-    summary: "A new table has no primary key when its migration ends",
-};
+declare_rule! {
+    pub struct MissingPrimaryKey {
+        id: "missing-primary-key",
+        family: Indexes,
+        severity: Warning,
+        summary: "A new table has no primary key when its migration ends",
+    }
+}
 
 impl Rule for MissingPrimaryKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn after_migration(&self, ctx: &MigrationContext, catalog: &Catalog, out: &mut Vec<Finding>) {
         let mut reported = BTreeSet::new();
         for statement in ctx.statements() {

@@ -74,11 +74,12 @@ use crate::source::history::{Baseline, Status};
 use crate::source::{Migration, MigrationSet, SourceFile};
 use crate::trace::SetTrace;
 
-/// What a rule is, for listings, docs and configuration.
+/// What a rule is, for listings, docs and configuration: written once, by [`declare_rule!`].
 #[derive(Debug)]
 pub struct RuleMeta {
     /// Stable kebab-case id; also the name of its doc page `rules/<id>.md`.
     pub id: &'static str,
+    pub family: Family,
     pub severity: Severity,
     /// The doc page `rules/<id>.md`, compiled in for `chronos-lint explain`.
     pub doc: &'static str,
@@ -86,9 +87,155 @@ pub struct RuleMeta {
     pub summary: &'static str,
 }
 
-pub trait Rule: Sync {
-    fn meta(&self) -> &'static RuleMeta;
+impl RuleMeta {
+    /// Whether the rule judges what `--shadow` observed ([`Rule::check_trace`]); without
+    /// `--shadow` it reports nothing, and suppressions of it are not unused.
+    pub fn needs_shadow(&self) -> bool {
+        self.family == Family::Shadow
+    }
+}
 
+/// The families of the rules table in the README and of the doc pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Who may change which tables.
+    Ownership,
+    /// The migration files themselves: syntax, journals, revision chains, suppressions.
+    Migration,
+    /// Statements that lose data or break the code still running.
+    Destructive,
+    /// Statements that lock or rewrite existing tables.
+    Locking,
+    Indexes,
+    /// Column types and extensions.
+    Hygiene,
+    /// What applying the migrations to a real PostgreSQL showed (`--shadow`).
+    Shadow,
+}
+
+/// A rule's identity: compared by identity of its declaration, printed as its kebab-case id.
+#[derive(Clone, Copy)]
+pub struct RuleId(&'static RuleMeta);
+
+impl RuleId {
+    /// For [`declare_rule!`]: `meta` is the rule's one declaration.
+    #[doc(hidden)]
+    pub const fn of(meta: &'static RuleMeta) -> Self {
+        RuleId(meta)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.0.id
+    }
+
+    pub fn meta(self) -> &'static RuleMeta {
+        self.0
+    }
+}
+
+impl PartialEq for RuleId {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.0, other.0)
+    }
+}
+
+impl Eq for RuleId {}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// By id, as the outputs list them.
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for RuleId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for RuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// What [`declare_rule!`] derives from a rule's declaration.
+pub trait Declared {
+    fn id(&self) -> RuleId;
+
+    fn meta(&self) -> &'static RuleMeta {
+        self.id().meta()
+    }
+}
+
+/// Declares a rule once: its unit struct, id, family, default severity and summary; the doc
+/// page `rules/<id>.md` is compiled in, and `Self::ID` and [`Declared`] are derived.
+///
+/// ```ignore
+/// declare_rule! {
+///     pub struct DropColumn {
+///         id: "drop-column",
+///         family: Destructive,
+///         severity: Error,
+///         summary: "DROP COLUMN deletes a column of an existing table that running code may still use",
+///     }
+/// }
+/// ```
+macro_rules! declare_rule {
+    (
+        $(#[$attr:meta])*
+        $vis:vis struct $name:ident {
+            id: $id:literal,
+            family: $family:ident,
+            severity: $severity:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[$attr])*
+        $vis struct $name;
+
+        impl $name {
+            pub const ID: $crate::rules::RuleId = {
+                static META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                    id: $id,
+                    family: $crate::rules::Family::$family,
+                    severity: $crate::diagnostic::Severity::$severity,
+                    doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".md")),
+                    summary: $summary,
+                };
+                $crate::rules::RuleId::of(&META)
+            };
+        }
+
+        impl $crate::rules::Declared for $name {
+            fn id(&self) -> $crate::rules::RuleId {
+                Self::ID
+            }
+        }
+    };
+}
+pub(crate) use declare_rule;
+
+pub trait Rule: Declared + Sync {
     fn check_statement(&self, _ctx: &StatementContext, _out: &mut Vec<Finding>) {}
 
     fn check_migration(&self, _ctx: &MigrationContext, _out: &mut Vec<Finding>) {}
@@ -104,12 +251,6 @@ pub trait Rule: Sync {
     }
 
     fn check_set(&self, _ctx: &SetContext, _out: &mut Vec<Finding>) {}
-
-    /// Whether the rule judges what `--shadow` observed ([`Rule::check_trace`]); without
-    /// `--shadow` it reports nothing, and suppressions of it are not unused.
-    fn needs_shadow(&self) -> bool {
-        false
-    }
 
     /// Called once per migration set with what applying it to a real PostgreSQL showed.
     fn check_trace(&self, _ctx: &TraceContext, _out: &mut Vec<Finding>) {}
@@ -169,12 +310,16 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &extension_unavailable::ExtensionUnavailable,
 ];
 
+/// The rule a user names (configuration, suppressions, `explain`).
 pub fn find(id: &str) -> Option<&'static dyn Rule> {
-    REGISTRY.iter().copied().find(|rule| rule.meta().id == id)
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|rule| rule.id().as_str() == id)
 }
 
 /// The link printed with each diagnostic.
-pub fn doc_url(id: &str) -> String {
+pub fn doc_url(id: RuleId) -> String {
     format!("https://github.com/chronos-lint/chronos-lint/blob/main/rules/{id}.md")
 }
 
@@ -585,10 +730,11 @@ impl TraceContext<'_> {
 pub(crate) mod testing {
     use crate::config::Config;
     use crate::diagnostic::Diagnostic;
+    use crate::rules::RuleId;
 
     /// Writes `files` (path, text) into a temporary directory, lints it as `chronos-lint` would,
     /// and returns the diagnostics of rule `id`.
-    pub fn lint(files: &[(&str, &str)], config: &Config, id: &str) -> Vec<Diagnostic> {
+    pub fn lint(files: &[(&str, &str)], config: &Config, id: RuleId) -> Vec<Diagnostic> {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let path = dir.path().join(path);
@@ -621,7 +767,7 @@ mod tests {
 
     #[test]
     fn ids_are_unique_kebab_case() {
-        let mut ids: Vec<_> = REGISTRY.iter().map(|rule| rule.meta().id).collect();
+        let mut ids: Vec<_> = REGISTRY.iter().map(|rule| rule.id().as_str()).collect();
         for id in &ids {
             assert!(
                 id.chars().all(|c| c.is_ascii_lowercase() || c == '-'),

@@ -3,24 +3,20 @@
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::types::{self, ParsedType};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct NarrowingTypeChange;
-
-static META: RuleMeta = RuleMeta {
-    id: "narrowing-type-change",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/narrowing-type-change.md"),
-    summary: "ALTER COLUMN TYPE to a narrower type can fail on existing data or lose it",
-};
+declare_rule! {
+    pub struct NarrowingTypeChange {
+        id: "narrowing-type-change",
+        family: Destructive,
+        severity: Error,
+        summary: "ALTER COLUMN TYPE to a narrower type can fail on existing data or lose it",
+    }
+}
 
 impl Rule for NarrowingTypeChange {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
             return;

@@ -1,24 +1,20 @@
 //! `ownership-violation`: a migration touches a table that another migration system owns.
 //! A foreign key that only references another owner's table is `cross-owner-foreign-key`'s.
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::Action;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct OwnershipViolation;
-
-static META: RuleMeta = RuleMeta {
-    id: "ownership-violation",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/ownership-violation.md"),
-    summary: "A migration creates, alters, indexes or writes another owner's table",
-};
+declare_rule! {
+    pub struct OwnershipViolation {
+        id: "ownership-violation",
+        family: Ownership,
+        severity: Error,
+        summary: "A migration creates, alters, indexes or writes another owner's table",
+    }
+}
 
 impl Rule for OwnershipViolation {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let migration = ctx.migration;
         let Some(source_owner) = migration.migration.owner.as_deref() else {

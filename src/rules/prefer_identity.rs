@@ -1,26 +1,22 @@
 //! `prefer-identity`: a column is `serial`, `bigserial` or `smallserial`.
 
 use super::column_types::typed_columns;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct PreferIdentity;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-identity",
-    severity: Severity::Info,
-    doc: include_str!("../../rules/prefer-identity.md"),
-    summary: "A column is `serial`/`bigserial`/`smallserial` rather than an identity column",
-};
+declare_rule! {
+    pub struct PreferIdentity {
+        id: "prefer-identity",
+        family: Hygiene,
+        severity: Info,
+        summary: "A column is `serial`/`bigserial`/`smallserial` rather than an identity column",
+    }
+}
 
 /// Identity columns arrived in PostgreSQL 10.
 const IDENTITY_SINCE: u32 = 10;
 
 impl Rule for PreferIdentity {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         if ctx.migration.config.pg_version < IDENTITY_SINCE {
             return;

@@ -1,23 +1,19 @@
 //! `prefer-jsonb`: a column is `json`.
 
 use super::column_types::typed_columns;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct PreferJsonb;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-jsonb",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/prefer-jsonb.md"),
-    summary: "A column is `json` rather than `jsonb`",
-};
+declare_rule! {
+    pub struct PreferJsonb {
+        id: "prefer-jsonb",
+        family: Hygiene,
+        severity: Warning,
+        summary: "A column is `json` rather than `jsonb`",
+    }
+}
 
 impl Rule for PreferJsonb {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for typed in typed_columns(ctx) {
             if typed.base != "json" {

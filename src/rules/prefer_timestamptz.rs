@@ -1,23 +1,19 @@
 //! `prefer-timestamptz`: a column is `timestamp` (without time zone).
 
 use super::column_types::typed_columns;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct PreferTimestamptz;
-
-static META: RuleMeta = RuleMeta {
-    id: "prefer-timestamptz",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/prefer-timestamptz.md"),
-    summary: "A column is `timestamp` without time zone",
-};
+declare_rule! {
+    pub struct PreferTimestamptz {
+        id: "prefer-timestamptz",
+        family: Hygiene,
+        severity: Warning,
+        summary: "A column is `timestamp` without time zone",
+    }
+}
 
 impl Rule for PreferTimestamptz {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for typed in typed_columns(ctx) {
             if typed.base != "timestamp" {

@@ -3,25 +3,21 @@
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 
-pub struct RefreshMatviewNotConcurrent;
-
-static META: RuleMeta = RuleMeta {
-    id: "refresh-matview-not-concurrent",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/refresh-matview-not-concurrent.md"),
-    summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of an existing view",
-};
+declare_rule! {
+    pub struct RefreshMatviewNotConcurrent {
+        id: "refresh-matview-not-concurrent",
+        family: Locking,
+        severity: Warning,
+        summary: "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads of an existing view",
+    }
+}
 
 impl Rule for RefreshMatviewNotConcurrent {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::RefreshMatViewStmt(stmt) = &ctx.statement.node else {
             return;

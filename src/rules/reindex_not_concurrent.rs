@@ -5,29 +5,25 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ReindexObjectType;
 
 use super::advice::{self, py_str};
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 use crate::source::SourceKind;
 
-pub struct ReindexNotConcurrent;
-
-static META: RuleMeta = RuleMeta {
-    id: "reindex-not-concurrent",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/reindex-not-concurrent.md"),
-    summary: "REINDEX without CONCURRENTLY blocks writes (and reads using the index) on existing tables",
-};
+declare_rule! {
+    pub struct ReindexNotConcurrent {
+        id: "reindex-not-concurrent",
+        family: Locking,
+        severity: Warning,
+        summary: "REINDEX without CONCURRENTLY blocks writes (and reads using the index) on existing tables",
+    }
+}
 
 /// PostgreSQL got `REINDEX CONCURRENTLY` in version 12.
 const CONCURRENT_REINDEX_SINCE: u32 = 12;
 
 impl Rule for ReindexNotConcurrent {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::ReindexStmt(stmt) = &ctx.statement.node else {
             return;
@@ -143,12 +139,13 @@ fn help(ctx: &StatementContext, kind: &str, target: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::ReindexNotConcurrent;
     use crate::rules::testing::{lint, pg};
 
     #[test]
     fn help_follows_the_postgres_version() {
         let files = [("0001.sql", "REINDEX TABLE cms_posts;\n")];
-        let modern = lint(&files, &pg(15), "reindex-not-concurrent");
+        let modern = lint(&files, &pg(15), ReindexNotConcurrent::ID);
         assert!(
             modern[0]
                 .help
@@ -156,7 +153,7 @@ mod tests {
                 .unwrap()
                 .contains("REINDEX TABLE CONCURRENTLY cms_posts")
         );
-        let old = lint(&files, &pg(11), "reindex-not-concurrent");
+        let old = lint(&files, &pg(11), ReindexNotConcurrent::ID);
         let help = old[0].help.as_deref().unwrap();
         assert!(help.contains("has no `REINDEX CONCURRENTLY`"), "{help}");
         assert!(help.contains("CREATE INDEX CONCURRENTLY"), "{help}");

@@ -3,25 +3,21 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::range_var;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 
-pub struct RenameColumn;
-
-static META: RuleMeta = RuleMeta {
-    id: "rename-column",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/rename-column.md"),
-    summary: "Renaming a column of an existing table breaks running code that still uses the old name",
-};
+declare_rule! {
+    pub struct RenameColumn {
+        id: "rename-column",
+        family: Destructive,
+        severity: Error,
+        summary: "Renaming a column of an existing table breaks running code that still uses the old name",
+    }
+}
 
 impl Rule for RenameColumn {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::RenameStmt(stmt) = &ctx.statement.node else {
             return;

@@ -3,25 +3,21 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::range_var;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 
-pub struct RenameTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "rename-table",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/rename-table.md"),
-    summary: "Renaming an existing table breaks running code that still uses the old name",
-};
+declare_rule! {
+    pub struct RenameTable {
+        id: "rename-table",
+        family: Destructive,
+        severity: Error,
+        summary: "Renaming an existing table breaks running code that still uses the old name",
+    }
+}
 
 impl Rule for RenameTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::RenameStmt(stmt) = &ctx.statement.node else {
             return;

@@ -6,27 +6,23 @@ use pg_query::protobuf::AlterTableType;
 
 use super::advice::{self, Steps};
 use super::alter_table::existing_table_actions;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::parse::quote_ident;
 
-pub struct SetNotNull;
-
-static META: RuleMeta = RuleMeta {
-    id: "set-not-null",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/set-not-null.md"),
-    summary: "SET NOT NULL scans an existing table under ACCESS EXCLUSIVE unless a validated CHECK proves it",
-};
+declare_rule! {
+    pub struct SetNotNull {
+        id: "set-not-null",
+        family: Locking,
+        severity: Warning,
+        summary: "SET NOT NULL scans an existing table under ACCESS EXCLUSIVE unless a validated CHECK proves it",
+    }
+}
 
 /// PostgreSQL 12 skips the scan when a validated CHECK constraint implies `col IS NOT NULL`.
 pub(super) const CHECK_SKIPS_SCAN_SINCE: u32 = 12;
 
 impl Rule for SetNotNull {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let kind = ctx.migration.migration.kind;
         let pg_version = ctx.migration.config.pg_version;

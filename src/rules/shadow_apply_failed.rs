@@ -1,31 +1,23 @@
 //! `shadow-apply-failed`: PostgreSQL rejected a statement when the migrations were applied to
 //! the shadow database (`--shadow`).
 
-use super::{Rule, RuleMeta, TraceContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, TraceContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 
-pub struct ShadowApplyFailed;
-
-static META: RuleMeta = RuleMeta {
-    id: "shadow-apply-failed",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/shadow-apply-failed.md"),
-    summary: "with --shadow: PostgreSQL rejects a statement when the migrations are applied for real",
-};
+declare_rule! {
+    pub struct ShadowApplyFailed {
+        id: "shadow-apply-failed",
+        family: Shadow,
+        severity: Error,
+        summary: "with --shadow: PostgreSQL rejects a statement when the migrations are applied for real",
+    }
+}
 
 /// SQLSTATE of "cannot run inside a transaction block".
 const ACTIVE_SQL_TRANSACTION: &str = "25001";
 
 impl Rule for ShadowApplyFailed {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         let Some(failure) = &ctx.trace.failure else {
             return;

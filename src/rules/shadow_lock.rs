@@ -1,29 +1,21 @@
 //! `shadow-lock`: applied to the shadow database, a statement took a SHARE or stronger lock on
 //! a table that existed before its migration (read from `pg_locks` before commit).
 
-use super::{Rule, RuleMeta, TraceContext};
+use super::{Rule, TraceContext, declare_rule};
 use crate::catalog::LockMode;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 
-pub struct ShadowLock;
-
-static META: RuleMeta = RuleMeta {
-    id: "shadow-lock",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/shadow-lock.md"),
-    summary: "with --shadow: a statement takes a SHARE or stronger lock on an existing table (seen in pg_locks)",
-};
+declare_rule! {
+    pub struct ShadowLock {
+        id: "shadow-lock",
+        family: Shadow,
+        severity: Warning,
+        summary: "with --shadow: a statement takes a SHARE or stronger lock on an existing table (seen in pg_locks)",
+    }
+}
 
 impl Rule for ShadowLock {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         for migration in &ctx.trace.migrations {
             let index = migration.migration;

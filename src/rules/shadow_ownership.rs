@@ -2,28 +2,20 @@
 //! another owner's table in a way the statement text does not show (dynamic SQL in a `DO` block,
 //! a function, a trigger), so the static `ownership-violation` could not see it.
 
-use super::{Rule, RuleMeta, TraceContext};
+use super::{Rule, TraceContext, declare_rule};
 use crate::catalog::{LockMode, QualifiedName};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct ShadowOwnership;
-
-static META: RuleMeta = RuleMeta {
-    id: "shadow-ownership",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/shadow-ownership.md"),
-    summary: "with --shadow: what the database really holds after a migration breaks ownership (e.g. objects made by dynamic SQL)",
-};
+declare_rule! {
+    pub struct ShadowOwnership {
+        id: "shadow-ownership",
+        family: Shadow,
+        severity: Error,
+        summary: "with --shadow: what the database really holds after a migration breaks ownership (e.g. objects made by dynamic SQL)",
+    }
+}
 
 impl Rule for ShadowOwnership {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         for migration in &ctx.trace.migrations {
             let index = migration.migration;

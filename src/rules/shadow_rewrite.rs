@@ -3,27 +3,19 @@
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, TraceContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, TraceContext, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct ShadowRewrite;
-
-static META: RuleMeta = RuleMeta {
-    id: "shadow-rewrite",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/shadow-rewrite.md"),
-    summary: "with --shadow: a statement rewrites an existing table (its relfilenode changed)",
-};
+declare_rule! {
+    pub struct ShadowRewrite {
+        id: "shadow-rewrite",
+        family: Shadow,
+        severity: Warning,
+        summary: "with --shadow: a statement rewrites an existing table (its relfilenode changed)",
+    }
+}
 
 impl Rule for ShadowRewrite {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         for migration in &ctx.trace.migrations {
             let index = migration.migration;

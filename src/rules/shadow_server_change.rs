@@ -4,18 +4,18 @@
 //! function tries, PostgreSQL refuses, as the migrations run there as a role confined to the
 //! shadow database.
 
-use super::{Rule, RuleMeta, TraceContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, TraceContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::trace::Skip;
 
-pub struct ShadowServerChange;
-
-static META: RuleMeta = RuleMeta {
-    id: "shadow-server-change",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/shadow-server-change.md"),
-    summary: "with --shadow-url: a statement changes the server outside its database; it was not run there, or PostgreSQL refused it",
-};
+declare_rule! {
+    pub struct ShadowServerChange {
+        id: "shadow-server-change",
+        family: Shadow,
+        severity: Warning,
+        summary: "with --shadow-url: a statement changes the server outside its database; it was not run there, or PostgreSQL refused it",
+    }
+}
 
 /// SQLSTATE of "permission denied" (`insufficient_privilege`).
 pub const INSUFFICIENT_PRIVILEGE: &str = "42501";
@@ -24,14 +24,6 @@ const HELP: &str = "Check it with --shadow instead: a private throwaway cluster,
                     migrations run as its superuser and nothing is shared.";
 
 impl Rule for ShadowServerChange {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         for migration in &ctx.trace.migrations {
             for traced in &migration.statements {

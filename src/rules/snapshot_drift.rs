@@ -8,20 +8,20 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::a_const;
 use serde_json::Value;
 
-use super::{Rule, RuleMeta, TraceContext};
+use super::{Rule, TraceContext, declare_rule};
 use crate::catalog::{QualifiedName, types};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::source::snapshot::{self, ForeignKey, Index, KeyConstraint, Snapshot};
 use crate::trace::{self, ConstraintKind};
 
-pub struct SnapshotDrift;
-
-static META: RuleMeta = RuleMeta {
-    id: "snapshot-drift",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/snapshot-drift.md"),
-    summary: "with --shadow: the schema after the last drizzle migration differs from its meta/NNNN_snapshot.json",
-};
+declare_rule! {
+    pub struct SnapshotDrift {
+        id: "snapshot-drift",
+        family: Shadow,
+        severity: Error,
+        summary: "with --shadow: the schema after the last drizzle migration differs from its meta/NNNN_snapshot.json",
+    }
+}
 
 const HELP: &str = "drizzle-kit writes the next migration by diffing your TypeScript schema against \
                     this snapshot, so the next `drizzle-kit generate` will repeat or miss this \
@@ -30,14 +30,6 @@ const HELP: &str = "drizzle-kit writes the next migration by diffing your TypeSc
                     TypeScript schema and regenerate, instead of editing the SQL.";
 
 impl Rule for SnapshotDrift {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
-    fn needs_shadow(&self) -> bool {
-        true
-    }
-
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         let Some(journal) = &ctx.set.journal else {
             return;

@@ -1,22 +1,18 @@
 //! `syntax-error`: PostgreSQL's grammar rejects a statement.
 
-use super::{MigrationContext, Rule, RuleMeta};
-use crate::diagnostic::{Finding, Severity};
+use super::{MigrationContext, Rule, declare_rule};
+use crate::diagnostic::Finding;
 
-pub struct SyntaxErrorRule;
-
-static META: RuleMeta = RuleMeta {
-    id: "syntax-error",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/syntax-error.md"),
-    summary: "PostgreSQL cannot parse a statement",
-};
+declare_rule! {
+    pub struct SyntaxErrorRule {
+        id: "syntax-error",
+        family: Migration,
+        severity: Error,
+        summary: "PostgreSQL cannot parse a statement",
+    }
+}
 
 impl Rule for SyntaxErrorRule {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_migration(&self, ctx: &MigrationContext, out: &mut Vec<Finding>) {
         for error in &ctx.parsed.syntax_errors {
             let at = &ctx.file.text[error.span.clone()];

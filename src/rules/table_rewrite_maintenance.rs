@@ -3,19 +3,19 @@
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{QualifiedName, vacuum_full};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::parse::ast;
 
-pub struct TableRewriteMaintenance;
-
-static META: RuleMeta = RuleMeta {
-    id: "table-rewrite-maintenance",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/table-rewrite-maintenance.md"),
-    summary: "VACUUM FULL or CLUSTER rewrites existing tables under an ACCESS EXCLUSIVE lock",
-};
+declare_rule! {
+    pub struct TableRewriteMaintenance {
+        id: "table-rewrite-maintenance",
+        family: Locking,
+        severity: Warning,
+        summary: "VACUUM FULL or CLUSTER rewrites existing tables under an ACCESS EXCLUSIVE lock",
+    }
+}
 
 const HELP: &str = "Reads and writes of the table wait for the whole rewrite, which takes as long \
     as copying the table and its indexes. Keep it out of migrations: reclaim space online with \
@@ -23,10 +23,6 @@ const HELP: &str = "Reads and writes of the table wait for the whole rewrite, wh
     maintenance window. Plain `VACUUM` (without FULL) and `ANALYZE` do not block reads or writes.";
 
 impl Rule for TableRewriteMaintenance {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let (command, tables, span) = match &ctx.statement.node {
             NodeEnum::VacuumStmt(stmt) if stmt.is_vacuumcmd && vacuum_full(stmt) => {

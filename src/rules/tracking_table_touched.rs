@@ -1,23 +1,19 @@
 //! `tracking-table-touched`: a migration changes a migration tool's bookkeeping table.
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::is_tracking_table;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct TrackingTableTouched;
-
-static META: RuleMeta = RuleMeta {
-    id: "tracking-table-touched",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/tracking-table-touched.md"),
-    summary: "A migration changes alembic_version or drizzle.__drizzle_migrations",
-};
+declare_rule! {
+    pub struct TrackingTableTouched {
+        id: "tracking-table-touched",
+        family: Ownership,
+        severity: Error,
+        summary: "A migration changes alembic_version or drizzle.__drizzle_migrations",
+    }
+}
 
 impl Rule for TrackingTableTouched {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         for target in ctx
             .targets

@@ -3,24 +3,20 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::DropBehavior;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{is_tracking_table, range_var};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct TruncateTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "truncate-table",
-    severity: Severity::Error,
-    doc: include_str!("../../rules/truncate-table.md"),
-    summary: "TRUNCATE deletes every row of an existing table",
-};
+declare_rule! {
+    pub struct TruncateTable {
+        id: "truncate-table",
+        family: Destructive,
+        severity: Error,
+        summary: "TRUNCATE deletes every row of an existing table",
+    }
+}
 
 impl Rule for TruncateTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let NodeEnum::TruncateStmt(stmt) = &ctx.statement.node else {
             return;

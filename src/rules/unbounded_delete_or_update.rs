@@ -3,25 +3,21 @@
 
 use pg_query::NodeEnum;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{is_tracking_table, range_var};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 use crate::source::SourceKind;
 
-pub struct UnboundedDeleteOrUpdate;
-
-static META: RuleMeta = RuleMeta {
-    id: "unbounded-delete-or-update",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/unbounded-delete-or-update.md"),
-    summary: "DELETE or UPDATE without WHERE touches every row of an existing table",
-};
+declare_rule! {
+    pub struct UnboundedDeleteOrUpdate {
+        id: "unbounded-delete-or-update",
+        family: Destructive,
+        severity: Warning,
+        summary: "DELETE or UPDATE without WHERE touches every row of an existing table",
+    }
+}
 
 impl Rule for UnboundedDeleteOrUpdate {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let (verb, effect, rel) = match &ctx.statement.node {
             NodeEnum::DeleteStmt(stmt) if stmt.where_clause.is_none() => {

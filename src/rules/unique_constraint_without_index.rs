@@ -5,18 +5,18 @@ use pg_query::protobuf::{ConstrType, Constraint};
 
 use super::advice::{self, Steps};
 use super::alter_table::existing_table_actions;
-use super::{Rule, RuleMeta, StatementContext};
-use crate::diagnostic::{Finding, Severity};
+use super::{Rule, StatementContext, declare_rule};
+use crate::diagnostic::Finding;
 use crate::parse::{ast, quote_ident};
 
-pub struct UniqueConstraintWithoutIndex;
-
-static META: RuleMeta = RuleMeta {
-    id: "unique-constraint-without-index",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/unique-constraint-without-index.md"),
-    summary: "UNIQUE or PRIMARY KEY added to an existing table without USING INDEX builds its index under ACCESS EXCLUSIVE",
-};
+declare_rule! {
+    pub struct UniqueConstraintWithoutIndex {
+        id: "unique-constraint-without-index",
+        family: Locking,
+        severity: Warning,
+        summary: "UNIQUE or PRIMARY KEY added to an existing table without USING INDEX builds its index under ACCESS EXCLUSIVE",
+    }
+}
 
 /// `UNIQUE` or `PRIMARY KEY`, for messages; `None` for other constraints.
 fn unique_kind(constraint: &Constraint) -> Option<&'static str> {
@@ -28,10 +28,6 @@ fn unique_kind(constraint: &Constraint) -> Option<&'static str> {
 }
 
 impl Rule for UniqueConstraintWithoutIndex {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let kind = ctx.migration.migration.kind;
         for action in existing_table_actions(ctx) {

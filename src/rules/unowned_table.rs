@@ -3,24 +3,20 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use super::{Rule, RuleMeta, StatementContext};
+use super::{Rule, StatementContext, declare_rule};
 use crate::catalog::{Action, QualifiedName, is_tracking_table};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::Finding;
 
-pub struct UnownedTable;
-
-static META: RuleMeta = RuleMeta {
-    id: "unowned-table",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/unowned-table.md"),
-    summary: "A new table's name matches no owner's table patterns",
-};
+declare_rule! {
+    pub struct UnownedTable {
+        id: "unowned-table",
+        family: Ownership,
+        severity: Warning,
+        summary: "A new table's name matches no owner's table patterns",
+    }
+}
 
 impl Rule for UnownedTable {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
-    }
-
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let config = ctx.migration.config;
         let created = ctx

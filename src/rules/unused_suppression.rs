@@ -1,23 +1,19 @@
 //! `unused-suppression`: a suppression comment that silences nothing, or names no rule.
 
-use super::{Rule, RuleMeta};
+use super::{Rule, declare_rule};
 use crate::diagnostic::{Finding, Severity};
 use crate::suppress::Directive;
 
-pub struct UnusedSuppression;
-
-static META: RuleMeta = RuleMeta {
-    id: "unused-suppression",
-    severity: Severity::Warning,
-    doc: include_str!("../../rules/unused-suppression.md"),
-    summary: "A chronos-lint suppression comment names an unknown rule or silences nothing",
-};
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &META
+declare_rule! {
+    pub struct UnusedSuppression {
+        id: "unused-suppression",
+        family: Migration,
+        severity: Warning,
+        summary: "A chronos-lint suppression comment names an unknown rule or silences nothing",
     }
 }
+
+impl Rule for UnusedSuppression {}
 
 /// Findings for the ids of `directive` that name no rule (always errors) or were never used.
 /// `used[i]` tells whether `directive.ids[i]` silenced a diagnostic.
