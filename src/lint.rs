@@ -17,7 +17,7 @@ use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
 use crate::parse::{self, ParsedMigration};
-use crate::rules::unused_suppression::{self, UnusedSuppression};
+use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
 use crate::rules::{
     self, MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
 };

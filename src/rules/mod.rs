@@ -1,4 +1,6 @@
-//! Rules stage: each rule is one file here; [`REGISTRY`] lists them all.
+//! Rules stage: each rule is one file in the folder of its family (`rules/<family>/<rule>.rs`),
+//! declared with [`declare_rule!`]; [`REGISTRY`] lists them all, and `support/` holds what
+//! several rules share.
 //!
 //! A rule implements one or more hooks of [`Rule`]: per statement (with the catalog as it stood
 //! before the statement), per migration (before its statements, or after them with the catalog
@@ -6,59 +8,14 @@
 //! PostgreSQL showed (`--shadow`, a [`SetTrace`]). A rule returns [`Finding`]s; the
 //! linter attaches the rule id, the configured severity and the migration.
 
-mod add_column_required;
-mod add_column_volatile_default;
-mod advice;
-mod alembic_revision_gap;
-mod alter_table;
-mod ban_char;
-mod check_not_valid;
-mod column_type_rewrite;
-mod column_types;
-mod concurrent_in_transaction;
-mod cross_owner_foreign_key;
-mod directus_requires_primary_key;
-mod drop_column;
-mod drop_constraint;
-mod drop_index_not_concurrent;
-mod drop_schema;
-mod drop_table;
-mod duplicate_index;
-mod enum_value_in_transaction;
-mod expected_index;
-mod extension_not_allowed;
-mod extension_unavailable;
-mod fk_missing_index;
-mod foreign_key_not_valid;
-mod index_not_concurrent;
-mod journal_mismatch;
-mod lock_timeout_missing;
-mod migration_modified;
-mod missing_primary_key;
-mod narrowing_type_change;
-mod ownership_violation;
-mod prefer_identity;
-mod prefer_jsonb;
-mod prefer_timestamptz;
-mod refresh_matview_not_concurrent;
-mod reindex_not_concurrent;
-mod rename_column;
-mod rename_table;
-mod set_not_null;
-mod shadow_apply_failed;
-mod shadow_lock;
-mod shadow_ownership;
-mod shadow_rewrite;
-mod shadow_server_change;
-mod snapshot_drift;
-mod syntax_error;
-mod table_rewrite_maintenance;
-mod tracking_table_touched;
-mod truncate_table;
-mod unbounded_delete_or_update;
-mod unique_constraint_without_index;
-mod unowned_table;
-pub mod unused_suppression;
+mod destructive;
+mod hygiene;
+mod indexes;
+mod locking;
+pub mod migration;
+mod ownership;
+mod shadow;
+mod support;
 
 use std::ops::Range;
 
@@ -258,56 +215,56 @@ pub trait Rule: Declared + Sync {
 
 /// Every rule, in the order `chronos-lint rules` lists them.
 pub static REGISTRY: &[&dyn Rule] = &[
-    &ownership_violation::OwnershipViolation,
-    &unowned_table::UnownedTable,
-    &tracking_table_touched::TrackingTableTouched,
-    &syntax_error::SyntaxErrorRule,
-    &journal_mismatch::JournalMismatch,
-    &alembic_revision_gap::AlembicRevisionGap,
-    &migration_modified::MigrationModified,
-    &unused_suppression::UnusedSuppression,
-    &drop_table::DropTable,
-    &drop_column::DropColumn,
-    &drop_schema::DropSchema,
-    &truncate_table::TruncateTable,
-    &rename_table::RenameTable,
-    &rename_column::RenameColumn,
-    &drop_constraint::DropConstraint,
-    &unbounded_delete_or_update::UnboundedDeleteOrUpdate,
-    &narrowing_type_change::NarrowingTypeChange,
-    &column_type_rewrite::ColumnTypeRewrite,
-    &add_column_volatile_default::AddColumnVolatileDefault,
-    &add_column_required::AddColumnRequired,
-    &set_not_null::SetNotNull,
-    &foreign_key_not_valid::ForeignKeyNotValid,
-    &check_not_valid::CheckNotValid,
-    &unique_constraint_without_index::UniqueConstraintWithoutIndex,
-    &index_not_concurrent::IndexNotConcurrent,
-    &drop_index_not_concurrent::DropIndexNotConcurrent,
-    &reindex_not_concurrent::ReindexNotConcurrent,
-    &concurrent_in_transaction::ConcurrentInTransaction,
-    &enum_value_in_transaction::EnumValueInTransaction,
-    &table_rewrite_maintenance::TableRewriteMaintenance,
-    &refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,
-    &lock_timeout_missing::LockTimeoutMissing,
-    &fk_missing_index::FkMissingIndex,
-    &duplicate_index::DuplicateIndex,
-    &missing_primary_key::MissingPrimaryKey,
-    &directus_requires_primary_key::DirectusRequiresPrimaryKey,
-    &expected_index::ExpectedIndex,
-    &cross_owner_foreign_key::CrossOwnerForeignKey,
-    &prefer_timestamptz::PreferTimestamptz,
-    &prefer_jsonb::PreferJsonb,
-    &prefer_identity::PreferIdentity,
-    &ban_char::BanChar,
-    &extension_not_allowed::ExtensionNotAllowed,
-    &shadow_apply_failed::ShadowApplyFailed,
-    &shadow_lock::ShadowLock,
-    &shadow_rewrite::ShadowRewrite,
-    &shadow_ownership::ShadowOwnership,
-    &shadow_server_change::ShadowServerChange,
-    &snapshot_drift::SnapshotDrift,
-    &extension_unavailable::ExtensionUnavailable,
+    &ownership::ownership_violation::OwnershipViolation,
+    &ownership::unowned_table::UnownedTable,
+    &ownership::tracking_table_touched::TrackingTableTouched,
+    &migration::syntax_error::SyntaxErrorRule,
+    &migration::journal_mismatch::JournalMismatch,
+    &migration::alembic_revision_gap::AlembicRevisionGap,
+    &migration::migration_modified::MigrationModified,
+    &migration::unused_suppression::UnusedSuppression,
+    &destructive::drop_table::DropTable,
+    &destructive::drop_column::DropColumn,
+    &destructive::drop_schema::DropSchema,
+    &destructive::truncate_table::TruncateTable,
+    &destructive::rename_table::RenameTable,
+    &destructive::rename_column::RenameColumn,
+    &destructive::drop_constraint::DropConstraint,
+    &destructive::unbounded_delete_or_update::UnboundedDeleteOrUpdate,
+    &destructive::narrowing_type_change::NarrowingTypeChange,
+    &locking::column_type_rewrite::ColumnTypeRewrite,
+    &locking::add_column_volatile_default::AddColumnVolatileDefault,
+    &locking::add_column_required::AddColumnRequired,
+    &locking::set_not_null::SetNotNull,
+    &locking::foreign_key_not_valid::ForeignKeyNotValid,
+    &locking::check_not_valid::CheckNotValid,
+    &locking::unique_constraint_without_index::UniqueConstraintWithoutIndex,
+    &locking::index_not_concurrent::IndexNotConcurrent,
+    &locking::drop_index_not_concurrent::DropIndexNotConcurrent,
+    &locking::reindex_not_concurrent::ReindexNotConcurrent,
+    &locking::concurrent_in_transaction::ConcurrentInTransaction,
+    &locking::enum_value_in_transaction::EnumValueInTransaction,
+    &locking::table_rewrite_maintenance::TableRewriteMaintenance,
+    &locking::refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,
+    &locking::lock_timeout_missing::LockTimeoutMissing,
+    &indexes::fk_missing_index::FkMissingIndex,
+    &indexes::duplicate_index::DuplicateIndex,
+    &indexes::missing_primary_key::MissingPrimaryKey,
+    &ownership::directus_requires_primary_key::DirectusRequiresPrimaryKey,
+    &indexes::expected_index::ExpectedIndex,
+    &ownership::cross_owner_foreign_key::CrossOwnerForeignKey,
+    &hygiene::prefer_timestamptz::PreferTimestamptz,
+    &hygiene::prefer_jsonb::PreferJsonb,
+    &hygiene::prefer_identity::PreferIdentity,
+    &hygiene::ban_char::BanChar,
+    &hygiene::extension_not_allowed::ExtensionNotAllowed,
+    &shadow::shadow_apply_failed::ShadowApplyFailed,
+    &shadow::shadow_lock::ShadowLock,
+    &shadow::shadow_rewrite::ShadowRewrite,
+    &shadow::shadow_ownership::ShadowOwnership,
+    &shadow::shadow_server_change::ShadowServerChange,
+    &shadow::snapshot_drift::SnapshotDrift,
+    &shadow::extension_unavailable::ExtensionUnavailable,
 ];
 
 /// The rule a user names (configuration, suppressions, `explain`).
