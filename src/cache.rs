@@ -533,7 +533,7 @@ impl StoredResults {
 #[derive(Default)]
 struct Strings {
     text: Vec<Arc<str>>,
-    rule: Vec<Option<rules::RuleId>>,
+    rule: Vec<Option<crate::engine::RuleId>>,
     severity: Vec<Option<Severity>>,
     file: Vec<Option<FileId>>,
 }

@@ -16,11 +16,12 @@ use crate::cache::{Cache, MigrationResults, SetCache, SetWriter};
 use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
-use crate::parse::{self, ParsedMigration};
-use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
-use crate::rules::{
-    self, MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
+use crate::engine::{
+    MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
 };
+use crate::parse::{self, ParsedMigration};
+use crate::rules;
+use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
 use crate::suppress;

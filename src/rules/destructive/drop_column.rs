@@ -3,8 +3,8 @@
 use pg_query::protobuf::AlterTableType;
 
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::alter_table::existing_table_actions;
-use crate::rules::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -6,9 +6,9 @@ use pg_query::protobuf::{AlterTableType, ConstrType, DropBehavior, ObjectType};
 
 use crate::catalog::{ConstraintKind, QualifiedName, range_var};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
 use crate::rules::support::alter_table::existing_table_actions;
-use crate::rules::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct DropConstraint {

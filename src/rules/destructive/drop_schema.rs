@@ -5,8 +5,8 @@ use pg_query::protobuf::{DropBehavior, ObjectType};
 
 use crate::catalog::{DRIZZLE_MIGRATIONS_TABLE, is_tracking_table};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
-use crate::rules::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct DropSchema {

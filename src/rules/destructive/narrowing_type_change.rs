@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::types::{self, ParsedType};
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct NarrowingTypeChange {

@@ -5,7 +5,7 @@ use pg_query::protobuf::ObjectType;
 
 use crate::catalog::range_var;
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -5,7 +5,7 @@ use pg_query::protobuf::DropBehavior;
 
 use crate::catalog::{is_tracking_table, range_var};
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct TruncateTable {

@@ -1,8 +1,8 @@
 //! `ban-char`: a column is `char(n)` / `character(n)`.
 
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::column_types::typed_columns;
-use crate::rules::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct BanChar {

@@ -8,7 +8,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{Catalog, ConstraintKind, Index, written_constraints};
 use crate::diagnostic::Finding;
-use crate::rules::{MigrationContext, Rule, StatementContext, declare_rule};
+use crate::engine::{MigrationContext, Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct DuplicateIndex {

@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 
 use crate::catalog::{Catalog, ColumnChange, RelationKind, written_columns};
 use crate::diagnostic::Finding;
+use crate::engine::{MigrationContext, Rule, declare_rule};
 use crate::rules::support::advice;
-use crate::rules::{MigrationContext, Rule, declare_rule};
 
 declare_rule! {
     pub struct ExpectedIndex {

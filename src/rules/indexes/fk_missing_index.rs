@@ -11,9 +11,9 @@ use crate::catalog::{
     written_constraints,
 };
 use crate::diagnostic::Finding;
+use crate::engine::{MigrationContext, Rule, declare_rule};
 use crate::parse::Statement;
 use crate::rules::support::advice;
-use crate::rules::{MigrationContext, Rule, declare_rule};
 
 declare_rule! {
     pub struct FkMissingIndex {

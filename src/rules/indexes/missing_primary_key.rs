@@ -7,8 +7,8 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{Catalog, QualifiedName, RelationKind, is_tracking_table};
 use crate::diagnostic::Finding;
+use crate::engine::{MigrationContext, Rule, declare_rule};
 use crate::parse::ast;
-use crate::rules::{MigrationContext, Rule, declare_rule};
 
 declare_rule! {
     pub struct MissingPrimaryKey {

@@ -7,10 +7,10 @@ use pg_query::protobuf::{ColumnDef, ConstrType};
 
 use crate::catalog::expr::{ColumnDefault, column_default};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
 use crate::rules::support::alter_table::existing_table_actions;
-use crate::rules::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct AddColumnVolatileDefault {

@@ -6,8 +6,8 @@ use pg_query::protobuf::Node;
 
 use crate::catalog::types::{self, ColumnTypeChange, Rewrite};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
-use crate::rules::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -9,9 +9,9 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::AlterEnumStmt;
 
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{self, LexemeKind, Statement, ast};
 use crate::rules::support::advice::{self, py_str};
-use crate::rules::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -6,12 +6,12 @@ use pg_query::protobuf::{ConstrType, Constraint};
 use crate::catalog::QualifiedName;
 use crate::catalog::expr::{ColumnDefault, column_default};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
 use crate::rules::support::alter_table::{
     TableAction, added_not_valid_in_same_transaction, existing_table_actions, validated_too_soon,
 };
-use crate::rules::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct ForeignKeyNotValid {

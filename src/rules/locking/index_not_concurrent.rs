@@ -5,9 +5,9 @@ use pg_query::protobuf::IndexStmt;
 
 use crate::catalog::QualifiedName;
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{self, ast};
 use crate::rules::support::advice;
-use crate::rules::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

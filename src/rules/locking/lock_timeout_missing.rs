@@ -6,8 +6,8 @@ use pg_query::protobuf::{Node, ObjectType, VariableSetKind, a_const};
 
 use crate::catalog::{Catalog, LockMode, TableLock, table_locks};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{Statement, ast};
-use crate::rules::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -6,9 +6,9 @@ use pg_query::protobuf::ReindexObjectType;
 
 use crate::catalog::QualifiedName;
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
 use crate::rules::support::advice::{self, py_str};
-use crate::rules::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

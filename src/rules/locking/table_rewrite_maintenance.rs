@@ -5,8 +5,8 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{QualifiedName, vacuum_full};
 use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
-use crate::rules::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct TableRewriteMaintenance {

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, SetContext, declare_rule};
+use crate::engine::{Rule, SetContext, declare_rule};
 
 declare_rule! {
     pub struct AlembicRevisionGap {

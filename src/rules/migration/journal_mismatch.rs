@@ -1,7 +1,7 @@
 //! `journal-mismatch`: a drizzle journal and its folder disagree, or its order is broken.
 
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, SetContext, declare_rule};
+use crate::engine::{Rule, SetContext, declare_rule};
 
 declare_rule! {
     pub struct JournalMismatch {

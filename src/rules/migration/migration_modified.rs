@@ -1,7 +1,7 @@
 //! `migration-modified`: a migration that was already merged has been edited.
 
 use crate::diagnostic::Finding;
-use crate::rules::{MigrationContext, Rule, SetContext, declare_rule};
+use crate::engine::{MigrationContext, Rule, SetContext, declare_rule};
 use crate::source::SourceKind;
 use crate::source::history::Status;
 

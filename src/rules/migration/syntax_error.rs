@@ -1,7 +1,7 @@
 //! `syntax-error`: PostgreSQL's grammar rejects a statement.
 
 use crate::diagnostic::Finding;
-use crate::rules::{MigrationContext, Rule, declare_rule};
+use crate::engine::{MigrationContext, Rule, declare_rule};
 
 declare_rule! {
     pub struct SyntaxErrorRule {

@@ -1,7 +1,7 @@
 //! `unused-suppression`: a suppression comment that silences nothing, or names no rule.
 
 use crate::diagnostic::{Finding, Severity};
-use crate::rules::{Rule, declare_rule};
+use crate::engine::{Rule, declare_rule};
 use crate::suppress::Directive;
 
 declare_rule! {

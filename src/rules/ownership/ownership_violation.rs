@@ -3,7 +3,7 @@
 
 use crate::catalog::Action;
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct OwnershipViolation {

@@ -2,7 +2,7 @@
 
 use crate::catalog::is_tracking_table;
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct TrackingTableTouched {

@@ -5,7 +5,7 @@ use pg_query::protobuf::ObjectType;
 
 use crate::catalog::{Action, QualifiedName, is_tracking_table};
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, declare_rule};
 
 declare_rule! {
     pub struct UnownedTable {

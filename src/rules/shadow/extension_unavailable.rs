@@ -2,7 +2,7 @@
 //! depends on it could not be verified (`--shadow`).
 
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, TraceContext, declare_rule};
+use crate::engine::{Rule, TraceContext, declare_rule};
 
 declare_rule! {
     pub struct ExtensionUnavailable {

@@ -2,7 +2,7 @@
 //! the shadow database (`--shadow`).
 
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, TraceContext, declare_rule};
+use crate::engine::{Rule, TraceContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -3,7 +3,7 @@
 
 use crate::catalog::LockMode;
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, TraceContext, declare_rule};
+use crate::engine::{Rule, TraceContext, declare_rule};
 use crate::source::SourceKind;
 
 declare_rule! {

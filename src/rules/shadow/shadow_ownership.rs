@@ -4,7 +4,7 @@
 
 use crate::catalog::{LockMode, QualifiedName};
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, TraceContext, declare_rule};
+use crate::engine::{Rule, TraceContext, declare_rule};
 
 declare_rule! {
     pub struct ShadowOwnership {

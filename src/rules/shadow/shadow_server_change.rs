@@ -5,7 +5,7 @@
 //! shadow database.
 
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, TraceContext, declare_rule};
+use crate::engine::{Rule, TraceContext, declare_rule};
 use crate::trace::Skip;
 
 declare_rule! {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::catalog::{QualifiedName, types};
 use crate::diagnostic::Finding;
-use crate::rules::{Rule, TraceContext, declare_rule};
+use crate::engine::{Rule, TraceContext, declare_rule};
 use crate::source::snapshot::{self, ForeignKey, Index, KeyConstraint, Snapshot};
 use crate::trace::{self, ConstraintKind};
 

@@ -12,7 +12,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
 use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
-use crate::rules::{MigrationContext, StatementContext};
+use crate::engine::{MigrationContext, StatementContext};
 use crate::source::SourceKind;
 
 /// The steps a help text asks for that depend on how the migration tool runs transactions.

@@ -9,8 +9,8 @@ use pg_query::protobuf::{AlterTableCmd, AlterTableType, ColumnDef, Constraint, O
 
 use crate::catalog::{QualifiedName, RelationKind};
 use crate::diagnostic::Finding;
+use crate::engine::StatementContext;
 use crate::parse::{Statement, ast, comma_separated, text};
-use crate::rules::StatementContext;
 use crate::rules::support::advice;
 
 /// One action of an `ALTER TABLE` (`ADD COLUMN ...`, `ALTER COLUMN x SET NOT NULL`).

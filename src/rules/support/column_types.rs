@@ -7,8 +7,8 @@ use std::ops::Range;
 use pg_query::protobuf::TypeName;
 
 use crate::catalog::{WrittenColumn, types, written_columns};
+use crate::engine::StatementContext;
 use crate::parse::text;
-use crate::rules::StatementContext;
 
 /// A column type in the statement, with its canonical base name. Its spelling and span are
 /// worked out only for the columns a rule reports.
