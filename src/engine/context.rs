@@ -9,7 +9,7 @@ use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, Origin, QualifiedName, Target};
 use crate::config::Config;
 use crate::diagnostic::Finding;
-use crate::parse::{self, ParsedMigration, Statement, text};
+use crate::parse::{ParsedMigration, Statement, locate};
 use crate::source::history::{Baseline, Status};
 use crate::source::{Migration, MigrationSet, SourceFile};
 use crate::trace::SetTrace;
@@ -86,47 +86,18 @@ impl StatementContext<'_> {
     /// The span of the name at a node location (`"public"."users"`). Where the parser kept no
     /// location (`DROP TABLE`, `COMMENT ON`), the first mention of `name` in the statement.
     pub fn name_span(&self, location: Option<i32>, name: &str) -> Range<usize> {
-        let text = &self.migration.file.text;
-        let start = match location.filter(|&l| l >= 0) {
-            Some(location) => Some(self.statement.offset(location)),
-            None => text::find_name(&text[self.statement.span.clone()], name)
-                .map(|at| self.statement.span.start + at),
-        };
-        match start.filter(|&start| start < text.len()) {
-            Some(start) => {
-                start
-                    ..start
-                        + text::name_len(&text[start..])
-                            .max(1)
-                            .min(text.len() - start)
-            }
-            None => self.statement.span.clone(),
-        }
+        locate::name_span(&self.migration.file.text, self.statement, location, name)
     }
 
     /// The span of the first mention of `name` at or after file offset `after` in the statement
     /// (a column or constraint name after the table name), else as [`Self::name_span`] finds it.
     pub fn name_span_after(&self, after: usize, name: &str) -> Range<usize> {
-        let text = &self.migration.file.text;
-        let after = after.clamp(self.statement.span.start, self.statement.span.end);
-        match text::find_name(&text[after..self.statement.span.end], name) {
-            Some(at) => {
-                let start = after + at;
-                start..start + text::name_len(&text[start..]).max(1)
-            }
-            None => self.name_span(None, name),
-        }
+        locate::name_span_after(&self.migration.file.text, self.statement, after, name)
     }
 
     /// The span of a type name as written (`varchar(100)`, `timestamp(3) with time zone`).
     pub fn type_span(&self, type_name: &TypeName) -> Range<usize> {
-        let text = &self.migration.file.text;
-        let start = self
-            .statement
-            .offset(type_name.location)
-            .clamp(self.statement.span.start, self.statement.span.end);
-        let len = text::type_len(&text[start..self.statement.span.end]).max(1);
-        start..(start + len).min(self.statement.span.end)
+        locate::type_span(&self.migration.file.text, self.statement, type_name)
     }
 
     /// Whether `table` existed before this migration: created by an earlier migration of the set,
@@ -143,29 +114,19 @@ impl StatementContext<'_> {
 
     /// The span of a node `location` to the end of the statement (e.g. one ALTER TABLE action).
     pub fn span_from(&self, location: i32) -> Range<usize> {
-        let start = self
-            .statement
-            .offset(location)
-            .clamp(self.statement.span.start, self.statement.span.end);
-        start..self.statement.span.end
+        locate::span_from(self.statement, location)
     }
 
     /// The span of the first token of the statement that reads `keyword` (any case), e.g.
     /// `CONCURRENTLY`; strings, comments and quoted names never match.
     pub fn keyword_span(&self, keyword: &str) -> Option<Range<usize>> {
-        let start = self.statement.span.start;
-        parse::lex(self.statement_text())
-            .into_iter()
-            .find(|lexeme| lexeme.text.eq_ignore_ascii_case(keyword))
-            .map(|lexeme| start + lexeme.span.start..start + lexeme.span.end)
+        locate::keyword_span(&self.migration.file.text, self.statement, keyword)
     }
 
     /// The span of the statement's first token (`VACUUM`, `REINDEX`), for findings about the
     /// statement as a whole.
     pub fn first_token_span(&self) -> Range<usize> {
-        let start = self.statement.span.start;
-        let end = start + parse::token_end(self.statement_text(), 0);
-        start..end.min(self.statement.span.end)
+        locate::first_token_span(&self.migration.file.text, self.statement)
     }
 
     /// The statements that created or changed types (`CREATE TYPE`, `ALTER TYPE`) earlier in
@@ -191,28 +152,7 @@ impl StatementContext<'_> {
     /// The span of a constraint written at node `location`: its name after `CONSTRAINT` when it
     /// has one, else its keyword (`PRIMARY KEY`, `UNIQUE`, `FOREIGN KEY`, `REFERENCES`).
     pub fn constraint_span(&self, location: i32, name: Option<&str>) -> Range<usize> {
-        let text = &self.migration.file.text;
-        let start = self
-            .statement
-            .offset(location)
-            .clamp(self.statement.span.start, self.statement.span.end);
-        let rest = &text[start..self.statement.span.end];
-        if let Some(name) = name
-            && let Some(at) = text::find_name(rest, name)
-        {
-            let at = start + at;
-            return at..at + text::name_len(&text[at..]).max(1);
-        }
-        let first = text::name_len(rest);
-        let keyword = &rest[..first];
-        let end =
-            if keyword.eq_ignore_ascii_case("primary") || keyword.eq_ignore_ascii_case("foreign") {
-                let next = text::skip_trivia(rest, first);
-                next + text::name_len(&rest[next..])
-            } else {
-                first
-            };
-        start..start + end.max(1).min(rest.len())
+        locate::constraint_span(&self.migration.file.text, self.statement, location, name)
     }
 
     /// `catalog` (this statement's catalog, or part of it: [`Catalog::only`]) as this statement
@@ -294,9 +234,10 @@ impl TraceContext<'_> {
 
     /// The span of the statement's first token (`ALTER`, `DO`).
     pub fn first_token_span(&self, migration: usize, statement: usize) -> Range<usize> {
-        let span = self.statement(migration, statement).span.clone();
-        let text = &self.file_of(migration).text[span.clone()];
-        span.start..span.start + parse::token_end(text, 0).min(text.len())
+        locate::first_token_span(
+            &self.file_of(migration).text,
+            self.statement(migration, statement),
+        )
     }
 
     /// Where a statement names `name` as an identifier (in a `DO` block: in the statements
@@ -309,22 +250,14 @@ impl TraceContext<'_> {
         name: &str,
     ) -> Option<Range<usize>> {
         let statements = &self.parsed[migration].statements;
-        let text = &self.file_of(migration).text;
         let inner = statements[statement + 1..]
             .iter()
             .take_while(|inner| inner.in_do_block);
-        std::iter::once(&statements[statement])
-            .chain(inner)
-            .find_map(|candidate| {
-                let sql = &text[candidate.span.clone()];
-                parse::lex(sql)
-                    .into_iter()
-                    .find(|lexeme| lexeme.name().as_deref() == Some(name))
-                    .map(|lexeme| {
-                        candidate.span.start + lexeme.span.start
-                            ..candidate.span.start + lexeme.span.end
-                    })
-            })
+        locate::mention_span(
+            &self.file_of(migration).text,
+            std::iter::once(&statements[statement]).chain(inner),
+            name,
+        )
     }
 
     /// A finding about `migration` of the set.

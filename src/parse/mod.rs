@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod do_block;
+pub mod locate;
 mod pg;
 mod stored;
 pub mod text;
