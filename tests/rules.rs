@@ -37,7 +37,7 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
 fn fixture_config(rule_dir: &Path) -> Config {
     let path = rule_dir.join("chronos-lint.toml");
     if path.is_file() {
-        Config::load(Some(&path), rule_dir).unwrap()
+        Config::load(Some(&path), rule_dir, rules::is_rule).unwrap()
     } else {
         Config::default()
     }
@@ -47,7 +47,7 @@ fn fixture_config(rule_dir: &Path) -> Config {
 fn case_config(case: &Path) -> Option<Config> {
     let path = case.join("chronos-lint.toml");
     path.is_file()
-        .then(|| Config::load(Some(&path), case).unwrap())
+        .then(|| Config::load(Some(&path), case, rules::is_rule).unwrap())
 }
 
 /// Lints one case and renders the diagnostics of `rule` as human output without colour.

@@ -77,6 +77,11 @@ pub fn find(id: &str) -> Option<&'static dyn Rule> {
         .find(|rule| rule.id().as_str() == id)
 }
 
+/// Whether `id` names a rule.
+pub fn is_rule(id: &str) -> bool {
+    find(id).is_some()
+}
+
 /// The link printed with each diagnostic.
 pub fn doc_url(id: RuleId) -> String {
     format!("https://github.com/chronos-lint/chronos-lint/blob/main/rules/{id}.md")
