@@ -473,7 +473,7 @@ impl StoredResults {
                 .diagnostics
                 .iter()
                 .map(|d| StoredDiagnostic {
-                    rule: strings.intern(d.rule),
+                    rule: strings.intern(d.rule.as_str()),
                     severity: strings.intern(d.severity.as_str()),
                     message: d.message.clone(),
                     help: d.help.as_ref().map(|help| strings.intern_text(help)),
@@ -500,7 +500,7 @@ impl StoredResults {
             .into_iter()
             .map(|d| {
                 Some(Diagnostic {
-                    rule: strings.rule.get(d.rule as usize)?.as_ref()?,
+                    rule: (*strings.rule.get(d.rule as usize)?)?,
                     severity: (*strings.severity.get(d.severity as usize)?)?,
                     message: d.message,
                     help: match d.help {
@@ -533,7 +533,7 @@ impl StoredResults {
 #[derive(Default)]
 struct Strings {
     text: Vec<Arc<str>>,
-    rule: Vec<Option<&'static str>>,
+    rule: Vec<Option<crate::engine::RuleId>>,
     severity: Vec<Option<Severity>>,
     file: Vec<Option<FileId>>,
 }
@@ -548,7 +548,7 @@ impl Strings {
         Strings {
             rule: strings
                 .iter()
-                .map(|s| rules::find(s).map(|rule| rule.meta().id))
+                .map(|s| rules::find(s).map(|rule| rule.id()))
                 .collect(),
             severity: strings.iter().map(|s| s.parse().ok()).collect(),
             file: strings

@@ -296,7 +296,7 @@ fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), 
 /// `shadow_connect`: where `--shadow` connects, when it is given.
 fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match Config::load(cli.config.as_deref(), &cwd) {
+    let config = match Config::load(cli.config.as_deref(), &cwd, rules::is_rule) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("error: {err}");

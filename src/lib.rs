@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod diagnostic;
+pub mod engine;
 pub mod lint;
 pub mod parse;
 pub mod regular_file;

@@ -16,10 +16,12 @@ use crate::cache::{Cache, MigrationResults, SetCache, SetWriter};
 use crate::catalog::{Catalog, Origin, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
-use crate::parse::{self, ParsedMigration};
-use crate::rules::{
-    self, MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
+use crate::engine::{
+    MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
 };
+use crate::parse::{self, ParsedMigration};
+use crate::rules;
+use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
 use crate::suppress;
@@ -441,7 +443,7 @@ impl SetLinter<'_> {
                 server: &whole.server,
                 confined: whole.confined,
             };
-            for active_rule in self.active.iter().filter(|a| a.rule.needs_shadow()) {
+            for active_rule in self.active.iter().filter(|a| a.rule.meta().needs_shadow()) {
                 active_rule.rule.check_trace(&ctx, &mut collector.findings);
                 collector.attribute(active_rule, None, &mut out);
             }
@@ -471,7 +473,7 @@ impl Collector {
         let help_texts = &mut self.help_texts;
         out.extend(self.findings.drain(..).map(|mut finding| {
             Diagnostic {
-                rule: active.rule.meta().id,
+                rule: active.rule.id(),
                 severity: active.severity,
                 // Kept to the end of the run: without the slack `format!` leaves.
                 message: {
@@ -531,7 +533,9 @@ fn apply_suppressions(
             .flatten()
             .enumerate()
         {
-            if let Some(id_index) = directive.covers(diagnostic.rule, diagnostic.span.start) {
+            if let Some(id_index) =
+                directive.covers(diagnostic.rule.as_str(), diagnostic.span.start)
+            {
                 used.entry((diagnostic.file, index))
                     .or_insert_with(|| vec![false; directive.ids.len()])[id_index] = true;
                 suppressed = true;
@@ -540,10 +544,7 @@ fn apply_suppressions(
         !suppressed
     });
 
-    let Some(unused_rule) = active
-        .iter()
-        .find(|a| a.rule.meta().id == "unused-suppression")
-    else {
+    let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
         return kept;
     };
     let mut findings = Vec::new();
@@ -559,14 +560,14 @@ fn apply_suppressions(
                 let Some(rule) = rules::find(id) else {
                     continue;
                 };
-                *flag |= !active.iter().any(|a| a.rule.meta().id == id)
-                    || (rule.needs_shadow() && !shadow_ran);
+                *flag |= !active.iter().any(|a| a.rule.id() == rule.id())
+                    || (rule.meta().needs_shadow() && !shadow_ran);
             }
-            rules::unused_suppression::check(directive, &flags, &mut findings);
+            unused_suppression::check(directive, &flags, &mut findings);
         }
     }
     kept.extend(findings.into_iter().map(|(finding, severity)| Diagnostic {
-        rule: unused_rule.rule.meta().id,
+        rule: unused_rule.rule.id(),
         severity: severity.unwrap_or(unused_rule.severity),
         message: finding.message,
         help: finding.help,

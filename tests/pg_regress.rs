@@ -156,7 +156,7 @@ fn regression_suite_lints_without_panics_and_only_expected_syntax_errors() {
         for diagnostic in output
             .diagnostics
             .iter()
-            .filter(|d| d.rule == "syntax-error")
+            .filter(|d| d.rule.as_str() == "syntax-error")
         {
             let statement = pieces
                 .iter()

@@ -5,7 +5,7 @@
 //! `fixtures/<id>/chronos-lint.toml` configures all of a rule's cases; a case directory with its
 //! own `chronos-lint.toml` (another `pg_version`, say) uses that instead.
 //!
-//! Shadow rules (`needs_shadow`) are exercised for real: the harness starts one throwaway
+//! Shadow rules (the shadow family) are exercised for real: the harness starts one throwaway
 //! PostgreSQL per rule, exactly as `--shadow` does, and lints every case of the rule with
 //! `--shadow-url` pointed at it (each case gets a database of its own; the migrations run as the
 //! cluster's superuser, as with `--shadow`, not as the confined role of a shared server, which
@@ -37,7 +37,7 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
 fn fixture_config(rule_dir: &Path) -> Config {
     let path = rule_dir.join("chronos-lint.toml");
     if path.is_file() {
-        Config::load(Some(&path), rule_dir).unwrap()
+        Config::load(Some(&path), rule_dir, rules::is_rule).unwrap()
     } else {
         Config::default()
     }
@@ -47,7 +47,7 @@ fn fixture_config(rule_dir: &Path) -> Config {
 fn case_config(case: &Path) -> Option<Config> {
     let path = case.join("chronos-lint.toml");
     path.is_file()
-        .then(|| Config::load(Some(&path), case).unwrap())
+        .then(|| Config::load(Some(&path), case, rules::is_rule).unwrap())
 }
 
 /// Lints one case and renders the diagnostics of `rule` as human output without colour.
@@ -113,7 +113,7 @@ fn lint_case(
     let diagnostics: Vec<Diagnostic> = output
         .diagnostics
         .into_iter()
-        .filter(|d| d.rule == rule)
+        .filter(|d| d.rule.as_str() == rule)
         .collect();
     let report = Report {
         files: &workspace.files,
@@ -191,7 +191,7 @@ fn every_rule_fires_on_fail_cases_and_not_on_pass_cases() {
         }
         let rule_dir = Path::new("fixtures").join(id);
         let config = fixture_config(&rule_dir);
-        let cluster = rule.needs_shadow().then(support::cluster);
+        let cluster = rule.meta().needs_shadow().then(support::cluster);
 
         let mut snapshot = String::new();
         for case in cases(&rule_dir.join("fail")) {

@@ -38,7 +38,7 @@ pub fn check_parsed(text: &str, parsed: &ParsedMigration) {
 pub fn check_output(workspace: &Workspace, output: &LintOutput, render: bool) {
     for diagnostic in &output.diagnostics {
         let file = &workspace.files[diagnostic.file];
-        assert_span(&file.text, &diagnostic.span, diagnostic.rule);
+        assert_span(&file.text, &diagnostic.span, diagnostic.rule.as_str());
     }
     if !render {
         return;

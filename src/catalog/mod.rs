@@ -22,7 +22,7 @@ pub use written::{
 };
 
 pub const DEFAULT_SCHEMA: &str = "public";
-pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
+pub use crate::parse::ALEMBIC_VERSION_TABLE;
 pub const DRIZZLE_MIGRATIONS_TABLE: &str = "__drizzle_migrations";
 
 /// A schema-qualified name; the schema defaults to `public`.

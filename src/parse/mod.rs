@@ -7,6 +7,7 @@
 
 pub mod ast;
 mod do_block;
+pub mod locate;
 mod pg;
 mod stored;
 pub mod text;
@@ -21,6 +22,8 @@ use crate::source::{Migration, SourceKind};
 pub use pg::parse as parse_sql;
 pub use pg::{Lexeme, LexemeKind, comma_separated, deparse, lex, quote_ident, token_end};
 
+/// The table Alembic records the applied revision in: its statements are bookkeeping.
+pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";
 /// One parsed SQL statement and where it is.
 #[derive(Debug, Clone)]
 pub struct Statement {
@@ -203,12 +206,12 @@ fn touches_alembic_version(node: &NodeEnum) -> bool {
         NodeEnum::DropStmt(stmt) => {
             return stmt.objects.iter().any(|object| {
                 ast::qualified_name(object)
-                    .is_some_and(|name| name.last() == Some(&crate::catalog::ALEMBIC_VERSION_TABLE))
+                    .is_some_and(|name| name.last() == Some(&ALEMBIC_VERSION_TABLE))
             });
         }
         _ => None,
     };
-    relation.is_some_and(|rel| rel.relname == crate::catalog::ALEMBIC_VERSION_TABLE)
+    relation.is_some_and(|rel| rel.relname == ALEMBIC_VERSION_TABLE)
 }
 
 #[cfg(test)]

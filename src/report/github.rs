@@ -26,7 +26,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             start.column,
             end.line,
             end.column,
-            escape_property(d.rule),
+            escape_property(d.rule.as_str()),
             escape_data(&message),
         )?;
     }

@@ -56,7 +56,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .map(|d| {
             let (start, end) = indexes.span(d);
             JsonDiagnostic {
-                rule: d.rule,
+                rule: d.rule.as_str(),
                 severity: d.severity,
                 message: &d.message,
                 help: d.help.as_deref(),

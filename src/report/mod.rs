@@ -93,7 +93,7 @@ pub(crate) fn fingerprints(report: &Report) -> Vec<String> {
             let file = &report.files[d.file];
             let flagged = file.text.get(d.span.clone()).unwrap_or_default();
             let key: [u8; 32] = Sha256::new()
-                .chain_update(d.rule)
+                .chain_update(d.rule.as_str())
                 .chain_update([0])
                 .chain_update(&file.name)
                 .chain_update([0])

@@ -26,7 +26,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             json!({
                 "id": meta.id,
                 "shortDescription": { "text": meta.summary },
-                "helpUri": doc_url(meta.id),
+                "helpUri": doc_url(rule.id()),
                 "help": { "text": meta.doc, "markdown": meta.doc },
                 "defaultConfiguration": { "level": level(meta.severity) },
             })
@@ -41,9 +41,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .zip(&fingerprints)
         .map(|(d, fingerprint)| {
             let (start, end) = indexes.span(d);
-            let rule_index = rules::REGISTRY
-                .iter()
-                .position(|rule| rule.meta().id == d.rule);
+            let rule_index = rules::REGISTRY.iter().position(|rule| rule.id() == d.rule);
             let text = match &d.help {
                 Some(help) => format!("{}\n\n{help}", d.message),
                 None => d.message.clone(),

@@ -1,0 +1,18 @@
+//! Engine stage: what a rule is and what it sees, apart from the rules themselves.
+//!
+//! A rule is declared once with [`declare_rule!`] (id, family, default severity, summary, doc
+//! page) and implements one or more hooks of [`Rule`]: per statement (with the catalog as it
+//! stood before the statement), per migration (before its statements, or after them with the
+//! catalog it left), or per migration set. Shadow rules judge instead what applying the set to a
+//! real PostgreSQL showed (`--shadow`, a [`crate::trace::SetTrace`]). A rule returns
+//! [`crate::diagnostic::Finding`]s; the linter attaches the rule id, the configured severity and
+//! the migration.
+
+mod context;
+mod rule;
+mod transaction;
+
+pub use context::{MigrationContext, SetContext, StatementContext, TraceContext};
+pub(crate) use rule::declare_rule;
+pub use rule::{Declared, Family, Rule, RuleId, RuleMeta};
+pub use transaction::TransactionSoFar;

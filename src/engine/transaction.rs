@@ -1,0 +1,75 @@
+//! What a statement's transaction ran before it, as the set driver walks the set.
+
+use pg_query::NodeEnum;
+
+use crate::parse::Statement;
+use crate::source::MigrationSet;
+
+/// What a statement's transaction ran before it, kept by the set driver as it goes (so asking
+/// costs nothing, however long the transaction): the statements that created or changed types.
+///
+/// A statement outside a transaction block is a transaction of its own (with the statements
+/// of its `DO` block). drizzle-kit runs all pending migrations in one transaction, so a
+/// transaction goes on into the next drizzle migration; an Alembic offline file into the next
+/// revision of the same file until a `COMMIT`. Plain files are applied one by one.
+#[derive(Debug, Default)]
+pub struct TransactionSoFar {
+    /// The kind of run the last statement belonged to, and its migration.
+    last: Option<(Run, usize)>,
+    /// Positions (migration, statement) of `CREATE TYPE ... AS ENUM` and `ALTER TYPE` statements
+    /// earlier in the run.
+    pub(super) type_changes: Vec<(usize, usize)>,
+}
+
+/// Statements that share a transaction: those in a transaction block, or those of a `DO` block
+/// run on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Transaction,
+    DoBlock,
+}
+
+/// Nothing: for statements seen outside the driver's walk.
+pub(super) static NO_TRANSACTION: TransactionSoFar = TransactionSoFar {
+    last: None,
+    type_changes: Vec::new(),
+};
+
+impl TransactionSoFar {
+    /// Moves on to `statement` of migration `index` of `set`: afterwards `self` holds what its
+    /// transaction ran before it. [`TransactionSoFar::record`] adds it once it is judged.
+    pub fn advance(&mut self, set: &MigrationSet, index: usize, statement: &Statement) {
+        let run = if statement.in_transaction {
+            Some(Run::Transaction)
+        } else if statement.in_do_block {
+            Some(Run::DoBlock)
+        } else {
+            None
+        };
+        let goes_on = match (self.last, run) {
+            (Some((last_run, last_index)), Some(run)) if last_run == run => {
+                last_index == index
+                    || (run == Run::Transaction
+                        && set.migrations[index]
+                            .may_share_transaction_with(&set.migrations[last_index]))
+            }
+            _ => false,
+        };
+        if !goes_on {
+            self.type_changes.clear();
+        }
+        self.last = run.map(|run| (run, index));
+    }
+
+    /// Adds `statement` (statement `position` of migration `index`) to its transaction.
+    pub fn record(&mut self, index: usize, position: usize, statement: &Statement) {
+        if self.last.is_some()
+            && matches!(
+                statement.node,
+                NodeEnum::CreateEnumStmt(_) | NodeEnum::AlterEnumStmt(_)
+            )
+        {
+            self.type_changes.push((index, position));
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! `drop-index-not-concurrent`: `DROP INDEX` without `CONCURRENTLY` on an index of a table that
+//! already exists.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::ObjectType;
+
+use crate::catalog::QualifiedName;
+use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::ast;
+use crate::rules::support::advice;
+use crate::source::SourceKind;
+
+declare_rule! {
+    pub struct DropIndexNotConcurrent {
+        id: "drop-index-not-concurrent",
+        family: Locking,
+        severity: Warning,
+        summary: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on an existing table",
+    }
+}
+
+impl Rule for DropIndexNotConcurrent {
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
+            return;
+        };
+        if stmt.concurrent || stmt.remove_type != ObjectType::ObjectIndex as i32 {
+            return;
+        }
+        for object in &stmt.objects {
+            let Some(index) =
+                ast::qualified_name(object).and_then(|parts| QualifiedName::from_parts(&parts))
+            else {
+                continue;
+            };
+            // An index the catalog does not know was made outside these migrations, on a table
+            // that exists already.
+            let table = ctx.catalog.index(&index).map(|known| known.table.clone());
+            if table.as_ref().is_some_and(|t| !ctx.is_existing_table(t)) {
+                continue;
+            }
+            let on = table.as_ref().map_or_else(
+                || "its table".to_owned(),
+                |table| format!("existing table `{table}`"),
+            );
+            let message = format!(
+                "`DROP INDEX` `{index}` takes an ACCESS EXCLUSIVE lock on {on}: reads and writes \
+                 wait until the drop is done"
+            );
+            let span = ctx.name_span(None, &index.name);
+            out.push(ctx.finding(span, message).help(help(
+                ctx,
+                &index,
+                table.as_ref(),
+                stmt.missing_ok,
+            )));
+        }
+    }
+}
+
+fn help(
+    ctx: &StatementContext,
+    index: &QualifiedName,
+    table: Option<&QualifiedName>,
+    missing_ok: bool,
+) -> String {
+    let if_exists = if missing_ok { "IF EXISTS " } else { "" };
+    let sql = format!("DROP INDEX CONCURRENTLY {if_exists}{index}");
+    let why = "The drop itself is quick, but it must wait for every query on the table to finish, \
+               and every query that arrives meanwhile waits behind it.";
+    match ctx.migration.migration.kind {
+        SourceKind::Drizzle => format!(
+            "{why} {} Then make this statement `DROP INDEX IF EXISTS` (a no-op once the index is \
+             gone) and mark it `-- chronos-lint: ignore drop-index-not-concurrent -- dropped \
+             concurrently before migrate`. If the table is small and quiet, keep the statement and \
+             suppress this with that reason instead.",
+            advice::drizzle_separate_step(
+                &format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"),
+                "before `drizzle-kit migrate`"
+            )
+        ),
+        SourceKind::Alembic => {
+            let op = advice::alembic_drop_index(index, table);
+            format!("{why} {}", advice::outside_transaction(ctx, &sql, &op))
+        }
+        SourceKind::Plain => format!(
+            "{why} Use `{sql}` (one index per statement, no CASCADE): it waits for running \
+             queries without blocking new ones; it cannot run inside a transaction block.{}",
+            advice::plain_placement(ctx)
+        ),
+    }
+}

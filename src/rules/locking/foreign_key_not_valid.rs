@@ -1,0 +1,118 @@
+//! `foreign-key-not-valid`: a foreign key added to an existing table without `NOT VALID` checks
+//! every row while holding SHARE ROW EXCLUSIVE on both tables.
+
+use pg_query::protobuf::{ConstrType, Constraint};
+
+use crate::catalog::QualifiedName;
+use crate::catalog::expr::{ColumnDefault, column_default};
+use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::{ast, quote_ident};
+use crate::rules::support::advice::{self, Steps};
+use crate::rules::support::alter_table::{
+    TableAction, added_not_valid_in_same_transaction, existing_table_actions, validated_too_soon,
+};
+
+declare_rule! {
+    pub struct ForeignKeyNotValid {
+        id: "foreign-key-not-valid",
+        family: Locking,
+        severity: Warning,
+        summary: "A foreign key added to an existing table without NOT VALID blocks writes to both tables while it checks every row",
+    }
+}
+
+fn is_foreign_key(constraint: &Constraint) -> bool {
+    ast::constraint_type(constraint) == ConstrType::ConstrForeign
+}
+
+impl Rule for ForeignKeyNotValid {
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        for action in existing_table_actions(ctx) {
+            if let Some(constraint) = action.added_constraint() {
+                if is_foreign_key(constraint) && !constraint.skip_validation {
+                    out.push(added(ctx, &action, constraint, None));
+                }
+            } else if let Some(column) = action.added_column() {
+                // Without a DEFAULT every existing row holds NULL, and PostgreSQL skips the check.
+                if column_default(column) == ColumnDefault::None {
+                    continue;
+                }
+                for constraint in
+                    ast::constraints(&column.constraints).filter(|c| is_foreign_key(c))
+                {
+                    out.push(added(ctx, &action, constraint, Some(&column.colname)));
+                }
+            } else if let Some(add) =
+                added_not_valid_in_same_transaction(ctx, &action, is_foreign_key)
+            {
+                out.push(validated_too_soon(
+                    ctx,
+                    &action,
+                    add,
+                    "the SHARE ROW EXCLUSIVE lock that ADD took on both tables",
+                ));
+            }
+        }
+    }
+}
+
+/// The finding for an FK added with validation; `column` when it came with `ADD COLUMN`.
+fn added(
+    ctx: &StatementContext,
+    action: &TableAction,
+    constraint: &Constraint,
+    column: Option<&str>,
+) -> Finding {
+    let kind = ctx.migration.migration.kind;
+    let table = &action.table;
+    let referenced = constraint.pktable.as_ref().map(|rel| {
+        let (schema, name) = ast::range_var_name(rel);
+        QualifiedName::new(schema, name)
+    });
+    let (locked, them) = match &referenced {
+        Some(referenced) if referenced != table => {
+            (format!("`{table}` and `{referenced}`"), "both")
+        }
+        _ => (format!("`{table}`"), "it"),
+    };
+    let named = if constraint.conname.is_empty() {
+        String::new()
+    } else {
+        format!(" `{}`", constraint.conname)
+    };
+    let message = format!(
+        "foreign key{named} on existing table `{table}` checks every row while holding SHARE ROW \
+         EXCLUSIVE on {locked}, blocking writes to {them} until the check is done"
+    );
+    let name = if constraint.conname.is_empty() {
+        "<name>".to_owned()
+    } else {
+        quote_ident(&constraint.conname).into_owned()
+    };
+    let validate = format!(
+        "`ALTER TABLE {} VALIDATE CONSTRAINT {name}` in a later transaction",
+        table.to_sql()
+    );
+    let note = advice::tool_note(
+        kind,
+        Steps {
+            validate_later: true,
+            not_valid: Some("create_foreign_key"),
+            ..Steps::default()
+        },
+    );
+    let help = match column {
+        Some(column) => format!(
+            "Add `{column}` without a DEFAULT: every existing row then holds NULL and PostgreSQL \
+             skips the check. Or add the column first, then the foreign key with `NOT VALID`, and \
+             run {validate}.{note}"
+        ),
+        None => format!(
+            "Add the constraint with `NOT VALID` (new and changed rows are still checked), then \
+             run {validate}: VALIDATE holds only SHARE UPDATE EXCLUSIVE on `{table}` and ROW \
+             SHARE on the referenced table, so writes go on while it scans.{note}"
+        ),
+    };
+    ctx.finding(action.span.clone(), message).help(help)
+}

@@ -1,0 +1,105 @@
+//! `index-not-concurrent`: `CREATE INDEX` without `CONCURRENTLY` on a table that already exists.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::IndexStmt;
+
+use crate::catalog::QualifiedName;
+use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::{self, ast};
+use crate::rules::support::advice;
+use crate::source::SourceKind;
+
+declare_rule! {
+    pub struct IndexNotConcurrent {
+        id: "index-not-concurrent",
+        family: Locking,
+        severity: Warning,
+        summary: "CREATE INDEX without CONCURRENTLY on an existing table blocks writes during the build",
+    }
+}
+
+impl Rule for IndexNotConcurrent {
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let NodeEnum::IndexStmt(stmt) = &ctx.statement.node else {
+            return;
+        };
+        let Some(rel) = &stmt.relation else {
+            return;
+        };
+        if stmt.concurrent {
+            return;
+        }
+        let (schema, name) = ast::range_var_name(rel);
+        let table = QualifiedName::new(schema, name);
+        if !ctx.is_existing_table(&table) {
+            return;
+        }
+        let index = QualifiedName::new(schema, &stmt.idxname);
+        // `IF NOT EXISTS` for an index the migrations already built does nothing.
+        if stmt.if_not_exists && ctx.catalog.index(&index).is_some() {
+            return;
+        }
+        let span = if stmt.idxname.is_empty() {
+            ctx.name_span(Some(rel.location), &rel.relname)
+        } else {
+            ctx.name_span(None, &stmt.idxname)
+        };
+        let unique = if stmt.unique { "UNIQUE " } else { "" };
+        let method = match stmt.access_method.as_str() {
+            "" | "btree" => String::new(),
+            method => format!(" ... USING {method}"),
+        };
+        let message = format!(
+            "`CREATE {unique}INDEX{method}` on existing table `{table}` blocks writes while it builds"
+        );
+        out.push(ctx.finding(span, message).help(help(ctx, stmt, &table)));
+    }
+}
+
+fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> String {
+    let concurrent = IndexStmt {
+        concurrent: true,
+        ..stmt.clone()
+    };
+    let concurrent_sql = parse::deparse(&NodeEnum::IndexStmt(Box::new(concurrent.clone())))
+        .unwrap_or_else(|| "CREATE INDEX CONCURRENTLY ...".to_owned());
+    let lock = format!(
+        "A plain `CREATE INDEX` holds a SHARE lock on `{table}` for the whole build: reads go on, \
+         every INSERT, UPDATE and DELETE waits."
+    );
+    match ctx.migration.migration.kind {
+        SourceKind::Drizzle => {
+            let prebuilt = if stmt.idxname.is_empty() {
+                concurrent_sql.clone()
+            } else {
+                parse::deparse(&NodeEnum::IndexStmt(Box::new(IndexStmt {
+                    if_not_exists: true,
+                    ..concurrent
+                })))
+                .unwrap_or_else(|| concurrent_sql.clone())
+            };
+            format!(
+                "{lock} {} Then make this statement `CREATE INDEX IF NOT EXISTS` (it finds the \
+                 index built and only takes the lock for a moment) and mark it `-- chronos-lint: \
+                 ignore index-not-concurrent -- built concurrently before migrate`. If `{table}` \
+                 is small enough to block writes for the build, keep the statement and suppress \
+                 this with that reason instead.",
+                advice::drizzle_separate_step(&prebuilt, "before `drizzle-kit migrate`")
+            )
+        }
+        SourceKind::Alembic => {
+            let op = advice::alembic_create_index(stmt, table);
+            format!(
+                "{lock} {} A concurrent build that fails leaves an INVALID index: drop it and run \
+                 the revision again.",
+                advice::outside_transaction(ctx, &concurrent_sql, &op)
+            )
+        }
+        SourceKind::Plain => format!(
+            "{lock} Build it with `{concurrent_sql}`, which lets writes go on; it cannot run \
+             inside a transaction block.{}",
+            advice::plain_placement(ctx)
+        ),
+    }
+}

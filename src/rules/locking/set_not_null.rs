@@ -1,0 +1,106 @@
+//! `set-not-null`: `ALTER COLUMN ... SET NOT NULL` on an existing table scans every row under an
+//! ACCESS EXCLUSIVE lock, unless (PostgreSQL 12+) a validated CHECK already proves the column
+//! NOT NULL.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::AlterTableType;
+
+use crate::catalog::types;
+use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::quote_ident;
+use crate::rules::support::advice::{self, Steps};
+use crate::rules::support::alter_table::existing_table_actions;
+
+declare_rule! {
+    pub struct SetNotNull {
+        id: "set-not-null",
+        family: Locking,
+        severity: Warning,
+        summary: "SET NOT NULL scans an existing table under ACCESS EXCLUSIVE unless a validated CHECK proves it",
+    }
+}
+
+/// PostgreSQL 12 skips the scan when a validated CHECK constraint implies `col IS NOT NULL`.
+pub(super) const CHECK_SKIPS_SCAN_SINCE: u32 = 12;
+
+impl Rule for SetNotNull {
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let kind = ctx.migration.migration.kind;
+        let pg_version = ctx.migration.config.pg_version;
+        // A type change of the same statement that rewrites the table checks NOT NULL as it
+        // writes each row: no scan of its own, and nothing for a CHECK to save.
+        if let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node
+            && types::column_type_changes(ctx.catalog, stmt)
+                .iter()
+                .any(|change| change.rewrites_table())
+        {
+            return;
+        }
+        for action in existing_table_actions(ctx) {
+            if action.kind != AlterTableType::AtSetNotNull {
+                continue;
+            }
+            let table = &action.table;
+            let name = &action.cmd.name;
+            if let Some(known) = ctx.catalog.table(table) {
+                // Already NOT NULL: PostgreSQL has nothing to check.
+                if known.column(name).is_some_and(|column| column.not_null)
+                    || (pg_version >= CHECK_SKIPS_SCAN_SINCE && known.proves_not_null(name))
+                {
+                    continue;
+                }
+            }
+            let (table_sql, name_sql) = (table.to_sql(), quote_ident(name));
+            let message = format!(
+                "`SET NOT NULL` on `{name}` scans all of existing table `{table}` for NULLs under \
+                 an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done"
+            );
+            let note = advice::tool_note(
+                kind,
+                Steps {
+                    validate_later: true,
+                    ..Steps::default()
+                },
+            );
+            // A NOT VALID check that would prove the column once validated.
+            let pending_check = ctx.catalog.table(table).and_then(|known| {
+                known.constraints.iter().find_map(|constraint| {
+                    (!constraint.validated && constraint.not_null_columns.contains(name))
+                        .then_some(constraint.name.as_deref())
+                        .flatten()
+                })
+            });
+            let help = if pg_version >= CHECK_SKIPS_SCAN_SINCE
+                && let Some(check) = pending_check
+            {
+                format!(
+                    "`{check}` proves the column NOT NULL once validated: run `ALTER TABLE \
+                     {table_sql} VALIDATE CONSTRAINT {}` in a later transaction before this \
+                     statement (it scans under SHARE UPDATE EXCLUSIVE, which lets reads and \
+                     writes go on), and PostgreSQL 12+ then skips the scan of `SET NOT NULL`.{note}",
+                    quote_ident(check)
+                )
+            } else if pg_version >= CHECK_SKIPS_SCAN_SINCE {
+                let check = quote_ident(&format!("{}_{name}_not_null", table.name)).into_owned();
+                format!(
+                    "First `ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({name_sql} IS \
+                     NOT NULL) NOT VALID`, then run `ALTER TABLE {table_sql} VALIDATE CONSTRAINT \
+                     {check}` in a later transaction: it scans under SHARE UPDATE EXCLUSIVE, \
+                     which lets reads and writes go on. With the validated check in place, \
+                     PostgreSQL 12+ skips the scan of `SET NOT NULL`; drop the check \
+                     afterwards.{note}"
+                )
+            } else {
+                format!(
+                    "PostgreSQL {pg_version} (`pg_version`) always scans here; from PostgreSQL 12 \
+                     a validated `CHECK ({name_sql} IS NOT NULL)` lets `SET NOT NULL` skip the \
+                     scan. Until then, keep the column nullable and enforce it with `CHECK \
+                     ({name_sql} IS NOT NULL) NOT VALID`, validated in a later transaction, or \
+                     run `SET NOT NULL` in a maintenance window.{note}"
+                )
+            };
+            out.push(ctx.finding(action.span.clone(), message).help(help));
+        }
+    }
+}

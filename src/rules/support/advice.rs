@@ -1,0 +1,304 @@
+//! How the safe alternatives of the locking and indexing rules are run under each migration
+//! tool, so every help text says it the same, true way.
+//!
+//! drizzle-kit migrate applies every pending migration in ONE transaction and has no
+//! non-transactional mode. Alembic runs each revision in a transaction (all revisions in one
+//! unless `transaction_per_migration=True`); `op.get_context().autocommit_block()` commits, runs
+//! its body outside a transaction and begins a new one, which its offline SQL shows as
+//! `COMMIT;` ... `BEGIN;`. Plain files run as configured (`assume_in_transaction`,
+//! `[[sources]] in_transaction`) or as their own `BEGIN;`/`COMMIT;` lines say.
+
+use pg_query::NodeEnum;
+use pg_query::protobuf::IndexStmt;
+
+use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
+use crate::engine::{MigrationContext, StatementContext};
+use crate::source::SourceKind;
+
+/// The steps a help text asks for that depend on how the migration tool runs transactions.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Steps<'a> {
+    /// Fill existing rows in batches that each commit.
+    pub backfill: bool,
+    /// Run a `VALIDATE CONSTRAINT` in a later transaction than the `NOT VALID` ADD.
+    pub validate_later: bool,
+    /// Run `CREATE INDEX CONCURRENTLY`, which cannot run in a transaction block.
+    pub concurrently: bool,
+    /// Add a constraint `NOT VALID`; the Alembic operation that adds it
+    /// (`create_foreign_key`, `create_check_constraint`).
+    pub not_valid: Option<&'a str>,
+}
+
+/// A closing sentence saying how to do `steps` with this tool: starts with a space, or is empty
+/// when there is nothing tool-specific to say.
+pub fn tool_note(kind: SourceKind, steps: Steps) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    match kind {
+        SourceKind::Drizzle => {
+            if steps.not_valid.is_some() {
+                parts.push(
+                    "drizzle-kit never emits `NOT VALID`: add it to the generated SQL".into(),
+                );
+            }
+            let mut outside = Vec::new();
+            if steps.backfill {
+                outside.push("backfill from a script outside it".to_owned());
+            }
+            if steps.validate_later {
+                outside.push(
+                    "ship the VALIDATE in a later migration (`drizzle-kit generate --custom`) \
+                     deployed after this one is applied"
+                        .to_owned(),
+                );
+            }
+            if !outside.is_empty() {
+                parts.push(format!(
+                    "drizzle-kit migrate runs all pending migrations in one transaction: {}",
+                    outside.join(", and ")
+                ));
+            }
+            if steps.concurrently {
+                parts.push(
+                    "drizzle-kit migrate wraps every migration in a transaction and has no \
+                     non-transactional mode: run `CREATE INDEX CONCURRENTLY` by hand or from the \
+                     deploy script before this migration"
+                        .into(),
+                );
+            }
+        }
+        SourceKind::Alembic => {
+            let mut alembic = Vec::new();
+            if let Some(op) = steps.not_valid {
+                alembic.push(format!(
+                    "`op.{op}(..., postgresql_not_valid=True)` adds it NOT VALID"
+                ));
+            }
+            if steps.backfill {
+                alembic.push(
+                    "run the batches inside `with op.get_context().autocommit_block():` (or from \
+                     a script)"
+                        .to_owned(),
+                );
+            }
+            if steps.validate_later {
+                alembic.push(
+                    "give the VALIDATE its own transaction with a later revision and \
+                     `transaction_per_migration=True` in env.py, or inside `with \
+                     op.get_context().autocommit_block():` (by default `alembic upgrade` runs all \
+                     revisions in one transaction)"
+                        .to_owned(),
+                );
+            }
+            if steps.concurrently {
+                alembic.push(
+                    "build the index inside `with op.get_context().autocommit_block():` with \
+                     `op.create_index(..., unique=True, postgresql_concurrently=True)`"
+                        .to_owned(),
+                );
+            }
+            if !alembic.is_empty() {
+                parts.push(format!("In Alembic, {}", alembic.join("; ")));
+            }
+        }
+        SourceKind::Plain => {}
+    }
+    parts.into_iter().map(|part| format!(" {part}.")).collect()
+}
+
+/// How to run `sql`, which cannot run inside a transaction block, with the tool that applies
+/// this migration. `alembic` is the operation to put in the revision's autocommit block.
+pub fn outside_transaction(ctx: &StatementContext, sql: &str, alembic: &str) -> String {
+    match ctx.migration.migration.kind {
+        SourceKind::Drizzle => {
+            drizzle_separate_step(sql, "before or after it, as the change needs")
+        }
+        SourceKind::Alembic => format!(
+            "In the revision, run it in an autocommit block: `with \
+             op.get_context().autocommit_block(): {alembic}`. Alembic commits the revision's \
+             transaction before the block and begins a new one after it (the offline SQL shows \
+             `COMMIT;` before the statement and `BEGIN;` after)."
+        ),
+        SourceKind::Plain => format!(
+            "Run `{sql}` outside a transaction block: after a `COMMIT;`, or from a file that is \
+             not wrapped in one (`assume_in_transaction` and `[[sources]] in_transaction` in \
+             chronos-lint.toml say how plain files run)."
+        ),
+    }
+}
+
+/// drizzle-kit cannot run `sql`: it has to be a deploy step of its own, `when` relative to
+/// `drizzle-kit migrate`.
+pub fn drizzle_separate_step(sql: &str, when: &str) -> String {
+    format!(
+        "drizzle-kit migrate runs all pending migrations in one transaction and has no \
+         non-transactional mode, so `{sql}` cannot go in a drizzle migration: run it as a separate \
+         step outside drizzle-kit migrate (e.g. `psql \"$DATABASE_URL\" -c '...'` in the deploy), \
+         {when}."
+    )
+}
+
+/// What the tool does with this statement, for messages: "drizzle-kit migrate runs it inside
+/// its transaction".
+pub fn transaction_reason(ctx: &StatementContext) -> &'static str {
+    if ctx.statement.in_do_block && !ctx.statement.in_transaction {
+        return "it runs inside a DO block (a function)";
+    }
+    match ctx.migration.migration.kind {
+        SourceKind::Drizzle => "drizzle-kit migrate runs every migration inside one transaction",
+        SourceKind::Alembic => "Alembic runs it inside the revision's transaction",
+        SourceKind::Plain => "this file runs it inside a transaction",
+    }
+}
+
+/// A Python string literal for Alembic help text.
+pub fn py_str(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `op.create_index(...)` with the arguments that reproduce the statement.
+pub fn alembic_create_index(stmt: &IndexStmt, table: &QualifiedName) -> String {
+    let columns: Option<Vec<String>> = stmt
+        .index_params
+        .iter()
+        .map(|param| match param.node.as_ref() {
+            Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => Some(py_str(&elem.name)),
+            _ => None,
+        })
+        .collect();
+    let columns = columns.map_or_else(|| "[...]".to_owned(), |c| format!("[{}]", c.join(", ")));
+    let name = if stmt.idxname.is_empty() {
+        "None".to_owned()
+    } else {
+        py_str(&stmt.idxname)
+    };
+    let mut args = vec![name, py_str(&table.name), columns];
+    if let Some(rel) = &stmt.relation
+        && !rel.schemaname.is_empty()
+    {
+        args.push(format!("schema={}", py_str(&rel.schemaname)));
+    }
+    if stmt.unique {
+        args.push("unique=True".to_owned());
+    }
+    if !stmt.access_method.is_empty() && stmt.access_method != "btree" {
+        args.push(format!("postgresql_using={}", py_str(&stmt.access_method)));
+    }
+    if stmt.where_clause.is_some() {
+        args.push("postgresql_where=...".to_owned());
+    }
+    args.push("postgresql_concurrently=True".to_owned());
+    format!("op.create_index({})", args.join(", "))
+}
+
+/// `op.drop_index(...)` for an index, concurrently.
+pub fn alembic_drop_index(index: &QualifiedName, table: Option<&QualifiedName>) -> String {
+    let mut args = vec![py_str(&index.name)];
+    if let Some(table) = table {
+        args.push(format!("table_name={}", py_str(&table.name)));
+    }
+    if index.schema != DEFAULT_SCHEMA {
+        args.push(format!("schema={}", py_str(&index.schema)));
+    }
+    args.push("postgresql_concurrently=True".to_owned());
+    format!("op.drop_index({})", args.join(", "))
+}
+
+/// For a plain file: where `CONCURRENTLY` has to go when this statement runs in a transaction or a
+/// DO block; empty when it already runs on its own.
+pub fn plain_placement(ctx: &StatementContext) -> &'static str {
+    let statement = ctx.statement;
+    match (statement.in_transaction, statement.in_do_block) {
+        (false, false) => "",
+        (false, true) => " Move it out of the DO block: PostgreSQL refuses it in a function.",
+        (true, in_do_block) => {
+            if in_do_block {
+                " This statement runs in a DO block inside a transaction: move it out of the block \
+                 and after a `COMMIT;`, or to a file that is not wrapped in a transaction \
+                 (`assume_in_transaction` and `[[sources]] in_transaction` in chronos-lint.toml say \
+                 how plain files run)."
+            } else {
+                " This statement runs inside a transaction: move it after a `COMMIT;`, or to a file \
+                 that is not wrapped in one (`assume_in_transaction` and `[[sources]] \
+                 in_transaction` in chronos-lint.toml say how plain files run)."
+            }
+        }
+    }
+}
+
+// Asking for an index (`fk-missing-index`, `expected-index`): the `CREATE INDEX` to add, and
+// how the tool that runs the migration can build it.
+
+/// `"name"` as SQL writes an identifier (always quoted, as drizzle-kit does).
+pub fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn quote_table(table: &QualifiedName) -> String {
+    if table.schema == DEFAULT_SCHEMA {
+        quote(&table.name)
+    } else {
+        format!("{}.{}", quote(&table.schema), quote(&table.name))
+    }
+}
+
+/// The name PostgreSQL would give the index: `<table>_<columns>_idx`.
+pub fn index_name(table: &QualifiedName, columns: &[String]) -> String {
+    format!("{}_{}_idx", table.name, columns.join("_"))
+}
+
+/// How to add a btree index on `columns` of `table`. `new_table`: the table was created in this
+/// migration, so a plain `CREATE INDEX` blocks nobody.
+pub fn add_index(
+    ctx: &MigrationContext,
+    table: &QualifiedName,
+    columns: &[String],
+    new_table: bool,
+) -> String {
+    let name = index_name(table, columns);
+    let quoted_columns: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let target = format!("{} ({})", quote_table(table), quoted_columns.join(", "));
+    let python_columns: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let alembic = format!(
+        "op.create_index(\"{name}\", \"{}\", [{}]",
+        table.name,
+        python_columns.join(", ")
+    );
+    if new_table {
+        let tool = match ctx.migration.kind {
+            SourceKind::Drizzle => format!(
+                " In the drizzle schema: `index(\"{name}\").on(...)` in the table's extra config, \
+                 then `drizzle-kit generate`."
+            ),
+            SourceKind::Alembic => format!(" In the revision: `{alembic})`."),
+            SourceKind::Plain => String::new(),
+        };
+        return format!(
+            "Add `CREATE INDEX {} ON {target};` to this migration: the table is new, so building \
+             it now blocks nobody.{tool}",
+            quote(&name)
+        );
+    }
+    let concurrently = format!(
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {target}",
+        quote(&name)
+    );
+    let how = match ctx.migration.kind {
+        SourceKind::Drizzle => format!(
+            "drizzle-kit migrate runs all pending migrations in one transaction and has no \
+             non-transactional mode, so once this migration is applied run `{concurrently};` \
+             outside it (by hand or from the deploy script); then add the index to the drizzle \
+             schema and make the generated statement `CREATE INDEX IF NOT EXISTS`, so the next \
+             migration records it without building it again."
+        ),
+        SourceKind::Alembic => format!(
+            "In the revision: `with op.get_context().autocommit_block(): {alembic}, \
+             postgresql_concurrently=True)`; Alembic commits the revision's transaction before \
+             the block and begins a new one after it."
+        ),
+        SourceKind::Plain => format!("Run `{concurrently};` outside a transaction block."),
+    };
+    format!(
+        "The table already exists, and a plain `CREATE INDEX` blocks its writes while it builds \
+         (fine for a small table): build it with `CREATE INDEX CONCURRENTLY` instead. {how}"
+    )
+}

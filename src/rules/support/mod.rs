@@ -1,0 +1,7 @@
+//! What several rules share: how each migration tool runs the safe alternatives (`advice`), the
+//! actions of an `ALTER TABLE` on an existing table (`alter_table`), the column types a
+//! statement writes (`column_types`). No rule lives here.
+
+pub(crate) mod advice;
+pub(crate) mod alter_table;
+pub(crate) mod column_types;
