@@ -25,6 +25,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &migration::alembic_revision_gap::AlembicRevisionGap,
     &migration::migration_modified::MigrationModified,
     &migration::unused_suppression::UnusedSuppression,
+    &migration::transaction_control::TransactionControl,
     &destructive::drop_table::DropTable,
     &destructive::drop_column::DropColumn,
     &destructive::drop_schema::DropSchema,

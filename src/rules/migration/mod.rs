@@ -5,4 +5,5 @@ pub(crate) mod alembic_revision_gap;
 pub(crate) mod journal_mismatch;
 pub(crate) mod migration_modified;
 pub(crate) mod syntax_error;
+pub(crate) mod transaction_control;
 pub mod unused_suppression;
