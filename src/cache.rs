@@ -30,9 +30,9 @@ use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity, Text};
+use crate::engine::{MigrationResults, RuleId};
 use crate::parse::ParsedMigration;
 use crate::regular_file::{self, Links};
-use crate::rules;
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile};
 
@@ -235,7 +235,13 @@ pub struct SetCache<'c> {
 
 impl SetCache<'_> {
     /// The stored results of the set's first migrations, up to the first one without any.
-    pub fn leading_results(&mut self, files: &[SourceFile]) -> Vec<MigrationResults> {
+    /// `rule_id` gives the id of this run's rule of that name (a record naming another rule is
+    /// not reused).
+    pub fn leading_results(
+        &mut self,
+        files: &[SourceFile],
+        rule_id: impl Fn(&str) -> Option<RuleId>,
+    ) -> Vec<MigrationResults> {
         let stored = &self.results;
         let present = self
             .keys
@@ -247,7 +253,7 @@ impl SetCache<'_> {
             .results
             .get(&STRINGS_KEY)
             .and_then(|bytes| StoredStrings::decode(bytes).ok())
-            .map(|stored| Strings::resolve(stored.strings, files))
+            .map(|stored| Strings::resolve(stored.strings, files, &rule_id))
             .unwrap_or_default();
         let decoded: Vec<Option<MigrationResults>> = self.keys.results[..present]
             .par_iter()
@@ -362,15 +368,6 @@ fn mark_cache_dir(dir: &Path) -> io::Result<()> {
         }
     }
     Ok(())
-}
-
-/// One migration's part of a set's lint output.
-#[derive(Debug, Clone, Default)]
-pub struct MigrationResults {
-    pub diagnostics: Vec<Diagnostic>,
-    /// Spans of its statements and syntax errors (where `ignore` comments apply).
-    pub statement_spans: Vec<std::ops::Range<usize>>,
-    pub statements: usize,
 }
 
 #[derive(Clone, PartialEq, Message)]
@@ -533,23 +530,24 @@ impl StoredResults {
 #[derive(Default)]
 struct Strings {
     text: Vec<Arc<str>>,
-    rule: Vec<Option<crate::engine::RuleId>>,
+    rule: Vec<Option<RuleId>>,
     severity: Vec<Option<Severity>>,
     file: Vec<Option<FileId>>,
 }
 
 impl Strings {
-    fn resolve(strings: Vec<String>, files: &[SourceFile]) -> Strings {
+    fn resolve(
+        strings: Vec<String>,
+        files: &[SourceFile],
+        rule_id: impl Fn(&str) -> Option<RuleId>,
+    ) -> Strings {
         let by_name: HashMap<&str, FileId> = files
             .iter()
             .enumerate()
             .map(|(id, file)| (file.name.as_str(), id))
             .collect();
         Strings {
-            rule: strings
-                .iter()
-                .map(|s| rules::find(s).map(|rule| rule.id()))
-                .collect(),
+            rule: strings.iter().map(|s| rule_id(s)).collect(),
             severity: strings.iter().map(|s| s.parse().ok()).collect(),
             file: strings
                 .iter()

@@ -143,6 +143,57 @@ impl FailOn {
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_INPUT_ERROR: u8 = 2;
 
+/// Why a command stopped: printed once, as `error: <message>`, with its exit code
+/// ([`Failure::exit`]).
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error("cannot start the lint thread: {0}")]
+    Thread(std::io::Error),
+    #[error("unknown rule id `{0}` (see `chronos-lint rules`)")]
+    UnknownRule(String),
+    /// The configuration file cannot be read or is wrong.
+    #[error("{0}")]
+    Config(String),
+    #[error("--select: unknown rule id `{0}` (see `chronos-lint rules`)")]
+    UnknownSelected(String),
+    /// A pattern of `exclude` or `--exclude` is not a glob.
+    #[error("{0}")]
+    Exclude(String),
+    #[error("--stdin-filename needs `-` among the paths")]
+    StdinFilenameWithoutStdin,
+    #[error("cannot read standard input: {0}")]
+    ReadStdin(std::io::Error),
+    #[error(
+        "{}: standard input is over {} MiB; migrations that large are not linted (is it a data \
+         dump?)",
+        .0.display(),
+        source::MAX_FILE_SIZE >> 20
+    )]
+    StdinTooLarge(PathBuf),
+    #[error(
+        "{}: standard input is not valid UTF-8 (invalid byte at offset {at})",
+        .path.display()
+    )]
+    StdinNotUtf8 { path: PathBuf, at: usize },
+    /// `--changed-since`: the git baseline cannot be read.
+    #[error("{0}")]
+    ChangedSince(String),
+    #[error("--database-url: {0}")]
+    DatabaseUrl(String),
+    #[error("--shadow: {0}")]
+    Shadow(String),
+    #[error("cannot write the report: {0}")]
+    WriteReport(std::io::Error),
+}
+
+impl Failure {
+    /// Prints the failure and gives the exit code: every failure is an input error.
+    fn exit(&self) -> ExitCode {
+        eprintln!("error: {self}");
+        ExitCode::from(EXIT_INPUT_ERROR)
+    }
+}
+
 /// Stack of the threads that parse and lint. Deeply nested SQL (PostgreSQL accepts a few
 /// hundred levels of `a || b || ...`) gives syntax trees that are walked, cloned and dropped
 /// recursively, and libpg_query sizes its own depth limit to the stack it finds (up to the 2 MB
@@ -165,18 +216,18 @@ pub fn main() -> ExitCode {
     let worker = std::thread::Builder::new()
         .name("chronos-lint".into())
         .stack_size(LINT_STACK)
-        .spawn(move || match cli.command {
-            Some(Command::Rules) => list_rules(),
-            Some(Command::Explain { ref id }) => explain(id),
-            None => run(&cli, shadow_connect),
+        .spawn(move || {
+            let done = match cli.command {
+                Some(Command::Rules) => Ok(list_rules()),
+                Some(Command::Explain { ref id }) => explain(id),
+                None => run(&cli, shadow_connect),
+            };
+            done.unwrap_or_else(|failure| failure.exit())
         });
     match worker.map(std::thread::JoinHandle::join) {
         Ok(Ok(code)) => code,
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(err) => {
-            eprintln!("error: cannot start the lint thread: {err}");
-            ExitCode::from(EXIT_INPUT_ERROR)
-        }
+        Err(err) => Failure::Thread(err).exit(),
     }
 }
 
@@ -213,28 +264,19 @@ fn list_rules() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn explain(id: &str) -> ExitCode {
-    match rules::find(id) {
-        Some(rule) => {
-            print!("{}", rule.meta().doc);
-            ExitCode::SUCCESS
-        }
-        None => {
-            eprintln!("error: unknown rule id `{id}` (see `chronos-lint rules`)");
-            ExitCode::from(EXIT_INPUT_ERROR)
-        }
-    }
+fn explain(id: &str) -> Result<ExitCode, Failure> {
+    let rule = rules::find(id).ok_or_else(|| Failure::UnknownRule(id.to_owned()))?;
+    print!("{}", rule.meta().doc);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `--select`: turns off every rule not listed.
-fn select_rules(config: &mut Config, selected: &[String]) -> Result<(), String> {
+fn select_rules(config: &mut Config, selected: &[String]) -> Result<(), Failure> {
     if selected.is_empty() {
         return Ok(());
     }
     if let Some(unknown) = selected.iter().find(|id| rules::find(id).is_none()) {
-        return Err(format!(
-            "--select: unknown rule id `{unknown}` (see `chronos-lint rules`)"
-        ));
+        return Err(Failure::UnknownSelected(unknown.clone()));
     }
     for rule in rules::REGISTRY {
         let id = rule.meta().id;
@@ -246,10 +288,10 @@ fn select_rules(config: &mut Config, selected: &[String]) -> Result<(), String> 
 }
 
 /// The paths to lint, with `-` replaced by the stdin file it stands for.
-fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), String> {
+fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), Failure> {
     if !cli.paths.iter().any(|path| path.as_os_str() == "-") {
         if cli.stdin_filename.is_some() {
-            return Err("--stdin-filename needs `-` among the paths".into());
+            return Err(Failure::StdinFilenameWithoutStdin);
         }
         return Ok((cli.paths.clone(), None));
     }
@@ -263,21 +305,13 @@ fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), 
         &mut std::io::Read::take(std::io::stdin(), source::MAX_FILE_SIZE + 1),
         &mut bytes,
     )
-    .map_err(|err| format!("cannot read standard input: {err}"))?;
+    .map_err(Failure::ReadStdin)?;
     if bytes.len() as u64 > source::MAX_FILE_SIZE {
-        return Err(format!(
-            "{}: standard input is over {} MiB; migrations that large are not linted (is it a \
-             data dump?)",
-            path.display(),
-            source::MAX_FILE_SIZE >> 20
-        ));
+        return Err(Failure::StdinTooLarge(path));
     }
-    let text = String::from_utf8(bytes).map_err(|err| {
-        format!(
-            "{}: standard input is not valid UTF-8 (invalid byte at offset {})",
-            path.display(),
-            err.utf8_error().valid_up_to()
-        )
+    let text = String::from_utf8(bytes).map_err(|err| Failure::StdinNotUtf8 {
+        path: path.clone(),
+        at: err.utf8_error().valid_up_to(),
     })?;
     let paths = cli
         .paths
@@ -293,28 +327,16 @@ fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), 
     Ok((paths, Some(source::StdinSource { path, text })))
 }
 
-/// `shadow_connect`: where `--shadow` connects, when it is given.
-fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
+/// Lints the paths and writes the report; the exit code tells whether findings reach
+/// `--fail-on`. `shadow_connect`: where `--shadow` connects, when it is given.
+fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let config = match Config::load(cli.config.as_deref(), &cwd, rules::is_rule) {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(EXIT_INPUT_ERROR);
-        }
-    };
-    let mut config = config;
-    if let Err(err) = select_rules(&mut config, &cli.select) {
-        eprintln!("error: {err}");
-        return ExitCode::from(EXIT_INPUT_ERROR);
-    }
-    let exclude = match config.exclude_matcher(&cli.exclude) {
-        Ok(exclude) => exclude,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(EXIT_INPUT_ERROR);
-        }
-    };
+    let mut config =
+        Config::load(cli.config.as_deref(), &cwd, rules::is_rule).map_err(Failure::Config)?;
+    select_rules(&mut config, &cli.select)?;
+    let exclude = config
+        .exclude_matcher(&cli.exclude)
+        .map_err(Failure::Exclude)?;
 
     let format = cli.format.unwrap_or_else(|| {
         let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true");
@@ -324,35 +346,21 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
             Format::Human
         }
     });
-    let (paths, stdin) = match read_stdin(cli) {
-        Ok(inputs) => inputs,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(EXIT_INPUT_ERROR);
-        }
-    };
+    let (paths, stdin) = read_stdin(cli)?;
 
     let mut workspace = source::discover(&paths, &config, &exclude, stdin);
-    let baseline = match &cli.changed_since {
-        Some(git_ref) => match Baseline::load(git_ref, &cwd, &workspace) {
-            Ok(baseline) => Some(baseline),
-            Err(err) => {
-                eprintln!("error: {err}");
-                return ExitCode::from(EXIT_INPUT_ERROR);
-            }
-        },
-        None => None,
-    };
-    let applied = match &cli.database_url {
-        Some(url) => match applied::read_drizzle(url, cli.limits().connect) {
-            Ok(applied) => Some(applied),
-            Err(err) => {
-                eprintln!("error: --database-url: {err}");
-                return ExitCode::from(EXIT_INPUT_ERROR);
-            }
-        },
-        None => None,
-    };
+    let baseline = cli
+        .changed_since
+        .as_ref()
+        .map(|git_ref| Baseline::load(git_ref, &cwd, &workspace))
+        .transpose()
+        .map_err(Failure::ChangedSince)?;
+    let applied = cli
+        .database_url
+        .as_ref()
+        .map(|url| applied::read_drizzle(url, cli.limits().connect))
+        .transpose()
+        .map_err(Failure::DatabaseUrl)?;
     let trace = if let Some(connect) = shadow_connect {
         source::load_snapshots(&mut workspace);
         let options = shadow::Options {
@@ -363,13 +371,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
                 && std::io::stdout().is_terminal()
                 && std::io::stderr().is_terminal(),
         };
-        match shadow::run(&workspace, &options) {
-            Ok(trace) => Some(trace),
-            Err(err) => {
-                eprintln!("error: --shadow: {err}");
-                return ExitCode::from(EXIT_INPUT_ERROR);
-            }
-        }
+        Some(shadow::run(&workspace, &options).map_err(Failure::Shadow)?)
     } else {
         None
     };
@@ -416,8 +418,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
     if let Err(err) = written
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {
-        eprintln!("error: cannot write the report: {err}");
-        return ExitCode::from(EXIT_INPUT_ERROR);
+        return Err(Failure::WriteReport(err));
     }
 
     let code = if !workspace.errors.is_empty() {
@@ -434,5 +435,5 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> ExitCode {
     // The process ends next: freeing every file and diagnostic one by one would only delay it.
     std::mem::forget(output);
     std::mem::forget(workspace);
-    code
+    Ok(code)
 }

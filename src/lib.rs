@@ -5,7 +5,8 @@
 //! (pg_query, spans) → [`catalog`] (replayed schema) → [`rules`] → [`suppress`] → [`report`].
 //! [`lint`] runs the static stages; [`cli`] wires everything to the command line. With
 //! `--shadow`, [`shadow`] applies the migrations to a real PostgreSQL and hands a [`trace`] to
-//! [`lint`], whose shadow rules judge it.
+//! [`lint`], whose shadow rules judge it ([`snapshot_diff`]: how its schema differs from
+//! drizzle-kit's snapshot).
 
 pub mod applied;
 pub mod cache;
@@ -21,6 +22,7 @@ pub mod regular_file;
 pub mod report;
 pub mod rules;
 pub mod shadow;
+pub mod snapshot_diff;
 pub mod source;
 pub mod suppress;
 pub mod trace;

@@ -1,31 +1,29 @@
 //! The static pipeline: parsed migrations → catalog replay → rule findings → suppressions.
+//! Migrations are parsed ahead in parallel (or read back from the cache), the engine's
+//! [`SetDriver`] runs the rules over each set, and this run's results are written back.
 //!
-//! With `--shadow`, what the shadow stage observed arrives as plain data ([`Trace`]); the
-//! shadow rules turn it into findings here, so suppressions and every output format treat
-//! them like the others. Nothing here depends on the shadow stage itself.
+//! With `--shadow`, what the shadow stage observed arrives as plain data
+//! ([`crate::trace::Trace`]); the shadow rules turn it into findings here, so suppressions and
+//! every output format treat them like the others. Nothing here depends on the shadow stage
+//! itself.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::applied::AppliedMigration;
-use crate::cache::{Cache, MigrationResults, SetCache, SetWriter};
-use crate::catalog::{Catalog, Origin, targets};
+use crate::cache::{Cache, SetCache, SetWriter};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
-use crate::engine::{
-    MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar,
-};
+use crate::diagnostic::Diagnostic;
+pub use crate::engine::History;
+use crate::engine::{ActiveRule, MigrationResults, SetDriver};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
 use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
-use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
 use crate::suppress;
-use crate::trace::{SetTrace, Trace};
+use crate::trace::SetTrace;
 
 /// Figures about one run, for the summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -41,24 +39,6 @@ pub struct LintOutput {
     pub stats: Stats,
 }
 
-/// A rule that is on, with its configured severity.
-struct ActiveRule {
-    rule: &'static dyn Rule,
-    severity: Severity,
-}
-
-/// Lints every set in the workspace.
-/// What is known about the migrations beyond their files.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct History<'a> {
-    /// `--changed-since`: the files at the merge base.
-    pub baseline: Option<&'a Baseline>,
-    /// `--database-url`: what the database has applied.
-    pub applied: Option<&'a [AppliedMigration]>,
-    /// `--shadow`: what applying the sets to a real PostgreSQL showed.
-    pub trace: Option<&'a Trace>,
-}
-
 /// Lints every set of `workspace`; with a `cache` (and no shadow trace), reuses what it holds
 /// and stores what this run found.
 pub fn lint(
@@ -67,18 +47,7 @@ pub fn lint(
     history: History,
     cache: Option<&Cache>,
 ) -> LintOutput {
-    let active: Vec<ActiveRule> = rules::REGISTRY
-        .iter()
-        .filter_map(|&rule| {
-            let meta = rule.meta();
-            let severity = config
-                .rules
-                .get(meta.id)
-                .copied()
-                .unwrap_or(Some(meta.severity))?;
-            Some(ActiveRule { rule, severity })
-        })
-        .collect();
+    let active = ActiveRule::select(rules::REGISTRY, config);
 
     // Shadow rules judge what the server did this time, from every tree of the set: a run with
     // a trace neither reads nor writes the cache.
@@ -164,16 +133,7 @@ fn lint_set(
 ) -> SetOutput {
     let migrations = &set.migrations;
     let files = &workspace.files;
-    let mut linter = SetLinter {
-        set,
-        workspace,
-        config,
-        history,
-        active,
-        catalog: Catalog::default(),
-        transaction: TransactionSoFar::default(),
-        collector: Collector::default(),
-    };
+    let mut linter = SetDriver::new(set, workspace, config, history, active);
     let mut output = SetOutput {
         migrations: Vec::with_capacity(migrations.len()),
         set_diagnostics: Vec::new(),
@@ -181,7 +141,7 @@ fn lint_set(
     let mut stored = cache.map(|cache| cache.open_set(set, files, history.baseline));
     let mut reused = stored
         .as_mut()
-        .map(|stored| stored.leading_results(files))
+        .map(|stored| stored.leading_results(files, |id| rules::find(id).map(|rule| rule.id())))
         .unwrap_or_default()
         .into_iter();
     if reused.len() == migrations.len() {
@@ -315,189 +275,6 @@ fn write_records(
             *writer = None;
             return;
         }
-    }
-}
-
-/// The state of linting one set: the catalog so far.
-struct SetLinter<'a> {
-    set: &'a MigrationSet,
-    workspace: &'a Workspace,
-    config: &'a Config,
-    history: History<'a>,
-    active: &'a [ActiveRule],
-    catalog: Catalog,
-    /// What the transaction of the next statement has run so far.
-    transaction: TransactionSoFar,
-    collector: Collector,
-}
-
-impl SetLinter<'_> {
-    /// Runs the migration and statement hooks on migration `index` and replays it into the
-    /// catalog. `parsed` holds every migration up to `index` that rules may look back on.
-    fn lint_migration(&mut self, index: usize, parsed: &[ParsedMigration]) -> MigrationResults {
-        let migration = &self.set.migrations[index];
-        let mut results = MigrationResults {
-            diagnostics: Vec::new(),
-            statement_spans: parsed[index]
-                .statements
-                .iter()
-                .map(|s| s.span.clone())
-                .chain(parsed[index].syntax_errors.iter().map(|e| e.span.clone()))
-                .collect(),
-            statements: parsed[index].statements.len(),
-        };
-        let out = &mut results.diagnostics;
-        let collector = &mut self.collector;
-        let name: Arc<str> = Arc::from(migration.name.as_str());
-        let ctx = MigrationContext {
-            config: self.config,
-            set: self.set,
-            migration,
-            index,
-            file: &self.workspace.files[migration.file],
-            parsed: &parsed[index],
-            earlier: &parsed[..index],
-            history: self.history.baseline.map(|baseline| {
-                (
-                    baseline,
-                    baseline.migration(migration.file, &migration.name),
-                )
-            }),
-        };
-        for active_rule in self.active {
-            active_rule
-                .rule
-                .check_migration(&ctx, &mut collector.findings);
-            collector.attribute(active_rule, Some(&name), out);
-        }
-        for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
-            self.transaction.advance(self.set, index, statement);
-            if !statement.bookkeeping {
-                let targets = targets(&self.catalog, &statement.node);
-                let statement_ctx = StatementContext {
-                    migration: &ctx,
-                    statement,
-                    index: statement_index,
-                    catalog: &self.catalog,
-                    targets: &targets,
-                    transaction: &self.transaction,
-                };
-                for active_rule in self.active {
-                    active_rule
-                        .rule
-                        .check_statement(&statement_ctx, &mut collector.findings);
-                    collector.attribute(active_rule, Some(&name), out);
-                }
-            }
-            self.transaction.record(index, statement_index, statement);
-            let origin = Origin {
-                migration: index,
-                statement: statement_index,
-            };
-            self.catalog.apply(&statement.node, origin);
-        }
-        for active_rule in self.active {
-            active_rule
-                .rule
-                .after_migration(&ctx, &self.catalog, &mut collector.findings);
-            collector.attribute(active_rule, Some(&name), out);
-        }
-        results
-    }
-
-    /// Replays migration `index` into the catalog without judging it (its results are known).
-    fn replay(&mut self, index: usize, parsed: &ParsedMigration) {
-        for (statement_index, statement) in parsed.statements.iter().enumerate() {
-            self.transaction.advance(self.set, index, statement);
-            self.transaction.record(index, statement_index, statement);
-            let origin = Origin {
-                migration: index,
-                statement: statement_index,
-            };
-            self.catalog.apply(&statement.node, origin);
-        }
-    }
-
-    /// Runs the set hooks, and with `--shadow` the shadow rules over `parsed` (every migration
-    /// of the set).
-    fn finish(mut self, trace: Option<&SetTrace>, parsed: &[ParsedMigration]) -> Vec<Diagnostic> {
-        let mut out = Vec::new();
-        let collector = &mut self.collector;
-        let ctx = SetContext {
-            config: self.config,
-            set: self.set,
-            files: &self.workspace.files,
-            applied: self.history.applied,
-        };
-        for active_rule in self.active {
-            active_rule.rule.check_set(&ctx, &mut collector.findings);
-            collector.attribute(active_rule, None, &mut out);
-        }
-        if let (Some(trace), Some(whole)) = (trace, self.history.trace) {
-            let ctx = TraceContext {
-                config: self.config,
-                set: self.set,
-                files: &self.workspace.files,
-                parsed,
-                trace,
-                server: &whole.server,
-                confined: whole.confined,
-            };
-            for active_rule in self.active.iter().filter(|a| a.rule.meta().needs_shadow()) {
-                active_rule.rule.check_trace(&ctx, &mut collector.findings);
-                collector.attribute(active_rule, None, &mut out);
-            }
-        }
-        out
-    }
-}
-
-/// Collects a rule's findings and turns them into diagnostics.
-#[derive(Default)]
-struct Collector {
-    /// What the rule just reported.
-    findings: Vec<Finding>,
-    /// Help texts seen in this set: thousands of findings share a few hundred texts (the same
-    /// advice for the same table or the same configuration), so each is kept once.
-    help_texts: HashSet<Arc<str>>,
-}
-
-impl Collector {
-    /// Moves the findings into `out` as diagnostics of `active`'s rule.
-    fn attribute(
-        &mut self,
-        active: &ActiveRule,
-        migration: Option<&Arc<str>>,
-        out: &mut Vec<Diagnostic>,
-    ) {
-        let help_texts = &mut self.help_texts;
-        out.extend(self.findings.drain(..).map(|mut finding| {
-            Diagnostic {
-                rule: active.rule.id(),
-                severity: active.severity,
-                // Kept to the end of the run: without the slack `format!` leaves.
-                message: {
-                    finding.message.shrink_to_fit();
-                    finding.message
-                },
-                help: finding.help.map(|help| match help {
-                    Text::Shared(text) => Text::Shared(match help_texts.get(&text) {
-                        Some(seen) => Arc::clone(seen),
-                        None => {
-                            help_texts.insert(Arc::clone(&text));
-                            text
-                        }
-                    }),
-                    fixed => fixed,
-                }),
-                file: finding.file,
-                span: finding.span,
-                migration: finding
-                    .migration
-                    .map(Arc::from)
-                    .or_else(|| migration.cloned()),
-            }
-        }));
     }
 }
 

@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{InputError, Journal, JournalEntry, Migration, MigrationSet, SourceKind, Workspace};
+use super::{
+    InputError, Journal, JournalEntry, Migration, MigrationSet, SourceKind, Workspace, read,
+};
 use crate::config::Config;
 
 pub const JOURNAL_PATH: &str = "meta/_journal.json";
@@ -55,7 +57,7 @@ pub fn read_folder(
     workspace: &mut Workspace,
 ) -> Option<MigrationSet> {
     let journal_path = root.join(JOURNAL_PATH);
-    let journal_file = super::discover::load(&journal_path, workspace)?;
+    let journal_file = read::load(&journal_path, workspace)?;
     let parsed: JournalFile = match serde_json::from_str(&workspace.files[journal_file].text) {
         Ok(parsed) => parsed,
         Err(err) => {
@@ -87,7 +89,7 @@ pub fn read_folder(
         let first = tags.insert(entry.tag.clone());
         if first
             && file_found
-            && let Some(file) = super::discover::load(&sql_path, workspace)
+            && let Some(file) = read::load(&sql_path, workspace)
         {
             let text = &workspace.files[file].text;
             let start = workspace.files[file].content_start();
@@ -122,7 +124,7 @@ pub fn read_folder(
             .unwrap_or_default()
             .to_owned();
         if listed.binary_search(&name).is_err()
-            && let Some(file) = super::discover::load(&sql, workspace)
+            && let Some(file) = read::load(&sql, workspace)
         {
             unlisted.push(file);
         }
@@ -155,7 +157,7 @@ pub fn load_snapshots(workspace: &mut Workspace) {
         if !path.is_file() {
             continue;
         }
-        let file = super::discover::load(&path, workspace);
+        let file = read::load(&path, workspace);
         if let Some(journal) = &mut workspace.sets[set].journal {
             journal.snapshot = file;
         }

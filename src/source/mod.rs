@@ -8,6 +8,7 @@ pub mod alembic;
 mod discover;
 mod drizzle;
 pub mod history;
+mod read;
 pub mod snapshot;
 
 use std::ops::Range;
@@ -15,8 +16,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use discover::{MAX_FILE_SIZE, discover};
+pub use discover::discover;
 pub use drizzle::load_snapshots;
+pub use read::MAX_FILE_SIZE;
 
 /// Index of a file in [`Workspace::files`].
 pub type FileId = usize;
