@@ -69,7 +69,7 @@ fn check(metadata: &Metadata, limit: u64) -> Result<(), ReadError> {
 }
 
 /// What a file that is not a regular file is, in words.
-fn kind(metadata: &Metadata) -> &'static str {
+pub fn kind(metadata: &Metadata) -> &'static str {
     let kind = metadata.file_type();
     if kind.is_dir() {
         "a directory"

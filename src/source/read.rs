@@ -27,22 +27,6 @@ fn too_large(size: u64) -> String {
     )
 }
 
-fn file_kind(meta: &std::fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let kind = meta.file_type();
-    if kind.is_dir() {
-        "a directory"
-    } else if kind.is_fifo() {
-        "a named pipe"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_char_device() || kind.is_block_device() {
-        "a device"
-    } else {
-        "a special file"
-    }
-}
-
 /// Reads a file as UTF-8 SQL text, recording a clear error when it cannot be used.
 pub(super) fn load(path: &Path, workspace: &mut Workspace) -> Option<FileId> {
     let read = read_source(path, workspace.stdin.as_ref());
@@ -82,7 +66,7 @@ pub(super) fn read_source(
                 Ok(meta) if !meta.is_file() => {
                     return fail(format!(
                         "not a regular file ({}); skipped",
-                        file_kind(&meta)
+                        crate::regular_file::kind(&meta)
                     ));
                 }
                 Ok(meta) if meta.len() > MAX_FILE_SIZE => {
