@@ -97,7 +97,20 @@ impl Rule for UniqueConstraintWithoutIndex {
             } else {
                 format!("{}_{}_key", table.name, keys.join("_"))
             };
-            let name = quote_ident(&name);
+            // The index is built before the constraint is added, while an index of the
+            // constraint's name may still exist (the primary key being redefined): it is built
+            // under a name of its own, and `USING INDEX` renames it after the constraint.
+            let index_name = if unique == "PRIMARY KEY"
+                || ctx
+                    .catalog
+                    .indexes_on(table)
+                    .any(|index| index.name.name == name)
+            {
+                format!("{name}_new")
+            } else {
+                name.clone()
+            };
+            let (name, index_name) = (quote_ident(&name), quote_ident(&index_name));
             let columns: Vec<_> = keys.iter().map(|key| quote_ident(key)).collect();
             let first = if new_column.is_some() {
                 "Add the column without the constraint, then build"
@@ -125,9 +138,9 @@ impl Rule for UniqueConstraintWithoutIndex {
                 },
             );
             let help = format!(
-                "{first} the index with `CREATE UNIQUE INDEX CONCURRENTLY {name} ON {table_sql} \
-                 ({})` outside any transaction block; then `ALTER TABLE {table_sql} ADD \
-                 CONSTRAINT {name} {unique} USING INDEX {name}` only updates the \
+                "{first} the index with `CREATE UNIQUE INDEX CONCURRENTLY {index_name} ON \
+                 {table_sql} ({})` outside any transaction block; then `ALTER TABLE {table_sql} \
+                 ADD CONSTRAINT {name} {unique} USING INDEX {index_name}` only updates the \
                  catalog.{not_null_first}{note}",
                 columns.join(", ")
             );

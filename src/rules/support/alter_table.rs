@@ -63,6 +63,19 @@ pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction
     if !ctx.is_existing_table(&table) || known.is_some_and(|t| t.kind != RelationKind::Table) {
         return Vec::new();
     }
+    // A constraint dropped by this statement may be added again by it (PostgreSQL drops first).
+    let dropped: Vec<&str> = stmt
+        .cmds
+        .iter()
+        .filter_map(|node| match node.node.as_ref() {
+            Some(NodeEnum::AlterTableCmd(cmd))
+                if cmd.subtype == AlterTableType::AtDropConstraint as i32 =>
+            {
+                Some(cmd.name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
     let spans = action_spans(ctx, relation.location, stmt.cmds.len());
     stmt.cmds
         .iter()
@@ -83,6 +96,7 @@ pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction
                 }))
                 || action.added_constraint().is_some_and(|constraint| {
                     known.is_some_and(|table| table.has_constraint(&constraint.conname))
+                        && !dropped.contains(&constraint.conname.as_str())
                 });
             (!already_there).then_some(action)
         })
