@@ -84,8 +84,14 @@ fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> Stri
                  index built and only takes the lock for a moment) and mark it `-- chronos-lint: \
                  ignore index-not-concurrent -- built concurrently before migrate`. If `{table}` \
                  is small enough to block writes for the build, keep the statement and suppress \
-                 this with that reason instead.",
-                advice::drizzle_separate_step(&prebuilt, "before `drizzle-kit migrate`")
+                 this with that reason instead. {}",
+                advice::drizzle_separate_step(&prebuilt, "before `drizzle-kit migrate`"),
+                // Only a named index is built `IF NOT EXISTS`.
+                if stmt.idxname.is_empty() {
+                    String::new()
+                } else {
+                    advice::invalid_leftover(&advice::quote(&stmt.idxname))
+                },
             )
         }
         SourceKind::Alembic => {

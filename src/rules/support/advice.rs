@@ -297,8 +297,23 @@ pub fn add_index(
         ),
         SourceKind::Plain => format!("Run `{concurrently};` outside a transaction block."),
     };
+    let how = match ctx.migration.kind {
+        SourceKind::Alembic => how,
+        _ => format!("{how} {}", invalid_leftover(&quote(&name))),
+    };
     format!(
         "The table already exists, and a plain `CREATE INDEX` blocks its writes while it builds \
          (fine for a small table): build it with `CREATE INDEX CONCURRENTLY` instead. {how}"
+    )
+}
+
+/// What to do when a concurrent build of `index` (quoted as SQL) fails: it leaves an INVALID
+/// index behind, which a later `CREATE INDEX ... IF NOT EXISTS` takes for the finished one.
+pub fn invalid_leftover(index: &str) -> String {
+    format!(
+        "A concurrent build that fails leaves an INVALID index behind, which `IF NOT EXISTS` \
+         then skips as if it were built: before trying again, drop it with `DROP INDEX \
+         CONCURRENTLY IF EXISTS {index};` (`SELECT indexrelid::regclass FROM pg_index WHERE NOT \
+         indisvalid` lists such indexes)."
     )
 }
