@@ -220,22 +220,11 @@ fn constant_string(expr: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use crate::parse::{ParsedMigration, parse_migration};
-    use crate::source::{Migration, SourceKind};
+    use crate::parse::ParsedMigration;
+    use crate::parse::tests::parse_plain;
 
     fn parse(sql: &str) -> ParsedMigration {
-        let whole = 0..sql.len();
-        let migration = Migration {
-            name: "m".into(),
-            file: 0,
-            kind: SourceKind::Plain,
-            owner: None,
-            chunks: vec![whole],
-            starts_in_transaction: false,
-            header: 0..0,
-            revision: None,
-        };
-        parse_migration(sql, &migration)
+        parse_plain(sql)
     }
 
     /// Each error where PostgreSQL 15 reports it (`LINE n:` and the caret of psql's report).

@@ -215,10 +215,11 @@ fn touches_alembic_version(node: &NodeEnum) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn parse_plain(text: &str) -> ParsedMigration {
+    /// `text` parsed as one plain migration.
+    pub(crate) fn parse_plain(text: &str) -> ParsedMigration {
         let whole = 0..text.len();
         let migration = Migration {
             name: "m".into(),
