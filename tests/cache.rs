@@ -1,6 +1,8 @@
 //! The content-hash cache: a run served from it reports exactly what a run without it does,
 //! after edits, configuration changes and damage too; an edit re-parses only the edited file.
 
+mod support;
+
 use std::fs;
 use std::path::Path;
 
@@ -32,19 +34,6 @@ fn output_of(command: &mut Command) -> (i32, String, String) {
 fn uncached(dir: &Path, path: &str) -> (i32, String) {
     let (code, out, _) = run(dir, &["--no-cache", path]);
     (code, out)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// A set of plain migrations in which later findings depend on earlier statements: tables
@@ -80,8 +69,8 @@ fn stats(stderr: &str) -> &str {
 fn results_are_identical_with_and_without_the_cache() {
     let work = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(&root.join("fixtures"), &work.path().join("fixtures"));
-    copy_dir(&root.join("migrations"), &work.path().join("migrations"));
+    support::copy_dir(&root.join("fixtures"), &work.path().join("fixtures"));
+    support::copy_dir(&root.join("migrations"), &work.path().join("migrations"));
     for path in ["fixtures", "migrations"] {
         let (code, expected) = uncached(work.path(), path);
         assert!(

@@ -2,6 +2,8 @@
 //! a run: every record is checked before it is used, only regular files of bounded size are
 //! read, and what could not be used is written anew.
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,19 +49,6 @@ fn all_reused(migrations: usize) -> String {
     )
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// This repository's example migrations (a drizzle set and an Alembic one) in a fresh
 /// directory, linted once into `cache/`.
 struct Corpus {
@@ -73,7 +62,7 @@ impl Corpus {
     fn new() -> Corpus {
         let work = tempfile::tempdir().unwrap();
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        copy_dir(&root.join("migrations"), &work.path().join("migrations"));
+        support::copy_dir(&root.join("migrations"), &work.path().join("migrations"));
         let (code, report, _) = run(work.path(), &["--no-cache", "migrations"]);
         let mut corpus = Corpus {
             work,

@@ -271,6 +271,18 @@ impl TraceContext<'_> {
         Finding::new(migration.file, span, message).about(&migration.name)
     }
 
+    /// What a failure of migration `failed` left unchecked: the later migrations of the set,
+    /// which were not applied.
+    pub fn not_applied_after(&self, failed: usize) -> Option<String> {
+        let later = self.migration_names(failed + 1);
+        (!later.is_empty()).then(|| {
+            format!(
+                "Later migrations of the set were not applied or checked: {}.",
+                later.join(", ")
+            )
+        })
+    }
+
     /// Names of the set's migrations from `from` on, quoted for a message.
     pub fn migration_names(&self, from: usize) -> Vec<String> {
         self.set.migrations[from.min(self.set.migrations.len())..]

@@ -4,7 +4,8 @@
 //! remove it. Its [`Guard`] removes it when dropped (normal exit, an error, a panic); on SIGINT,
 //! SIGTERM or SIGHUP a handler thread first kills the helper programs still running
 //! ([`run_child`]: initdb, cp), which would otherwise go on writing into what is removed, then
-//! removes everything still registered and exits with 128 + the signal. A run killed with SIGKILL leaves its cluster behind: the next run's sweep removes
+//! removes everything still registered and exits with 128 + the signal. A run killed with
+//! SIGKILL leaves its cluster behind: the next run's sweep removes
 //! clusters whose owning process is gone (see `cluster`).
 
 use std::process::{Command, Output};

@@ -40,3 +40,17 @@ pub fn psql_at(socket_dir: &std::path::Path, database: &str, sql: &str) -> Strin
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -35,7 +35,10 @@ impl Rule for MissingPrimaryKey {
                 .table_elts
                 .iter()
                 .any(|element| matches!(element.node, Some(NodeEnum::TableLikeClause(_))));
-            if relation.relpersistence == "t" || stmt.partbound.is_some() || copies_definition {
+            if ast::creates_temporary_table(&statement.node)
+                || stmt.partbound.is_some()
+                || copies_definition
+            {
                 continue;
             }
             let (schema, name) = ast::range_var_name(relation);

@@ -64,13 +64,7 @@ impl Rule for ShadowApplyFailed {
                 .to_owned(),
             );
         }
-        let later = ctx.migration_names(failure.migration + 1);
-        if !later.is_empty() {
-            help.push(format!(
-                "Later migrations of the set were not applied or checked: {}.",
-                later.join(", ")
-            ));
-        }
+        help.extend(ctx.not_applied_after(failure.migration));
         if failure.after_server_wide_skip {
             help.push(
                 "Statements that change the whole server (roles, databases, tablespaces) were not \

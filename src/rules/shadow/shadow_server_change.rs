@@ -53,13 +53,7 @@ impl Rule for ShadowServerChange {
             return;
         }
         let mut help = vec![HELP.to_owned()];
-        let later = ctx.migration_names(failure.migration + 1);
-        if !later.is_empty() {
-            help.push(format!(
-                "Later migrations of the set were not applied or checked: {}.",
-                later.join(", ")
-            ));
-        }
+        help.extend(ctx.not_applied_after(failure.migration));
         out.push(
             ctx.finding(
                 failure.migration,
