@@ -28,9 +28,10 @@ use prost::Message;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::catalog::{Action, QualifiedName};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Severity, Text};
-use crate::engine::{MigrationResults, RuleId};
+use crate::engine::{MigrationResults, RuleId, TableUse};
 use crate::parse::ParsedMigration;
 use crate::regular_file::{self, Links};
 use crate::source::history::Baseline;
@@ -379,6 +380,34 @@ struct StoredResults {
     statement_spans: Vec<u64>,
     #[prost(uint64, tag = "3")]
     statements: u64,
+    #[prost(message, repeated, tag = "4")]
+    table_uses: Vec<StoredTableUse>,
+}
+
+/// A [`TableUse`]; its texts are indexes into the file's [`StoredStrings`].
+#[derive(Clone, PartialEq, Message)]
+struct StoredTableUse {
+    #[prost(uint32, tag = "1")]
+    schema: u32,
+    #[prost(uint32, tag = "2")]
+    table: u32,
+    /// Position in [`Action::ALL`].
+    #[prost(uint32, tag = "3")]
+    action: u32,
+    #[prost(uint32, optional, tag = "4")]
+    via: Option<u32>,
+    #[prost(uint32, optional, tag = "5")]
+    from_schema: Option<u32>,
+    #[prost(uint32, optional, tag = "6")]
+    from_table: Option<u32>,
+    #[prost(uint32, tag = "7")]
+    file: u32,
+    #[prost(uint64, tag = "8")]
+    start: u64,
+    #[prost(uint64, tag = "9")]
+    end: u64,
+    #[prost(uint32, tag = "10")]
+    migration: u32,
 }
 
 /// A diagnostic; its repeated texts are indexes into the file's [`StoredStrings`].
@@ -486,6 +515,11 @@ impl StoredResults {
                 .flat_map(|span| [span.start as u64, span.end as u64])
                 .collect(),
             statements: results.statements as u64,
+            table_uses: results
+                .table_uses
+                .iter()
+                .map(|table_use| StoredTableUse::new(table_use, files, strings))
+                .collect(),
         }
     }
 
@@ -522,6 +556,57 @@ impl StoredResults {
             diagnostics,
             statement_spans,
             statements: offset(self.statements)?,
+            table_uses: self
+                .table_uses
+                .into_iter()
+                .map(|stored| stored.restore(strings))
+                .collect::<Option<_>>()?,
+        })
+    }
+}
+
+impl StoredTableUse {
+    fn new(table_use: &TableUse, files: &[SourceFile], strings: &mut StringTable) -> Self {
+        let from = table_use.from.as_ref();
+        StoredTableUse {
+            schema: strings.intern(&table_use.table.schema),
+            table: strings.intern(&table_use.table.name),
+            action: Action::ALL
+                .iter()
+                .position(|&action| action == table_use.action)
+                .expect("every action is in the list") as u32,
+            via: table_use.via.as_deref().map(|via| strings.intern(via)),
+            from_schema: from.map(|from| strings.intern(&from.schema)),
+            from_table: from.map(|from| strings.intern(&from.name)),
+            file: strings.intern(&files[table_use.file].name),
+            start: table_use.span.start as u64,
+            end: table_use.span.end as u64,
+            migration: strings.intern_shared(&table_use.migration),
+        }
+    }
+
+    fn restore(self, strings: &Strings) -> Option<TableUse> {
+        let text = |index: u32| strings.text.get(index as usize);
+        let name = |schema: u32, table: u32| {
+            Some(QualifiedName {
+                schema: text(schema)?.to_string(),
+                name: text(table)?.to_string(),
+            })
+        };
+        Some(TableUse {
+            table: name(self.schema, self.table)?,
+            action: *Action::ALL.get(self.action as usize)?,
+            via: match self.via {
+                Some(via) => Some(text(via)?.to_string()),
+                None => None,
+            },
+            from: match (self.from_schema, self.from_table) {
+                (Some(schema), Some(table)) => Some(name(schema, table)?),
+                _ => None,
+            },
+            file: (*strings.file.get(self.file as usize)?)?,
+            span: usize::try_from(self.start).ok()?..usize::try_from(self.end).ok()?,
+            migration: text(self.migration)?.clone(),
         })
     }
 }

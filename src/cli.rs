@@ -119,6 +119,16 @@ enum Command {
         /// Rule id, e.g. ownership-violation.
         id: String,
     },
+    /// Write a chronos-lint.toml for the migrations found here: one owner per migration set,
+    /// with the tables its migrations create. Never overwrites a file.
+    Init {
+        /// Start from a preset instead (`chronos`: Project Chronos's owners and extensions).
+        #[arg(long, value_name = "NAME")]
+        preset: Option<String>,
+        /// Where to look for migrations.
+        #[arg(default_value = ".")]
+        paths: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -184,6 +194,8 @@ enum Failure {
     Shadow(String),
     #[error("cannot write the report: {0}")]
     WriteReport(std::io::Error),
+    #[error("init: {0}")]
+    Init(String),
 }
 
 impl Failure {
@@ -220,6 +232,10 @@ pub fn main() -> ExitCode {
             let done = match cli.command {
                 Some(Command::Rules) => Ok(list_rules()),
                 Some(Command::Explain { ref id }) => explain(id),
+                Some(Command::Init {
+                    ref preset,
+                    ref paths,
+                }) => init(paths, preset.as_deref()),
                 None => run(&cli, shadow_connect),
             };
             done.unwrap_or_else(|failure| failure.exit())
@@ -229,6 +245,18 @@ pub fn main() -> ExitCode {
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(err) => Failure::Thread(err).exit(),
     }
+}
+
+/// `init`: writes the configuration in the working directory and shows it.
+fn init(paths: &[PathBuf], preset: Option<&str>) -> Result<ExitCode, Failure> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let text = crate::init::init(&cwd, paths, preset).map_err(Failure::Init)?;
+    print!("{text}");
+    eprintln!(
+        "wrote {}: check the owners and their table patterns, then run chronos-lint",
+        crate::config::CONFIG_FILE_NAME
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The command line, with an empty `CHRONOS_LINT_CACHE_DIR` or `CHRONOS_DATABASE_URL` taken as

@@ -16,6 +16,8 @@ pub const CONFIG_FILE_NAME: &str = "chronos-lint.toml";
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
+    /// A preset of [`PRESETS`] whose settings apply where this file sets none.
+    preset: Option<String>,
     pg_version: Option<u32>,
     assume_in_transaction: Option<bool>,
     #[serde(default)]
@@ -182,9 +184,8 @@ impl ExpectedIndex {
 /// Which extensions migrations may create, and which owners' migrations may create them.
 #[derive(Debug, Clone)]
 pub struct ExtensionPolicy {
-    pub allowed: Vec<String>,
-    /// Whether `allowed` is the configuration's own list rather than the built-in one.
-    pub allowed_configured: bool,
+    /// Any extension may be created when `None`.
+    pub allowed: Option<Vec<String>>,
     /// Owners whose migrations may run `CREATE EXTENSION`; any owner when `None`.
     pub owners: Option<Vec<String>>,
 }
@@ -225,74 +226,25 @@ pub struct Config {
     pub extensions: ExtensionPolicy,
 }
 
-/// The built-in ownership model of Project Chronos.
-const DEFAULT_OWNERS: &[(&str, &[&str], Option<SourceKind>)] = &[
-    (
-        "drizzle",
-        &["cms_*", "app_*", "analytics_*"],
-        Some(SourceKind::Drizzle),
-    ),
-    (
-        "alembic",
-        &["raw_*", "staging_*"],
-        Some(SourceKind::Alembic),
-    ),
-    ("directus", &["directus_*"], None),
-];
+/// Presets `init --preset` writes: name and configuration text. The text is the definition,
+/// so what `init` writes and what the preset means cannot drift apart.
+pub const PRESETS: &[(&str, &str)] = &[("chronos", include_str!("../presets/chronos.toml"))];
 
-/// Built-in `expected_indexes` of the drizzle owner: (table patterns, column patterns).
-const DEFAULT_EXPECTED_INDEXES: (&[&str], &[&str]) =
-    (&["cms_*"], &["slug", "status", "published_at"]);
-
-/// Built-in `[directus] tables`: the drizzle-owned CMS tables Directus is pointed at.
-const DEFAULT_DIRECTUS_TABLES: &[&str] = &["cms_*"];
-
-/// Built-in `[extensions] allowed`: what the Project Chronos server provides.
-const DEFAULT_EXTENSIONS: &[&str] = &[
-    "timescaledb",
-    "postgis",
-    "vector",
-    "age",
-    "pgcrypto",
-    "uuid-ossp",
-    "pg_trgm",
-    "citext",
-];
-
-fn strings(items: &[&str]) -> Vec<String> {
-    items.iter().map(|item| (*item).to_owned()).collect()
-}
-
+/// With no configuration, nothing is assumed about the project: no owners' table patterns (a
+/// table belongs to the migration system that creates it), no extension list, no Directus tables.
 impl Default for Config {
     fn default() -> Self {
-        let owners = DEFAULT_OWNERS
-            .iter()
-            .map(|(name, patterns, kind)| {
-                let mut owner = Owner::new((*name).to_owned(), strings(patterns), *kind)
-                    .expect("built-in patterns are valid");
-                if *kind == Some(SourceKind::Drizzle) {
-                    let (tables, columns) = DEFAULT_EXPECTED_INDEXES;
-                    owner.expected_indexes.push(
-                        ExpectedIndex::new(Some(strings(tables)), strings(columns), "")
-                            .expect("built-in patterns are valid"),
-                    );
-                }
-                owner
-            })
-            .collect();
         Config {
             path: None,
             pg_version: 15,
             assume_in_transaction: false,
-            owners,
+            owners: Vec::new(),
             sources: Vec::new(),
             exclude: Vec::new(),
             rules: BTreeMap::new(),
-            directus_tables: TablePatterns::new(strings(DEFAULT_DIRECTUS_TABLES), "")
-                .expect("built-in patterns are valid"),
+            directus_tables: TablePatterns::new(Vec::new(), "").expect("no patterns are valid"),
             extensions: ExtensionPolicy {
-                allowed: strings(DEFAULT_EXTENSIONS),
-                allowed_configured: false,
+                allowed: None,
                 owners: None,
             },
         }
@@ -361,7 +313,16 @@ impl Config {
     /// Parses config text; relative source paths are taken from the config file's directory.
     pub fn parse(text: &str, path: &Path, is_rule: fn(&str) -> bool) -> Result<Config, String> {
         let file: ConfigFile = toml::from_str(text).map_err(|err| err.to_string())?;
-        let defaults = Config::default();
+        let defaults = match &file.preset {
+            None => Config::default(),
+            Some(name) => Config::preset(name, is_rule).ok_or_else(|| {
+                let known: Vec<&str> = PRESETS.iter().map(|(name, _)| *name).collect();
+                format!(
+                    "preset: unknown preset `{name}` (known: {})",
+                    known.join(", ")
+                )
+            })?,
+        };
         let base = path.parent().unwrap_or(Path::new("."));
 
         let owners = match file.owners {
@@ -389,9 +350,8 @@ impl Config {
         let extensions = match file.extensions {
             None => defaults.extensions,
             Some(extensions) => ExtensionPolicy {
-                allowed_configured: extensions.allowed.is_some(),
-                allowed: extensions.allowed.unwrap_or(defaults.extensions.allowed),
-                owners: extensions.owners,
+                allowed: extensions.allowed.or(defaults.extensions.allowed),
+                owners: extensions.owners.or(defaults.extensions.owners),
             },
         };
         for owner in extensions.owners.iter().flatten() {
@@ -422,7 +382,8 @@ impl Config {
         for pattern in &file.exclude {
             glob(pattern, "exclude")?;
         }
-        let mut rules = BTreeMap::new();
+        let exclude = [defaults.exclude, file.exclude].concat();
+        let mut rules = defaults.rules;
         for (id, setting) in file.rules {
             if !is_rule(&id) {
                 return Err(format!(
@@ -445,11 +406,24 @@ impl Config {
                 .unwrap_or(defaults.assume_in_transaction),
             owners,
             sources,
-            exclude: file.exclude,
+            exclude,
             rules,
             directus_tables,
             extensions,
         })
+    }
+
+    /// The configuration named `name` of [`PRESETS`].
+    pub fn preset(name: &str, is_rule: fn(&str) -> bool) -> Option<Config> {
+        let (_, text) = PRESETS.iter().find(|(preset, _)| *preset == name)?;
+        let path = Path::new(name).with_extension("toml");
+        Some(Config::parse(text, &path, is_rule).expect("presets are valid"))
+    }
+
+    /// Whether tables belong to owners by name (configured patterns), rather than to the
+    /// migration system whose migrations create them.
+    pub fn owners_by_pattern(&self) -> bool {
+        !self.owners.is_empty()
     }
 
     /// The owner whose patterns match a table.
@@ -538,8 +512,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_follow_project_chronos() {
+    fn no_configuration_assumes_nothing() {
         let config = Config::default();
+        assert!(!config.owners_by_pattern());
+        assert!(config.table_owner(None, "cms_blog_posts").is_none());
+        assert!(config.extensions.allowed.is_none());
+        assert!(!config.directus_tables.matches(None, "cms_posts"));
+    }
+
+    #[test]
+    fn the_chronos_preset_is_project_chronos() {
+        let config = Config::preset("chronos", crate::rules::is_rule).unwrap();
         assert_eq!(
             config.table_owner(None, "cms_blog_posts").unwrap().name,
             "drizzle"
@@ -587,7 +570,7 @@ mod tests {
 
     #[test]
     fn index_directus_and_extension_settings() {
-        let defaults = Config::default();
+        let defaults = Config::preset("chronos", crate::rules::is_rule).unwrap();
         let (owner, _) = defaults
             .expected_index(None, "cms_posts", "published_at")
             .unwrap();
@@ -598,7 +581,13 @@ mod tests {
                 .is_none()
         );
         assert!(defaults.directus_tables.matches(None, "cms_posts"));
-        assert!(defaults.extensions.allowed.contains(&"vector".to_owned()));
+        assert!(
+            defaults
+                .extensions
+                .allowed
+                .as_ref()
+                .is_some_and(|allowed| allowed.contains(&"vector".to_owned()))
+        );
         assert!(defaults.extensions.owners.is_none());
 
         let text = r#"
@@ -617,7 +606,10 @@ mod tests {
         assert!(config.expected_index(None, "users", "slug").is_none());
         assert!(config.directus_tables.matches(Some("cms"), "pages"));
         assert!(!config.directus_tables.matches(None, "cms_posts"));
-        assert_eq!(config.extensions.allowed, ["postgis"]);
+        assert_eq!(
+            config.extensions.allowed.as_deref(),
+            Some(&["postgis".to_owned()][..])
+        );
         assert_eq!(
             config.extensions.owners.as_deref(),
             Some(&["app".to_owned()][..])

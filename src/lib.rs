@@ -16,6 +16,7 @@ pub mod config;
 pub mod database;
 pub mod diagnostic;
 pub mod engine;
+pub mod init;
 pub mod lint;
 pub mod parse;
 pub mod regular_file;

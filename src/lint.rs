@@ -17,7 +17,7 @@ use crate::cache::{Cache, SetCache, SetWriter};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 pub use crate::engine::History;
-use crate::engine::{ActiveRule, MigrationResults, SetDriver};
+use crate::engine::{ActiveRule, MigrationResults, SetDriver, WorkspaceContext, check_workspace};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
 use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
@@ -82,11 +82,14 @@ pub fn lint(
         .map(|file| suppress::may_have_directives(&file.text))
         .collect();
     let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
+    let mut table_uses = Vec::with_capacity(outputs.len());
     for output in outputs {
         stats.migrations += output.migrations.len();
+        let mut set_uses = Vec::new();
         for (file, results) in output.migrations {
             stats.statements += results.statements;
             raw.extend(results.diagnostics);
+            set_uses.extend(results.table_uses);
             if commented[file] {
                 statement_spans
                     .entry(file)
@@ -95,6 +98,11 @@ pub fn lint(
             }
         }
         raw.extend(output.set_diagnostics);
+        table_uses.push(set_uses);
+    }
+    if !config.owners_by_pattern() {
+        let ctx = WorkspaceContext::new(config, workspace, &table_uses);
+        raw.extend(check_workspace(&ctx, &active));
     }
 
     let shadow_ran = history.trace.is_some();

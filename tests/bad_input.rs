@@ -32,7 +32,7 @@ type TreeFile<'a> = (&'a str, &'a [u8]);
 
 /// A good migration linted next to every bad input; its finding shows the run went on.
 const GOOD: TreeFile = ("ok/0001.sql", b"CREATE TABLE users (id int);");
-const GOOD_FINDING: &str = "ok/0001.sql:1:14: warning[unowned-table]";
+const GOOD_FINDING: &str = "ok/0001.sql:1:14: warning[missing-primary-key]";
 
 /// Writes `files` and [`GOOD`] into a temp dir; returns it.
 fn tree(files: &[TreeFile]) -> tempfile::TempDir {

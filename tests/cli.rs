@@ -1,5 +1,7 @@
 //! The command line as users run it: exit codes, formats, configuration (bad input: bad_input.rs).
 
+mod support;
+
 use std::fs;
 
 use assert_cmd::Command;
@@ -111,7 +113,8 @@ UPDATE raw_events SET x = 1 WHERE id = 1;
     .unwrap();
     fs::write(
         dir.path().join("chronos-lint.toml"),
-        "[[sources]]\npath = \".\"\nowner = \"drizzle\"\n[rules]\nunowned-table = \"off\"\n",
+        "[owners.drizzle]\ntables = [\"app_*\"]\n[owners.alembic]\ntables = [\"raw_*\"]\n\
+         [[sources]]\npath = \".\"\nowner = \"drizzle\"\n[rules]\nunowned-table = \"off\"\n",
     )
     .unwrap();
     let (code, out, err) = stdout_of(
@@ -191,6 +194,12 @@ fn rules_and_explain() {
 type TreeFile<'a> = (&'a str, &'a [u8]);
 
 /// Writes `files` into a temp dir; returns it.
+/// The `chronos` preset's owners, for a tree whose findings show ownership.
+const CHRONOS_PRESET: TreeFile = (
+    "chronos-lint.toml",
+    include_bytes!("../presets/chronos.toml"),
+);
+
 fn tree(files: &[TreeFile]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (path, content) in files {
@@ -214,6 +223,7 @@ fn drizzle_kit_1_folder_migrations_form_one_set_named_by_folder() {
             b"CREATE TABLE roles (id int PRIMARY KEY);",
         ),
         ("drizzle/20260102000000_more/snapshot.json", b"{}"),
+        CHRONOS_PRESET,
     ]);
     let (code, out, err) = stdout_of(
         chronos()
@@ -276,6 +286,7 @@ fn changed_since_reports_only_new_and_edited_migrations() {
     let dir = tree(&[
         ("db/0001_users.sql", b"CREATE TABLE users (id int);"),
         ("db/upgrade.sql", b"BEGIN;\n\nCREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL);\n\n-- Running upgrade  -> a1\n\nCREATE TABLE things (id int);\n\nINSERT INTO alembic_version (version_num) VALUES ('a1');\n\nCOMMIT;\n"),
+        CHRONOS_PRESET,
     ]);
     let git = |args: &[&str]| {
         let out = std::process::Command::new("git")
@@ -411,4 +422,159 @@ fn a_file_over_the_token_budget_is_an_input_error_and_the_others_are_linted() {
         "{stderr}"
     );
     assert!(stdout.contains("0002_drop.sql"), "{stdout}");
+}
+
+/// Findings of the ownership rules in compact output.
+fn ownership_lines(out: &str) -> Vec<&str> {
+    out.lines()
+        .filter(|line| {
+            [
+                "[ownership-violation]",
+                "[unowned-table]",
+                "[cross-owner-foreign-key]",
+            ]
+            .iter()
+            .any(|rule| line.contains(rule))
+        })
+        .collect()
+}
+
+#[test]
+fn without_configuration_a_table_belongs_to_the_system_that_creates_it() {
+    let dir = tree(&[
+        (
+            "app/0001_users.sql",
+            b"CREATE TABLE users (id bigint PRIMARY KEY, email text);",
+        ),
+        (
+            "etl/0001_load.sql",
+            b"CREATE TABLE loads (id bigint PRIMARY KEY);\nUPDATE users SET email = lower(email);",
+        ),
+    ]);
+    let (code, out, err) = stdout_of(chronos().current_dir(dir.path()).args([
+        "--format",
+        "compact",
+        "--no-cache",
+        ".",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        ownership_lines(&out),
+        [
+            "etl/0001_load.sql:2:8: error[ownership-violation] migration of `etl` (plain) writes to `users`, which the migrations of `app` (plain) create"
+        ]
+    );
+}
+
+#[test]
+fn init_writes_owners_from_the_migrations_and_never_overwrites() {
+    let dir = tree(&[
+        (
+            "db/app/0001_users.sql",
+            b"CREATE TABLE app_users (id bigint PRIMARY KEY);\nCREATE TABLE app_teams (id bigint PRIMARY KEY);\nCREATE TABLE settings (id bigint PRIMARY KEY);",
+        ),
+        (
+            "db/etl/0001_load.sql",
+            b"CREATE TABLE raw_events (id bigint PRIMARY KEY);\nCREATE TEMP TABLE batch (id bigint);",
+        ),
+    ]);
+    let (code, out, err) = stdout_of(chronos().current_dir(dir.path()).arg("init"));
+    assert_eq!(code, 0, "{err}");
+    let written = fs::read_to_string(dir.path().join("chronos-lint.toml")).unwrap();
+    assert_eq!(out, written);
+    assert!(
+        written.contains("[owners.app]\ntables = [\"app_*\", \"settings\"]"),
+        "{written}"
+    );
+    assert!(
+        written.contains("[owners.etl]\ntables = [\"raw_events\"]"),
+        "{written}"
+    );
+    assert!(
+        written.contains("[[sources]]\npath = \"db/etl\"\nowner = \"etl\""),
+        "{written}"
+    );
+
+    // With it, a new table outside the patterns is unowned and the other system's change is
+    // reported; the tables that were there are quiet.
+    fs::write(
+        dir.path().join("db/etl/0002_more.sql"),
+        "CREATE TABLE scratch (id bigint PRIMARY KEY);\nALTER TABLE app_users ADD COLUMN x int;",
+    )
+    .unwrap();
+    let (_, out, err) = stdout_of(chronos().current_dir(dir.path()).args([
+        "--format",
+        "compact",
+        "--no-cache",
+        "db",
+    ]));
+    let found = ownership_lines(&out);
+    assert_eq!(found.len(), 2, "{out}{err}");
+    assert!(
+        found[0].contains("[unowned-table] table `scratch`"),
+        "{out}"
+    );
+    assert!(
+        found[1].contains(
+            "[ownership-violation] etl migration alters `app_users`, which belongs to app"
+        ),
+        "{out}"
+    );
+
+    let (code, _, err) = stdout_of(chronos().current_dir(dir.path()).arg("init"));
+    assert_eq!(code, 2);
+    assert!(err.contains("exists already"), "{err}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("chronos-lint.toml")).unwrap(),
+        written
+    );
+}
+
+#[test]
+fn init_with_the_chronos_preset_and_on_real_folders() {
+    let dir = tree(&[("db/0001.sql", b"CREATE TABLE notes (id int PRIMARY KEY);")]);
+    let (code, _, err) = stdout_of(
+        chronos()
+            .current_dir(dir.path())
+            .args(["init", "--preset", "chronos"]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let written = fs::read_to_string(dir.path().join("chronos-lint.toml")).unwrap();
+    assert!(written.contains(include_str!("../presets/chronos.toml")));
+    assert!(
+        written.contains("# [[sources]]\n# path = \"db\""),
+        "{written}"
+    );
+    let (code, _, err) = stdout_of(
+        chronos()
+            .current_dir(dir.path())
+            .args(["init", "--preset", "nope"]),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown preset `nope`"), "{err}");
+
+    // On real drizzle folders: neither without a configuration nor with the one init writes is
+    // there ownership noise.
+    for folder in ["dokploy", "zero-mail", "ai-chatbot", "nextjs-saas-starter"] {
+        let source = std::path::Path::new("../shared/corpus/real-drizzle").join(folder);
+        if !source.is_dir() {
+            continue;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        support::copy_dir(&source, dir.path());
+        let lint = || {
+            stdout_of(chronos().current_dir(dir.path()).args([
+                "--format",
+                "compact",
+                "--no-cache",
+                ".",
+            ]))
+        };
+        let (_, out, _) = lint();
+        assert!(ownership_lines(&out).is_empty(), "{folder}: {out}");
+        let (code, _, err) = stdout_of(chronos().current_dir(dir.path()).arg("init"));
+        assert_eq!(code, 0, "{folder}: {err}");
+        let (_, out, _) = lint();
+        assert!(ownership_lines(&out).is_empty(), "{folder}: {out}");
+    }
 }

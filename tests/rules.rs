@@ -33,13 +33,14 @@ fn cases(dir: &Path) -> Vec<PathBuf> {
     cases
 }
 
-/// The fixture folder's own `chronos-lint.toml`, or the defaults.
+/// The fixture folder's own `chronos-lint.toml`, or the `chronos` preset, which the fixtures
+/// are written for (an empty `chronos-lint.toml` judges a case with no configuration at all).
 fn fixture_config(rule_dir: &Path) -> Config {
     let path = rule_dir.join("chronos-lint.toml");
     if path.is_file() {
         Config::load(Some(&path), rule_dir, rules::is_rule).unwrap()
     } else {
-        Config::default()
+        Config::preset("chronos", rules::is_rule).unwrap()
     }
 }
 
@@ -146,7 +147,7 @@ fn run_history_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic
         );
     };
     git(&["init", "-q"]);
-    copy_tree(&case.join("before"), repo.path());
+    support::copy_dir(&case.join("before"), repo.path());
     git(&["add", "-A"]);
     git(&["commit", "-q", "-m", "before"]);
     for entry in std::fs::read_dir(repo.path()).unwrap() {
@@ -160,24 +161,11 @@ fn run_history_case(case: &Path, config: &Config, rule: &str) -> (Vec<Diagnostic
             std::fs::remove_file(&path).unwrap();
         }
     }
-    copy_tree(&case.join("after"), repo.path());
+    support::copy_dir(&case.join("after"), repo.path());
     let (diagnostics, rendered) = lint_case(repo.path(), config, rule, Some("HEAD"), None);
     let shown = format!("{}/after", case.display());
     let repo_path = repo.path().to_string_lossy().into_owned();
     (diagnostics, rendered.replace(&repo_path, &shown))
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 #[test]

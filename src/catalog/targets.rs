@@ -25,6 +25,18 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in a fixed order (the cache stores an action as its position here).
+    pub const ALL: [Action; 8] = [
+        Action::Create,
+        Action::Alter,
+        Action::Index,
+        Action::Rename,
+        Action::Drop,
+        Action::Truncate,
+        Action::Write,
+        Action::Reference,
+    ];
+
     pub fn verb(self) -> &'static str {
         match self {
             Action::Create => "creates",

@@ -6,14 +6,17 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{MigrationContext, Rule, SetContext, StatementContext, TraceContext, TransactionSoFar};
+use super::{
+    MigrationContext, Rule, SetContext, StatementContext, TableUse, TraceContext, TransactionSoFar,
+    WorkspaceContext,
+};
 use crate::applied::AppliedMigration;
-use crate::catalog::{Catalog, Origin, targets};
+use crate::catalog::{Action, Catalog, Origin, Target, is_tracking_table, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
-use crate::parse::ParsedMigration;
+use crate::parse::{ParsedMigration, Statement, ast, locate};
 use crate::source::history::Baseline;
-use crate::source::{MigrationSet, Workspace};
+use crate::source::{Migration, MigrationSet, SourceFile, Workspace};
 use crate::trace::{SetTrace, Trace};
 
 /// A rule that is on, with its configured severity.
@@ -58,6 +61,9 @@ pub struct MigrationResults {
     /// Spans of its statements and syntax errors (where `ignore` comments apply).
     pub statement_spans: Vec<std::ops::Range<usize>>,
     pub statements: usize,
+    /// With no owners' table patterns, the tables it uses that its set had not created before
+    /// (for [`check_workspace`]).
+    pub table_uses: Vec<TableUse>,
 }
 
 /// The state of linting one set: the catalog so far.
@@ -107,9 +113,8 @@ impl<'a> SetDriver<'a> {
                 .chain(parsed[index].syntax_errors.iter().map(|e| e.span.clone()))
                 .collect(),
             statements: parsed[index].statements.len(),
+            table_uses: Vec::new(),
         };
-        let out = &mut results.diagnostics;
-        let collector = &mut self.collector;
         let name: Arc<str> = Arc::from(migration.name.as_str());
         let ctx = MigrationContext {
             config: self.config,
@@ -126,6 +131,8 @@ impl<'a> SetDriver<'a> {
                 )
             }),
         };
+        let out = &mut results.diagnostics;
+        let collector = &mut self.collector;
         for active_rule in self.active {
             active_rule
                 .rule
@@ -136,6 +143,16 @@ impl<'a> SetDriver<'a> {
             self.transaction.advance(self.set, index, statement);
             if !statement.bookkeeping {
                 let targets = targets(&self.catalog, &statement.node);
+                if !self.config.owners_by_pattern() {
+                    let file = &self.workspace.files[migration.file];
+                    record_table_uses(
+                        &self.catalog,
+                        (migration, file, &name),
+                        statement,
+                        &targets,
+                        &mut results.table_uses,
+                    );
+                }
                 let statement_ctx = StatementContext {
                     migration: &ctx,
                     statement,
@@ -216,6 +233,53 @@ impl<'a> SetDriver<'a> {
         }
         out
     }
+}
+
+/// Adds to `uses` the tables `statement` uses that `catalog` (its set so far) does not hold: with
+/// no owners' patterns, whoever creates a table first owns it, and only the workspace can tell.
+/// Temporary tables and the migration tools' own tables are no system's.
+fn record_table_uses(
+    catalog: &Catalog,
+    (migration, file, name): (&Migration, &SourceFile, &Arc<str>),
+    statement: &Statement,
+    targets: &[Target],
+    uses: &mut Vec<TableUse>,
+) {
+    if ast::creates_temporary_table(&statement.node) {
+        return;
+    }
+    // The table a foreign key in the statement is on.
+    let from = targets
+        .iter()
+        .find(|target| matches!(target.action, Action::Create | Action::Alter))
+        .map(|target| &target.table);
+    for target in targets {
+        if catalog.table(&target.table).is_some() || is_tracking_table(&target.table) {
+            continue;
+        }
+        uses.push(TableUse {
+            table: target.table.clone(),
+            action: target.action,
+            via: target.via.clone(),
+            from: from.filter(|_| target.action == Action::Reference).cloned(),
+            file: migration.file,
+            span: locate::name_span(&file.text, statement, target.location, &target.table.name),
+            migration: Arc::clone(name),
+        });
+    }
+}
+
+/// Runs the workspace hook of the active rules over every set's table uses.
+pub fn check_workspace(ctx: &WorkspaceContext, active: &[ActiveRule]) -> Vec<Diagnostic> {
+    let mut collector = Collector::default();
+    let mut out = Vec::new();
+    for active_rule in active {
+        active_rule
+            .rule
+            .check_workspace(ctx, &mut collector.findings);
+        collector.attribute(active_rule, None, &mut out);
+    }
+    out
 }
 
 /// Collects a rule's findings and turns them into diagnostics.

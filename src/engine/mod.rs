@@ -6,15 +6,18 @@
 //! catalog it left), or per migration set. Shadow rules judge instead what applying the set to a
 //! real PostgreSQL showed (`--shadow`, a [`crate::trace::SetTrace`]). A rule returns
 //! [`crate::diagnostic::Finding`]s; the linter attaches the rule id, the configured severity and
-//! the migration. The [`SetDriver`] runs the hooks of the rules that are on over one set.
+//! the migration. The [`SetDriver`] runs the hooks of the rules that are on over one set, and
+//! [`check_workspace`] the one hook that sees every set.
 
 mod context;
 mod driver;
 mod rule;
 mod transaction;
+mod workspace;
 
 pub use context::{MigrationContext, SetContext, StatementContext, TraceContext};
-pub use driver::{ActiveRule, History, MigrationResults, SetDriver};
+pub use driver::{ActiveRule, History, MigrationResults, SetDriver, check_workspace};
 pub(crate) use rule::declare_rule;
 pub use rule::{Declared, Family, Rule, RuleId, RuleMeta};
 pub use transaction::TransactionSoFar;
+pub use workspace::{TableUse, WorkspaceContext};

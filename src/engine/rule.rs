@@ -1,7 +1,7 @@
 //! What a rule is: its declaration ([`declare_rule!`], [`RuleMeta`], [`RuleId`]) and its hooks
 //! ([`Rule`]).
 
-use super::{MigrationContext, SetContext, StatementContext, TraceContext};
+use super::{MigrationContext, SetContext, StatementContext, TraceContext, WorkspaceContext};
 use crate::catalog::Catalog;
 use crate::diagnostic::{Finding, Severity};
 
@@ -185,4 +185,8 @@ pub trait Rule: Declared + Sync {
 
     /// Called once per migration set with what applying it to a real PostgreSQL showed.
     fn check_trace(&self, _ctx: &TraceContext, _out: &mut Vec<Finding>) {}
+
+    /// Called once, after every set is linted, with the tables each set uses (recorded only
+    /// when no owners' table patterns are configured).
+    fn check_workspace(&self, _ctx: &WorkspaceContext, _out: &mut Vec<Finding>) {}
 }

@@ -23,21 +23,18 @@ impl Rule for ExtensionNotAllowed {
         let policy = &ctx.migration.config.extensions;
         let name = &stmt.extname;
         let span = ctx.name_span(None, name);
-        if !policy.allowed.contains(name) {
-            let list = if policy.allowed_configured {
-                "the allowed list of `[extensions] allowed` in chronos-lint.toml"
-            } else {
-                "the built-in allowed list (Project Chronos's server; set `[extensions] allowed` \
-                 in chronos-lint.toml for yours)"
-            };
-            let message = format!("extension `{name}` is not in {list}");
+        if let Some(allowed) = &policy.allowed
+            && !allowed.contains(name)
+        {
+            let message = format!("extension `{name}` is not in `[extensions] allowed`");
             let help = format!(
-                "The allowed extensions are those the production server provides and the team \
-                 has agreed to depend on ({}). Creating another fails on a server where it is \
+                "The allowed extensions (chronos-lint.toml's `[extensions] allowed`, or its \
+                 preset's) are those the production server provides and the team has agreed to \
+                 depend on: {}. Creating another fails on a server where it is \
                  not installed and stops the migration there (drizzle-kit then rolls back every \
                  pending migration). Install it on every server first, then add it to \
                  `[extensions] allowed` in chronos-lint.toml.",
-                policy.allowed.join(", ")
+                allowed.join(", ")
             );
             out.push(ctx.finding(span.clone(), message).help(help));
         }

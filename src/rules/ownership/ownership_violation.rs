@@ -3,7 +3,7 @@
 
 use crate::catalog::Action;
 use crate::diagnostic::Finding;
-use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::engine::{Rule, StatementContext, WorkspaceContext, declare_rule};
 
 declare_rule! {
     pub struct OwnershipViolation {
@@ -15,6 +15,39 @@ declare_rule! {
 }
 
 impl Rule for OwnershipViolation {
+    /// With no owners' patterns: a table belongs to the system whose migrations create it.
+    fn check_workspace(&self, ctx: &WorkspaceContext, out: &mut Vec<Finding>) {
+        for (set, uses) in ctx.uses.iter().enumerate() {
+            for table_use in uses {
+                if table_use.action == Action::Reference {
+                    continue;
+                }
+                let table = &table_use.table;
+                let Some(owner) = ctx.creator(table).filter(|&owner| owner != set) else {
+                    continue;
+                };
+                let via = table_use
+                    .via
+                    .as_ref()
+                    .map(|index| format!(" (through index `{index}`)"))
+                    .unwrap_or_default();
+                let (system, owner) = (ctx.system(set), ctx.system(owner));
+                let message = format!(
+                    "migration of {system} {} `{table}`{via}, which the migrations of {owner} create",
+                    table_use.action.verb(),
+                );
+                let help = format!(
+                    "With no owners configured, a table belongs to the migration system that \
+                     creates it, so that one system's schema model stays true. Make this change \
+                     in the migrations of {owner}, or, if the table has moved, declare the owners \
+                     and their table patterns in chronos-lint.toml (`chronos-lint init` writes \
+                     one)."
+                );
+                out.push(ctx.finding(table_use, message).help(help));
+            }
+        }
+    }
+
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let migration = ctx.migration;
         let Some(source_owner) = migration.migration.owner.as_deref() else {

@@ -24,6 +24,10 @@ impl Rule for UnownedTable {
             return;
         }
         let config = ctx.migration.config;
+        // Without owners' patterns a table belongs to whoever creates it: none is unowned.
+        if !config.owners_by_pattern() {
+            return;
+        }
         let created = ctx
             .targets
             .iter()
