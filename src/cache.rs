@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{Action, QualifiedName};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity, Text};
+use crate::diagnostic::{Diagnostic, Severity, Suggestion, Text, When};
 use crate::engine::{MigrationResults, RuleId, TableUse};
 use crate::parse::ParsedMigration;
 use crate::regular_file::{self, Links};
@@ -430,6 +430,37 @@ struct StoredDiagnostic {
     end: u64,
     #[prost(uint32, optional, tag = "8")]
     migration: Option<u32>,
+    #[prost(message, repeated, tag = "9")]
+    suggestions: Vec<StoredSuggestion>,
+}
+
+/// A [`Suggestion`].
+#[derive(Clone, PartialEq, Message)]
+struct StoredSuggestion {
+    #[prost(string, repeated, tag = "1")]
+    statements: Vec<String>,
+    /// Position in [`When::ALL`].
+    #[prost(uint32, tag = "2")]
+    when: u32,
+}
+
+impl StoredSuggestion {
+    fn new(suggestion: &Suggestion) -> Self {
+        StoredSuggestion {
+            statements: suggestion.statements.clone(),
+            when: When::ALL
+                .iter()
+                .position(|&when| when == suggestion.when)
+                .expect("every placement is in the list") as u32,
+        }
+    }
+
+    fn restore(self) -> Option<Suggestion> {
+        Some(Suggestion {
+            statements: self.statements,
+            when: *When::ALL.get(self.when as usize)?,
+        })
+    }
 }
 
 /// The texts a results file's diagnostics share (rule ids, help, file and migration names),
@@ -507,6 +538,7 @@ impl StoredResults {
                     start: d.span.start as u64,
                     end: d.span.end as u64,
                     migration: d.migration.as_ref().map(|name| strings.intern_shared(name)),
+                    suggestions: d.suggestions.iter().map(StoredSuggestion::new).collect(),
                 })
                 .collect(),
             statement_spans: results
@@ -544,6 +576,11 @@ impl StoredResults {
                         Some(index) => Some(strings.text.get(index as usize)?.clone()),
                         None => None,
                     },
+                    suggestions: d
+                        .suggestions
+                        .into_iter()
+                        .map(StoredSuggestion::restore)
+                        .collect::<Option<_>>()?,
                 })
             })
             .collect::<Option<_>>()?;

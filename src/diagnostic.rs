@@ -53,6 +53,8 @@ pub struct Finding {
     /// The migration the finding is about, for findings of a whole set (journal entries,
     /// revision headers); findings of a migration or statement get theirs from the linter.
     pub migration: Option<String>,
+    /// The statements the help suggests, as data.
+    pub suggestions: Vec<Suggestion>,
 }
 
 impl Finding {
@@ -63,6 +65,7 @@ impl Finding {
             message: message.into(),
             help: None,
             migration: None,
+            suggestions: Vec::new(),
         }
     }
 
@@ -75,6 +78,64 @@ impl Finding {
         self.help = Some(help.into());
         self
     }
+
+    pub fn suggest(mut self, suggestion: Suggestion) -> Self {
+        self.suggestions.push(suggestion);
+        self
+    }
+}
+
+/// Statements a finding's help suggests, as data: the test suite runs every one of them on
+/// PostgreSQL (against the schema they are meant for), and the JSON and SARIF outputs carry
+/// them for tools.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    /// Complete SQL statements, each ending in `;`, to run in order, each in a transaction of
+    /// its own (a statement that PostgreSQL refuses inside a transaction block stays valid).
+    pub statements: Vec<String>,
+    pub when: When,
+}
+
+/// Where a [`Suggestion`] goes, which is also the schema it is written against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum When {
+    /// In place of the flagged statement, on the schema before it.
+    Instead,
+    /// After the flagged statement's migration has been applied.
+    After,
+}
+
+impl When {
+    pub const ALL: [When; 2] = [When::Instead, When::After];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            When::Instead => "instead",
+            When::After => "after",
+        }
+    }
+}
+
+impl Suggestion {
+    pub fn instead(statements: impl IntoIterator<Item = String>) -> Self {
+        Suggestion {
+            statements: statements.into_iter().map(terminated).collect(),
+            when: When::Instead,
+        }
+    }
+
+    pub fn after(statements: impl IntoIterator<Item = String>) -> Self {
+        Suggestion {
+            statements: statements.into_iter().map(terminated).collect(),
+            when: When::After,
+        }
+    }
+}
+
+/// `statement` ending in exactly one `;`.
+fn terminated(statement: String) -> String {
+    let trimmed = statement.trim_end().trim_end_matches(';');
+    format!("{trimmed};")
 }
 
 /// A finding attributed to its rule, with the configured severity.
@@ -88,6 +149,8 @@ pub struct Diagnostic {
     pub span: Range<usize>,
     /// The migration the finding is about, when it is about one (shared by its findings).
     pub migration: Option<Arc<str>>,
+    /// Usually none: boxed, so that a finding without any pays little for them.
+    pub suggestions: Box<[Suggestion]>,
 }
 
 /// Text that many findings may carry: borrowed when it is fixed, else shared.

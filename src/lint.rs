@@ -114,7 +114,15 @@ pub fn lint(
     for (position, file) in by_name.into_iter().enumerate() {
         rank[file] = position;
     }
-    diagnostics.par_sort_by_key(|d| (rank[d.file], d.span.start, d.rule));
+    // Unstable (no buffer the size of the findings) with a key that leaves no ties that show.
+    diagnostics.par_sort_unstable_by(|a, b| {
+        let key = |d: &Diagnostic| (rank[d.file], d.span.start, d.rule, d.span.end);
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.message.cmp(&b.message))
+            .then_with(|| a.migration.cmp(&b.migration))
+            .then_with(|| a.help.as_deref().cmp(&b.help.as_deref()))
+    });
     LintOutput { diagnostics, stats }
 }
 
@@ -359,6 +367,7 @@ fn apply_suppressions(
         file: finding.file,
         span: finding.span,
         migration: None,
+        suggestions: finding.suggestions.into_boxed_slice(),
     }));
     kept
 }

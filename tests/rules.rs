@@ -249,3 +249,93 @@ fn registry_doc_pages_and_fixtures_agree() {
         }
     }
 }
+
+/// Every statement a fail case's findings suggest runs on PostgreSQL, against the schema it is
+/// written for: a suggestion `instead` of a statement after the set's statements before it, one
+/// `after` a migration after that migration. The set is replayed statement by statement (what
+/// the real server refuses is left out, as a failed statement would be); each suggested
+/// statement then runs in a transaction of its own and must succeed.
+#[test]
+fn every_suggested_statement_runs_on_postgresql() {
+    let cluster = support::cluster();
+    let mut checked = 0;
+    for rule in rules::REGISTRY {
+        let id = rule.meta().id;
+        if rule.meta().needs_shadow() {
+            continue;
+        }
+        let rule_dir = Path::new("fixtures").join(id);
+        let config = fixture_config(&rule_dir);
+        for case in cases(&rule_dir.join("fail")) {
+            if case.join("after").is_dir() {
+                continue;
+            }
+            let case_config = case_config(&case);
+            let config = case_config.as_ref().unwrap_or(&config);
+            let exclude = config.exclude_matcher(&[]).unwrap();
+            let workspace = source::discover(std::slice::from_ref(&case), config, &exclude, None);
+            let (diagnostics, _) = lint_case(&case, config, id, None, None);
+            for diagnostic in &diagnostics {
+                for suggestion in &diagnostic.suggestions {
+                    let replay = replay_before(&workspace, diagnostic, suggestion.when);
+                    let database = format!("suggestion_{checked}");
+                    support::psql(&cluster, "postgres", &format!("CREATE DATABASE {database}"));
+                    support::psql_script(&cluster, &database, &replay, false).ok();
+                    let script = suggestion.statements.join("\n");
+                    if let Err(err) = support::psql_script(&cluster, &database, &script, true) {
+                        panic!(
+                            "{id} in {}: PostgreSQL refuses the suggestion\n{script}\n{err}",
+                            case.display()
+                        );
+                    }
+                    support::psql(&cluster, "postgres", &format!("DROP DATABASE {database}"));
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no suggestion was checked");
+}
+
+/// The statements of `diagnostic`'s set that run before its suggestion: up to the flagged
+/// statement for `instead`, to the end of its migration for `after`. Transaction control is
+/// left out (every statement commits on its own) and so are the statements inside `DO` bodies
+/// (the block runs them).
+fn replay_before(
+    workspace: &source::Workspace,
+    diagnostic: &Diagnostic,
+    when: chronos_lint::diagnostic::When,
+) -> String {
+    use chronos_lint::diagnostic::When;
+    let set = workspace
+        .sets
+        .iter()
+        .find(|set| set.migrations.iter().any(|m| m.file == diagnostic.file))
+        .expect("the finding's file is in a set");
+    let mut script = String::new();
+    for migration in &set.migrations {
+        let text = &workspace.files[migration.file].text;
+        let parsed = chronos_lint::parse::parse_migration(text, migration);
+        let flagged_migration = migration.file == diagnostic.file
+            && diagnostic
+                .migration
+                .as_deref()
+                .is_none_or(|name| name == migration.name);
+        for statement in &parsed.statements {
+            let flagged = flagged_migration && statement.span.contains(&diagnostic.span.start);
+            if flagged && when == When::Instead {
+                return script;
+            }
+            let transaction_control =
+                matches!(statement.node, pg_query::NodeEnum::TransactionStmt(_));
+            if !statement.in_do_block && !transaction_control {
+                script.push_str(&text[statement.span.clone()]);
+                script.push_str(";\n");
+            }
+        }
+        if flagged_migration {
+            return script;
+        }
+    }
+    script
+}

@@ -181,6 +181,8 @@ impl<'a> SetDriver<'a> {
                 .after_migration(&ctx, &self.catalog, &mut collector.findings);
             collector.attribute(active_rule, Some(&name), out);
         }
+        // Kept to the end of the run: without the slack of growing.
+        results.diagnostics.shrink_to_fit();
         results
     }
 
@@ -326,6 +328,7 @@ impl Collector {
                     .migration
                     .map(Arc::from)
                     .or_else(|| migration.cloned()),
+                suggestions: finding.suggestions.into_boxed_slice(),
             }
         }));
     }

@@ -54,3 +54,38 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// Runs a script with psql against `database` of the cluster, each statement in a transaction
+/// of its own; with `stop_on_error`, the first error fails it. Gives psql's errors.
+pub fn psql_script(
+    cluster: &Cluster,
+    database: &str,
+    script: &str,
+    stop_on_error: bool,
+) -> Result<(), String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("psql")
+        .args(["-X", "-q", "-At", "-v"])
+        .arg(format!("ON_ERROR_STOP={}", u8::from(stop_on_error)))
+        .args(["-U", "postgres", "-h"])
+        .arg(cluster.socket_dir())
+        .args(["-p", &PORT.to_string(), "-d", database, "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("psql runs");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(script.as_bytes())
+        .expect("psql reads the script");
+    let output = child.wait_with_output().expect("psql ends");
+    let errors = String::from_utf8_lossy(&output.stderr).into_owned();
+    if output.status.success() && (!stop_on_error || errors.is_empty()) {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}

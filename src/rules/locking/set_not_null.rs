@@ -6,7 +6,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::AlterTableType;
 
 use crate::catalog::types;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::quote_ident;
 use crate::rules::support::advice::{self, Steps};
@@ -71,36 +71,100 @@ impl Rule for SetNotNull {
                         .flatten()
                 })
             });
-            let help = if pg_version >= CHECK_SKIPS_SCAN_SINCE
-                && let Some(check) = pending_check
-            {
+            let set_not_null =
+                format!("ALTER TABLE {table_sql} ALTER COLUMN {name_sql} SET NOT NULL");
+            let validate = |check: &str| {
                 format!(
-                    "`{check}` proves the column NOT NULL once validated: run `ALTER TABLE \
-                     {table_sql} VALIDATE CONSTRAINT {}` in a later transaction before this \
-                     statement (it scans under SHARE UPDATE EXCLUSIVE, which lets reads and \
-                     writes go on), and PostgreSQL 12+ then skips the scan of `SET NOT NULL`.{note}",
+                    "ALTER TABLE {table_sql} VALIDATE CONSTRAINT {}",
                     quote_ident(check)
                 )
-            } else if pg_version >= CHECK_SKIPS_SCAN_SINCE {
-                let check = quote_ident(&format!("{}_{name}_not_null", table.name)).into_owned();
-                format!(
-                    "First `ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({name_sql} IS \
-                     NOT NULL) NOT VALID`, then run `ALTER TABLE {table_sql} VALIDATE CONSTRAINT \
-                     {check}` in a later transaction: it scans under SHARE UPDATE EXCLUSIVE, \
-                     which lets reads and writes go on. With the validated check in place, \
-                     PostgreSQL 12+ skips the scan of `SET NOT NULL`; drop the check \
-                     afterwards.{note}"
-                )
-            } else {
-                format!(
-                    "PostgreSQL {pg_version} (`pg_version`) always scans here; from PostgreSQL 12 \
-                     a validated `CHECK ({name_sql} IS NOT NULL)` lets `SET NOT NULL` skip the \
-                     scan. Until then, keep the column nullable and enforce it with `CHECK \
-                     ({name_sql} IS NOT NULL) NOT VALID`, validated in a later transaction, or \
-                     run `SET NOT NULL` in a maintenance window.{note}"
-                )
             };
-            out.push(ctx.finding(action.span.clone(), message).help(help));
+            let new_check = || {
+                let check = advice::unused_constraint_name(
+                    ctx.catalog,
+                    table,
+                    &format!("{}_{name}_not_null", table.name),
+                );
+                let add = format!(
+                    "ALTER TABLE {table_sql} ADD CONSTRAINT {} CHECK ({name_sql} IS NOT NULL) \
+                     NOT VALID",
+                    quote_ident(&check)
+                );
+                (check, add)
+            };
+            let proven = ctx
+                .catalog
+                .table(table)
+                .is_some_and(|known| known.proves_not_null(name));
+            let (help, suggestion) = match (pg_version >= CHECK_SKIPS_SCAN_SINCE, pending_check) {
+                (true, Some(check)) => (
+                    format!(
+                        "`{check}` proves the column NOT NULL once validated: run `{}` in a later \
+                         transaction before this statement (it scans under SHARE UPDATE \
+                         EXCLUSIVE, which lets reads and writes go on), and PostgreSQL 12+ then \
+                         skips the scan of `SET NOT NULL`.{note}",
+                        validate(check)
+                    ),
+                    Some(Suggestion::instead([validate(check), set_not_null])),
+                ),
+                (true, None) => {
+                    let (check, add) = new_check();
+                    let validate = validate(&check);
+                    let help = format!(
+                        "First `{add}`, then run `{validate}` in a later transaction: it scans \
+                         under SHARE UPDATE EXCLUSIVE, which lets reads and writes go on. With \
+                         the validated check in place, PostgreSQL 12+ skips the scan of `SET NOT \
+                         NULL`; drop the check afterwards.{note}"
+                    );
+                    let drop = format!(
+                        "ALTER TABLE {table_sql} DROP CONSTRAINT {}",
+                        quote_ident(&check)
+                    );
+                    (
+                        help,
+                        Some(Suggestion::instead([add, validate, set_not_null, drop])),
+                    )
+                }
+                // Before PostgreSQL 12 a validated check cannot spare the scan, but it does
+                // enforce the rule.
+                (false, _) if proven => (
+                    format!(
+                        "PostgreSQL {pg_version} (`pg_version`) scans here even though a \
+                         validated CHECK already keeps `{name}` free of NULLs (from PostgreSQL 12 \
+                         that check lets `SET NOT NULL` skip the scan). Rely on the check and \
+                         leave out `SET NOT NULL` until then, or run it in a maintenance \
+                         window.{note}"
+                    ),
+                    None,
+                ),
+                (false, Some(check)) => (
+                    old_version_help(pg_version, &name_sql, &note),
+                    Some(Suggestion::instead([validate(check)])),
+                ),
+                (false, None) => {
+                    let (check, add) = new_check();
+                    (
+                        old_version_help(pg_version, &name_sql, &note),
+                        Some(Suggestion::instead([add, validate(&check)])),
+                    )
+                }
+            };
+            let finding = ctx.finding(action.span.clone(), message).help(help);
+            out.push(match suggestion {
+                Some(suggestion) => finding.suggest(suggestion),
+                None => finding,
+            });
         }
     }
+}
+
+/// Before PostgreSQL 12 the scan cannot be skipped: a validated CHECK enforces the rule instead.
+fn old_version_help(pg_version: u32, name_sql: &str, note: &str) -> String {
+    format!(
+        "PostgreSQL {pg_version} (`pg_version`) always scans here; from PostgreSQL 12 \
+         a validated `CHECK ({name_sql} IS NOT NULL)` lets `SET NOT NULL` skip the \
+         scan. Until then, keep the column nullable and enforce it with `CHECK \
+         ({name_sql} IS NOT NULL) NOT VALID`, validated in a later transaction, or \
+         run `SET NOT NULL` in a maintenance window.{note}"
+    )
 }

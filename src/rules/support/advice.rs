@@ -11,7 +11,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
-use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
+use crate::catalog::{Catalog, DEFAULT_SCHEMA, QualifiedName};
 use crate::engine::{MigrationContext, StatementContext};
 use crate::source::SourceKind;
 
@@ -239,6 +239,26 @@ fn quote_table(table: &QualifiedName) -> String {
     } else {
         format!("{}.{}", quote(&table.schema), quote(&table.name))
     }
+}
+
+/// `base`, or else `base_2`, `base_3`, ...: the first name no constraint of `table` has, for a
+/// constraint the advice adds.
+pub fn unused_constraint_name(catalog: &Catalog, table: &QualifiedName, base: &str) -> String {
+    let taken = |name: &str| {
+        catalog.table(table).is_some_and(|known| {
+            known
+                .constraints
+                .iter()
+                .any(|constraint| constraint.name.as_deref() == Some(name))
+        })
+    };
+    let mut name = base.to_owned();
+    let mut n = 2;
+    while taken(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    name
 }
 
 /// The name PostgreSQL would give the index: `<table>_<columns>_idx`.
