@@ -45,10 +45,19 @@ pub struct Cli {
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
 
+    /// Walk into what `.gitignore` and `.ignore` files leave out, too.
+    #[arg(long)]
+    no_ignore: bool,
+
     /// Report only migrations added or changed since the merge base with this git ref; older
     /// ones are still replayed into the catalog. Enables `migration-modified`.
     #[arg(long, value_name = "REF")]
     changed_since: Option<String>,
+
+    /// With --changed-since: fetch the ref when it is missing, and deepen a shallow clone's
+    /// history until HEAD and the ref have a merge base.
+    #[arg(long, requires = "changed_since")]
+    fetch: bool,
 
     /// Compare drizzle migrations with the hashes in this database's
     /// `drizzle.__drizzle_migrations` (read-only; nothing is written).
@@ -376,11 +385,16 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     });
     let (paths, stdin) = read_stdin(cli)?;
 
-    let mut workspace = source::discover(&paths, &config, &exclude, stdin);
+    let options = source::Options {
+        exclude: &exclude,
+        ignore_files: !cli.no_ignore,
+        named_in_context: true,
+    };
+    let mut workspace = source::discover_with(&paths, &config, options, stdin);
     let baseline = cli
         .changed_since
         .as_ref()
-        .map(|git_ref| Baseline::load(git_ref, &cwd, &workspace))
+        .map(|git_ref| Baseline::load_fetching(git_ref, &cwd, &workspace, cli.fetch))
         .transpose()
         .map_err(Failure::ChangedSince)?;
     let applied = cli

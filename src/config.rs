@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::Severity;
 use crate::regular_file::{self, Links};
-use crate::source::SourceKind;
+use crate::source::{Layout, SourceKind};
 
 pub const CONFIG_FILE_NAME: &str = "chronos-lint.toml";
 
@@ -66,7 +66,7 @@ struct ExtensionsFile {
 #[serde(deny_unknown_fields)]
 struct SourceFile {
     path: PathBuf,
-    kind: Option<SourceKind>,
+    kind: Option<Layout>,
     owner: Option<String>,
     in_transaction: Option<bool>,
 }
@@ -204,7 +204,8 @@ pub struct Owner {
 #[derive(Debug, Clone)]
 pub struct SourceSettings {
     pub path: PathBuf,
-    pub kind: Option<SourceKind>,
+    /// The layout the files under the path have, whatever their names say.
+    pub kind: Option<Layout>,
     pub owner: Option<String>,
     pub in_transaction: Option<bool>,
 }

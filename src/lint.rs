@@ -63,8 +63,11 @@ pub fn lint(
         })
         .collect();
 
+    // Files read only as context count neither in the figures nor in the findings.
     let mut stats = Stats {
-        files: workspace.files.len(),
+        files: (0..workspace.files.len())
+            .filter(|&file| workspace.is_reported(file))
+            .count(),
         ..Stats::default()
     };
     let total = outputs
@@ -84,10 +87,12 @@ pub fn lint(
     let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
     let mut table_uses = Vec::with_capacity(outputs.len());
     for output in outputs {
-        stats.migrations += output.migrations.len();
         let mut set_uses = Vec::new();
         for (file, results) in output.migrations {
-            stats.statements += results.statements;
+            if workspace.is_reported(file) {
+                stats.migrations += 1;
+                stats.statements += results.statements;
+            }
             raw.extend(results.diagnostics);
             set_uses.extend(results.table_uses);
             if commented[file] {
@@ -107,6 +112,7 @@ pub fn lint(
 
     let shadow_ran = history.trace.is_some();
     let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active, shadow_ran);
+    diagnostics.retain(|d| workspace.is_reported(d.file));
     // By file name, position and rule; files ranked once by name.
     let mut by_name: Vec<FileId> = (0..workspace.files.len()).collect();
     by_name.sort_by(|&a, &b| workspace.files[a].name.cmp(&workspace.files[b].name));

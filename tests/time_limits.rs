@@ -21,7 +21,9 @@ fn lint(project: &std::path::Path, args: &[&str]) -> (Output, Duration) {
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, sql) in files {
-        std::fs::write(dir.path().join(name), sql).unwrap();
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, sql).unwrap();
     }
     dir
 }
@@ -65,16 +67,16 @@ fn a_server_that_never_answers_is_given_up_on() {
 #[test]
 fn statements_that_never_end_are_canceled_and_reported() {
     let project = project(&[
-        ("0001_sleep.sql", "SELECT pg_sleep(600);\n"),
+        ("sleep/0001_sleep.sql", "SELECT pg_sleep(600);\n"),
         (
-            "0002_loop.sql",
+            "loop/0002_loop.sql",
             // Its own statement_timeout cannot lift the shadow's limit.
             "SET statement_timeout = 0;\nDO $$ BEGIN LOOP PERFORM 1; END LOOP; END $$;\n",
         ),
     ]);
     let cluster = support::cluster();
-    // Each file of a plain folder is a set of one migration when named alone.
-    for file in ["0001_sleep.sql", "0002_loop.sql"] {
+    // Each folder is a set of one migration.
+    for file in ["sleep/0001_sleep.sql", "loop/0002_loop.sql"] {
         let (output, took) = lint(
             project.path(),
             &[

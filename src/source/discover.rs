@@ -7,22 +7,52 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use super::ignored::IgnoreFiles;
+use super::layout::{self, Layout};
 use super::read::{absolute, display, read_source};
 use super::{
-    InputError, Migration, MigrationSet, SourceFile, SourceKind, StdinSource, Workspace, alembic,
-    drizzle,
+    InputError, Migration, MigrationSet, SourceFile, StdinSource, Workspace, alembic, drizzle,
+    sqitch,
 };
 use crate::config::Config;
 
 /// Directories never worth walking into.
 const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "__pycache__"];
 
-/// Finds every migration set under `paths`. Problems with individual paths are collected in
-/// [`Workspace::errors`]; everything else is still read.
+/// How paths are turned into migration sets.
+#[derive(Clone, Copy)]
+pub struct Options<'a> {
+    /// Paths left out, whatever kind of file they are.
+    pub exclude: &'a GlobSet,
+    /// Whether `.gitignore` and `.ignore` files leave paths out of the folders walked.
+    pub ignore_files: bool,
+    /// Whether a file named among the paths brings the rest of its set along, replayed before
+    /// and after it as its tool would, with only the named files reported.
+    pub named_in_context: bool,
+}
+
+/// Finds every migration set under `paths`, with ignore files respected and named files read
+/// alone. Problems with individual paths are collected in [`Workspace::errors`]; everything
+/// else is still read.
 pub fn discover(
     paths: &[PathBuf],
     config: &Config,
     exclude: &GlobSet,
+    stdin: Option<StdinSource>,
+) -> Workspace {
+    let options = Options {
+        exclude,
+        ignore_files: true,
+        named_in_context: false,
+    };
+    discover_with(paths, config, options, stdin)
+}
+
+/// [`discover`] with every option.
+pub fn discover_with(
+    paths: &[PathBuf],
+    config: &Config,
+    options: Options,
     stdin: Option<StdinSource>,
 ) -> Workspace {
     let stdin = stdin.map(|source| StdinSource {
@@ -35,6 +65,7 @@ pub fn discover(
         ..Workspace::default()
     };
     let mut found = Found::default();
+    let walker = Walker { options };
 
     for path in paths {
         if !path.exists() && path.symlink_metadata().is_err() && !is_stdin(path) {
@@ -46,12 +77,11 @@ pub fn discover(
         }
         let before = found.count;
         if path.is_file() || is_stdin(path) {
-            match drizzle_root_of(path) {
-                Some(root) => found.drizzle(root),
-                None => found.loose(path),
-            }
+            found.named.insert(canonical(path));
+            walker.named_file(path, &mut found, &mut workspace);
         } else {
-            walk(path, exclude, &mut found, &mut workspace);
+            found.walked.push(canonical(path));
+            walker.walk(path, None, &mut found, &mut workspace);
         }
         if found.count == before && path.is_dir() {
             workspace.errors.push(InputError {
@@ -64,25 +94,41 @@ pub fn discover(
 
     let Found {
         mut drizzle_roots,
+        mut sqitch_roots,
         loose,
+        named,
+        walked,
         ..
     } = found;
+    let excluded = |path: &Path| walker.excluded(path, None);
     drizzle_roots.sort();
     for root in &drizzle_roots {
-        if let Some(set) = drizzle::read_folder(root, config, &mut workspace) {
+        if let Some(set) = drizzle::read_folder(root, config, &excluded, &mut workspace) {
+            workspace.sets.push(set);
+        }
+    }
+    sqitch_roots.sort();
+    for root in &sqitch_roots {
+        if let Some(set) = sqitch::read_project(root, config, &excluded, &mut workspace) {
             workspace.sets.push(set);
         }
     }
     for (dir, mut files) in loose {
         files.sort();
         files.dedup();
+        // The folder's tool decides which files run and in what order.
+        let forced = config.source_settings(&dir).and_then(|s| s.kind);
+        let folder = forced.or_else(|| Layout::of_folder(&absolute(&dir), &files));
+        if let Some(ordered) = folder.and_then(|layout| layout.order(&files)) {
+            files = ordered;
+        }
         // Read and split in parallel; file ids are given in path order afterwards.
         let stdin = workspace.stdin.as_ref();
         let read: Vec<_> = files
             .par_iter()
             .map(|path| {
                 let source = read_source(path, stdin)?;
-                let migrations = loose_file_migrations(path, &source, config);
+                let migrations = loose_file_migrations(path, &source, config, folder);
                 Ok((source, migrations))
             })
             .collect();
@@ -104,6 +150,18 @@ pub fn discover(
             });
         }
     }
+    // With files named, only they and the files of the folders named are reported.
+    if options.named_in_context && !named.is_empty() {
+        let reported = workspace
+            .files
+            .iter()
+            .map(|file| {
+                let path = canonical(&file.path);
+                named.contains(&path) || walked.iter().any(|dir| path.starts_with(dir))
+            })
+            .collect();
+        workspace.reported = Some(reported);
+    }
     workspace
 }
 
@@ -113,6 +171,10 @@ pub fn discover(
 #[derive(Default)]
 struct Found {
     drizzle_roots: Vec<PathBuf>,
+    sqitch_roots: Vec<PathBuf>,
+    /// Canonical paths of the files named among the paths, and of the folders named.
+    named: HashSet<PathBuf>,
+    walked: Vec<PathBuf>,
     /// Loose .sql files grouped by directory: each directory is one set, in path order.
     loose: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Canonical paths of the drizzle folders and loose files taken.
@@ -128,6 +190,13 @@ impl Found {
         self.count += 1;
         if self.taken.insert(canonical(&root)) {
             self.drizzle_roots.push(root);
+        }
+    }
+
+    fn sqitch(&mut self, root: PathBuf) {
+        self.count += 1;
+        if self.taken.insert(canonical(&root)) {
+            self.sqitch_roots.push(root);
         }
     }
 
@@ -153,45 +222,132 @@ fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| absolute(path))
 }
 
-fn walk(root: &Path, exclude: &GlobSet, found: &mut Found, workspace: &mut Workspace) {
-    let mut walker = WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter();
-    while let Some(entry) = walker.next() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(err) => {
-                let path = err.path().map_or_else(|| display(root), display);
-                let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop; skipped".to_owned()
-                } else {
-                    err.io_error()
-                        .map_or_else(|| err.to_string(), ToString::to_string)
-                };
-                workspace.errors.push(InputError { path, message });
+/// Walks folders with the options of a run.
+struct Walker<'a> {
+    options: Options<'a>,
+}
+
+impl Walker<'_> {
+    /// Whether `path` is excluded: the patterns are matched against the path relative to the
+    /// folder walked, as written, and relative to the working directory.
+    fn excluded(&self, path: &Path, root: Option<&Path>) -> bool {
+        let exclude = self.options.exclude;
+        if exclude.is_empty() {
+            return false;
+        }
+        let relative = root.and_then(|root| path.strip_prefix(root).ok());
+        relative.is_some_and(|relative| exclude.is_match(relative))
+            || exclude.is_match(path)
+            || exclude.is_match(display(path))
+    }
+
+    /// A file named among the paths: its set, read whole when named files come with their
+    /// context. Files that are not SQL (a drizzle journal or snapshot) only name their set.
+    fn named_file(&self, path: &Path, found: &mut Found, workspace: &mut Workspace) {
+        if self.excluded(path, None) {
+            return;
+        }
+        let context = self.options.named_in_context;
+        if let Some(root) = drizzle_root_of(path) {
+            return found.drizzle(root);
+        }
+        if context && let Some(root) = sqitch::root_of(path) {
+            return found.sqitch(root);
+        }
+        let sql = path.extension().is_some_and(|ext| ext == "sql");
+        let snapshot = path.file_name().is_some_and(|n| n == "snapshot.json");
+        let in_folder_set = |path: &Path| drizzle::is_folder_migration(path);
+        let set_member = if snapshot {
+            parent_of(path).join(drizzle::FOLDER_MIGRATION)
+        } else {
+            path.to_path_buf()
+        };
+        if context && (sql || (snapshot && in_folder_set(&set_member))) {
+            let dir = set_dir_of(&set_member);
+            self.walk(&dir, Some(&canonical(&dir)), found, workspace);
+        }
+        if sql || !context {
+            found.loose(path);
+        }
+    }
+
+    /// Walks `root` for migration sets; with `only_set`, for the loose files of that one set
+    /// (canonical), as context of a named file.
+    fn walk(
+        &self,
+        root: &Path,
+        only_set: Option<&Path>,
+        found: &mut Found,
+        workspace: &mut Workspace,
+    ) {
+        let mut walker = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            // A set's loose files, and drizzle-kit 1.0 folder migrations, are at most this deep.
+            .max_depth(if only_set.is_some() { 2 } else { usize::MAX })
+            .into_iter();
+        let mut ignores = self.options.ignore_files.then(|| IgnoreFiles::above(root));
+        while let Some(entry) = walker.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let path = err.path().map_or_else(|| display(root), display);
+                    let message = if err.loop_ancestor().is_some() {
+                        "symbolic link loop; skipped".to_owned()
+                    } else {
+                        err.io_error()
+                            .map_or_else(|| err.to_string(), ToString::to_string)
+                    };
+                    workspace.errors.push(InputError { path, message });
+                    continue;
+                }
+            };
+            let path = entry.path();
+            let is_dir = entry.file_type().is_dir();
+            let left_out = entry.depth() > 0
+                && (self.excluded(path, Some(root))
+                    || ignores
+                        .as_mut()
+                        .is_some_and(|ignores| ignores.is_ignored(path, entry.depth(), is_dir)));
+            if left_out {
+                if is_dir {
+                    walker.skip_current_dir();
+                }
                 continue;
             }
-        };
-        let path = entry.path();
-        let relative = path.strip_prefix(root).unwrap_or(path);
-        if entry.depth() > 0 && (exclude.is_match(relative) || exclude.is_match(path)) {
-            if entry.file_type().is_dir() {
-                walker.skip_current_dir();
+            if is_dir {
+                let name = entry.file_name().to_string_lossy();
+                let hidden = entry.depth() > 0 && name.starts_with('.');
+                if hidden || SKIPPED_DIRS.contains(&name.as_ref()) {
+                    walker.skip_current_dir();
+                    continue;
+                }
+                if only_set.is_none() {
+                    if drizzle::has_journal(path) {
+                        found.drizzle(path.to_path_buf());
+                        walker.skip_current_dir();
+                        continue;
+                    }
+                    if sqitch::has_plan(path) {
+                        found.sqitch(path.to_path_buf());
+                        walker.skip_current_dir();
+                        continue;
+                    }
+                }
+                if let Some(ignores) = &mut ignores {
+                    ignores.enter(path, entry.depth());
+                }
+            } else if path.extension().is_some_and(|ext| ext == "sql")
+                && only_set.is_none_or(|set| canonical(&set_dir_of(path)) == set)
+            {
+                found.loose(path);
             }
-            continue;
         }
-        if entry.file_type().is_dir() {
-            let name = entry.file_name().to_string_lossy();
-            let hidden = entry.depth() > 0 && name.starts_with('.');
-            if hidden || SKIPPED_DIRS.contains(&name.as_ref()) {
-                walker.skip_current_dir();
-            } else if drizzle::has_journal(path) {
-                found.drizzle(path.to_path_buf());
-                walker.skip_current_dir();
-            }
-        } else if path.extension().is_some_and(|ext| ext == "sql") {
-            found.loose(path);
+        // The file standard input stands for need not exist: it is still one of its set.
+        if let (Some(stdin), Some(set)) = (&workspace.stdin, only_set)
+            && canonical(&set_dir_of(&stdin.path)) == set
+        {
+            found.loose(&stdin.path.clone());
         }
     }
 }
@@ -204,8 +360,10 @@ fn drizzle_root_of(path: &Path) -> Option<PathBuf> {
     } else {
         dir
     };
-    let is_journal = path.file_name().is_some_and(|n| n == "_journal.json");
-    let root = if is_journal { dir.parent()? } else { dir };
+    // The journal and snapshots are in `meta/`.
+    let in_meta = dir.file_name().is_some_and(|n| n == "meta")
+        && path.extension().is_some_and(|ext| ext == "json");
+    let root = if in_meta { dir.parent()? } else { dir };
     drizzle::has_journal(root).then(|| root.to_path_buf())
 }
 
@@ -227,52 +385,72 @@ fn parent_of(path: &Path) -> PathBuf {
     }
 }
 
-/// A `.sql` file outside a drizzle folder: Alembic offline output or a plain migration.
-/// The migrations of loose file `source` (read from `path`): its Alembic revisions, or itself.
-/// Their `file` is left 0 for the caller to set.
-fn loose_file_migrations(path: &Path, source: &SourceFile, config: &Config) -> Vec<Migration> {
+/// The migrations of loose file `source` (read from `path`; `folder`: the layout its folder
+/// has): its Alembic revisions, dbmate's up section, or itself. Their `file` is left 0 for the
+/// caller to set.
+fn loose_file_migrations(
+    path: &Path,
+    source: &SourceFile,
+    config: &Config,
+    folder: Option<Layout>,
+) -> Vec<Migration> {
     let file = 0;
     let settings = config.source_settings(path);
     let folder_migration = drizzle::is_folder_migration(path);
-    let kind = settings.and_then(|s| s.kind).unwrap_or_else(|| {
+    let start = source.content_start();
+    let dbmate = || layout::dbmate(&source.text, start);
+    let layout = settings.and_then(|s| s.kind).or(folder).unwrap_or_else(|| {
         if folder_migration {
-            return SourceKind::Drizzle;
-        }
-        if alembic::detect(&source.text, source.content_start()) {
-            SourceKind::Alembic
+            Layout::Drizzle
+        } else if source.text.contains("migrate:up") && dbmate().is_some() {
+            Layout::Dbmate
+        } else if alembic::detect(&source.text, start) {
+            Layout::Alembic
         } else {
-            SourceKind::Plain
+            Layout::Plain
         }
     });
+    let kind = layout.kind();
     let owner = config.source_owner(path, kind);
-    let start = source.content_start();
-    match kind {
-        SourceKind::Alembic => alembic::split(&source.text, start, file, owner),
-        SourceKind::Drizzle | SourceKind::Plain => {
-            let in_transaction = settings
-                .and_then(|s| s.in_transaction)
-                .unwrap_or(kind == SourceKind::Drizzle || config.assume_in_transaction);
-            let chunks =
-                drizzle::split_breakpoints(&source.text, start, kind == SourceKind::Drizzle);
-            // A folder migration is named by its folder.
-            let named = if folder_migration {
-                path.parent().unwrap_or(path)
-            } else {
-                path
-            };
-            let name = named
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-            vec![Migration {
-                name,
-                file,
-                kind,
-                owner,
-                chunks,
-                starts_in_transaction: in_transaction,
-                header: source.first_line(),
-                revision: None,
-            }]
-        }
+    if layout == Layout::Alembic {
+        return alembic::split(&source.text, start, file, owner);
     }
+    let configured = settings.and_then(|s| s.in_transaction);
+    let mut in_transaction = configured
+        .or(layout.in_transaction())
+        .unwrap_or(layout == Layout::Drizzle || config.assume_in_transaction);
+    let mut header = source.first_line();
+    let mut chunks = drizzle::split_breakpoints(&source.text, start, layout == Layout::Drizzle);
+    match layout {
+        // Only the up section runs forward; spans stay those of the whole file.
+        Layout::Dbmate => {
+            if let Some(up) = dbmate() {
+                let blank = source.text[up.body.clone()].trim().is_empty();
+                chunks = if blank { Vec::new() } else { vec![up.body] };
+                header = up.header;
+                in_transaction = configured.unwrap_or(up.in_transaction);
+            }
+        }
+        Layout::Flyway if configured.is_none() => {
+            in_transaction = !layout::flyway_outside_transaction(path)
+                && !layout::flyway_runs_outside_transaction(&source.text, start);
+        }
+        _ => {}
+    }
+    // A folder migration is named by its folder.
+    let name = if folder_migration {
+        Layout::Plain.migration_name(path.parent().unwrap_or(path))
+    } else {
+        layout.migration_name(path)
+    };
+    vec![Migration {
+        name,
+        file,
+        kind,
+        owner,
+        chunks,
+        starts_in_transaction: in_transaction,
+        header,
+        revision: None,
+    }]
 }

@@ -51,12 +51,18 @@ fn default_breakpoints() -> bool {
 }
 
 /// Reads a drizzle folder into a migration set, in journal order.
+/// Files `excluded` are not read: an excluded journal leaves the folder out, an excluded
+/// migration is neither replayed nor reported.
 pub fn read_folder(
     root: &Path,
     config: &Config,
+    excluded: &dyn Fn(&Path) -> bool,
     workspace: &mut Workspace,
 ) -> Option<MigrationSet> {
     let journal_path = root.join(JOURNAL_PATH);
+    if excluded(&journal_path) {
+        return None;
+    }
     let journal_file = read::load(&journal_path, workspace)?;
     let parsed: JournalFile = match serde_json::from_str(&workspace.files[journal_file].text) {
         Ok(parsed) => parsed,
@@ -85,10 +91,11 @@ pub fn read_folder(
         );
         let sql_path = root.join(format!("{}.sql", entry.tag));
         let inside = Path::new(&entry.tag).components().count() == 1;
-        let file_found = inside && sql_path.is_file();
+        let file_found = inside && (sql_path.is_file() || read::is_stdin(&sql_path, workspace));
         let first = tags.insert(entry.tag.clone());
         if first
             && file_found
+            && !excluded(&sql_path)
             && let Some(file) = read::load(&sql_path, workspace)
         {
             let text = &workspace.files[file].text;
@@ -117,7 +124,10 @@ pub fn read_folder(
     let mut unlisted = Vec::new();
     let mut listed: Vec<_> = entries.iter().map(|e| format!("{}.sql", e.tag)).collect();
     listed.sort();
-    for sql in sql_files_in(root) {
+    for sql in sql_files_in(root, workspace) {
+        if excluded(&sql) {
+            continue;
+        }
         let name = sql
             .file_name()
             .and_then(|n| n.to_str())
@@ -191,16 +201,25 @@ fn tag_span(journal: &str, tag: &str, search_from: &mut usize) -> Range<usize> {
     }
 }
 
-fn sql_files_in(root: &Path) -> Vec<std::path::PathBuf> {
-    let Ok(entries) = std::fs::read_dir(root) else {
-        return Vec::new();
-    };
-    let mut files: Vec<_> = entries
+/// The `.sql` files of a drizzle folder, with the one standard input stands for (which need
+/// not exist yet).
+fn sql_files_in(root: &Path, workspace: &Workspace) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "sql"))
         .collect();
+    if let Some(stdin) = &workspace.stdin
+        && stdin.path.parent() == Some(read::absolute(root).as_path())
+        && stdin.path.extension().is_some_and(|ext| ext == "sql")
+        && let Some(name) = stdin.path.file_name()
+    {
+        files.push(root.join(name));
+    }
     files.sort();
+    files.dedup();
     files
 }
 

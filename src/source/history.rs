@@ -31,13 +31,30 @@ impl Baseline {
     /// Reads every workspace file at the merge base of `git_ref` and HEAD of the repository
     /// that contains `dir`.
     pub fn load(git_ref: &str, dir: &Path, workspace: &Workspace) -> Result<Baseline, String> {
-        let root = PathBuf::from(git(&["rev-parse", "--show-toplevel"], dir)?.trim());
-        let root = root.canonicalize().unwrap_or(root);
-        let base_commit = git(&["merge-base", git_ref, "HEAD"], &root)
-            .map_err(|err| format!("--changed-since {git_ref}: {err}"))?
-            .trim()
-            .to_owned();
+        Baseline::load_fetching(git_ref, dir, workspace, false)
+    }
 
+    /// [`Baseline::load`]; with `fetch`, a ref missing here is fetched and a shallow clone's
+    /// history deepened until HEAD and the ref have a merge base (`--fetch`). Every error names
+    /// the flag and the ref.
+    pub fn load_fetching(
+        git_ref: &str,
+        dir: &Path,
+        workspace: &Workspace,
+        fetch: bool,
+    ) -> Result<Baseline, String> {
+        let failed = |reason: String| format!("--changed-since {git_ref}: {reason}");
+        let root = repository_root(dir).map_err(failed)?;
+        let base_commit = merge_base(git_ref, &root, fetch).map_err(failed)?;
+        Baseline::read(git_ref, base_commit, &root, workspace).map_err(failed)
+    }
+
+    fn read(
+        git_ref: &str,
+        base_commit: String,
+        root: &Path,
+        workspace: &Workspace,
+    ) -> Result<Baseline, String> {
         let relative: Vec<Option<String>> = workspace
             .files
             .iter()
@@ -46,14 +63,14 @@ impl Baseline {
                 let absolute = absolute.canonicalize().unwrap_or(absolute);
                 Some(
                     absolute
-                        .strip_prefix(&root)
+                        .strip_prefix(root)
                         .ok()?
                         .to_string_lossy()
                         .replace('\\', "/"),
                 )
             })
             .collect();
-        let old_texts = read_blobs(&root, &base_commit, &relative)?;
+        let old_texts = read_blobs(root, &base_commit, &relative)?;
 
         let mut files = HashMap::new();
         let mut migrations = HashMap::new();
@@ -123,10 +140,185 @@ fn alembic_status(migration: &Migration, text: &str, old: &str) -> Status {
     }
 }
 
+/// The top of the git repository holding `dir`.
+fn repository_root(dir: &Path) -> Result<PathBuf, String> {
+    let top = git(&["rev-parse", "--show-toplevel"], dir).map_err(|err| {
+        if err.contains("not a git repository") {
+            format!(
+                "{} is not in a git repository; --changed-since compares with the repository's \
+                 history",
+                dir.display()
+            )
+        } else {
+            err
+        }
+    })?;
+    let root = PathBuf::from(top.trim());
+    Ok(root.canonicalize().unwrap_or(root))
+}
+
+/// The deepening steps of a shallow clone (commits), before the whole history is fetched.
+const DEEPEN_STEPS: &[u32] = &[50, 100, 200, 400, 800, 1600];
+
+/// The merge base of `git_ref` and HEAD; with `fetch`, fetched (as the action's fetch-base.sh
+/// does) when the ref or the history to it is missing.
+fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, String> {
+    let remote = Remote::of(git_ref, root);
+    let mut spec = None;
+    if !resolves(git_ref, root) {
+        if !fetch {
+            let fix = match &remote {
+                Some(remote) => format!(
+                    "fetch it first (`git fetch {} {}`, or `fetch-depth: 0` in actions/checkout), \
+                     or pass --fetch",
+                    remote.name, remote.branch
+                ),
+                None => "fetch it first, or pass --fetch".to_owned(),
+            };
+            return Err(format!("no such commit or branch here; {fix}"));
+        }
+        spec = Some(fetch_ref(git_ref, remote.as_ref(), root)?);
+    } else if fetch && let Some(remote) = &remote {
+        // Bring a remote branch up to date, as a pull request check wants it.
+        let refspec = remote.refspec();
+        if fetch_first(&remote.name, &refspec, root).is_ok() {
+            spec = Some((remote.name.clone(), refspec));
+        }
+    }
+    let base = || git(&["merge-base", git_ref, "HEAD"], root);
+    let found = |base: String| Ok(base.trim().to_owned());
+    let no_common = || format!("`{git_ref}` and HEAD have no common history to compare");
+    match base() {
+        Ok(base) => return found(base),
+        Err(err) if !err.is_empty() => return Err(err),
+        Err(_) => {}
+    }
+    if !is_shallow(root) {
+        return Err(no_common());
+    }
+    let name = remote
+        .as_ref()
+        .map_or("origin", |r| r.name.as_str())
+        .to_owned();
+    if !fetch {
+        return Err(format!(
+            "the clone is shallow and its history does not reach a commit HEAD shares with \
+             `{git_ref}`. Fetch the history: set `fetch-depth: 0` in actions/checkout, or run \
+             `git fetch --unshallow {name}`; or pass --fetch to deepen it as needed"
+        ));
+    }
+    let (name, spec) = spec.unwrap_or((name, String::new()));
+    let head = git(&["rev-parse", "HEAD"], root)?.trim().to_owned();
+    let deepen = |how: &str| {
+        let mut args = vec!["fetch", "--no-tags", "--quiet", how, name.as_str()];
+        if !spec.is_empty() {
+            args.push(&spec);
+        }
+        // HEAD itself, when the remote serves it (a pull request's merge commit); else the ref.
+        let mut with_head = args.clone();
+        with_head.push(&head);
+        git(&with_head, root)
+            .or_else(|_| git(&args, root))
+            .map(drop)
+    };
+    for step in DEEPEN_STEPS {
+        deepen(&format!("--deepen={step}"))
+            .map_err(|err| format!("--fetch: git fetch --deepen={step} {name}: {err}"))?;
+        if let Ok(base) = base() {
+            return found(base);
+        }
+        if !is_shallow(root) {
+            return Err(no_common());
+        }
+    }
+    deepen("--unshallow").map_err(|err| format!("--fetch: git fetch --unshallow {name}: {err}"))?;
+    base().map_or_else(|_| Err(no_common()), found)
+}
+
+/// A ref of the form `<remote>/<branch>`, for a remote the repository has.
+struct Remote {
+    name: String,
+    branch: String,
+}
+
+impl Remote {
+    fn of(git_ref: &str, root: &Path) -> Option<Remote> {
+        let (name, branch) = git_ref.split_once('/')?;
+        let remotes = git(&["remote"], root).ok()?;
+        remotes
+            .lines()
+            .any(|remote| remote == name)
+            .then(|| Remote {
+                name: name.to_owned(),
+                branch: branch.to_owned(),
+            })
+    }
+
+    fn refspec(&self) -> String {
+        format!(
+            "+refs/heads/{0}:refs/remotes/{1}/{0}",
+            self.branch, self.name
+        )
+    }
+}
+
+/// Fetches a ref missing here: a remote's branch, else a branch, tag or commit of `origin`.
+/// Gives the remote and refspec fetched.
+fn fetch_ref(
+    git_ref: &str,
+    remote: Option<&Remote>,
+    root: &Path,
+) -> Result<(String, String), String> {
+    if let Some(remote) = remote {
+        let refspec = remote.refspec();
+        return fetch_first(&remote.name, &refspec, root)
+            .map(|()| (remote.name.clone(), refspec))
+            .map_err(|err| {
+                format!(
+                    "--fetch: cannot fetch branch `{}` of {}: {err}",
+                    remote.branch, remote.name
+                )
+            });
+    }
+    let candidates = [
+        format!("+refs/heads/{git_ref}:refs/remotes/origin/{git_ref}"),
+        format!("+refs/tags/{git_ref}:refs/tags/{git_ref}"),
+        git_ref.to_owned(),
+    ];
+    for refspec in candidates {
+        if fetch_first("origin", &refspec, root).is_ok() && resolves(git_ref, root) {
+            return Ok(("origin".to_owned(), refspec));
+        }
+    }
+    Err("--fetch: not a branch, tag or commit of origin either".to_owned())
+}
+
+/// `git fetch` of one refspec, only as deep as the clone is (depth 1 in a shallow clone).
+fn fetch_first(remote: &str, refspec: &str, root: &Path) -> Result<(), String> {
+    let mut args = vec!["fetch", "--no-tags", "--quiet"];
+    if is_shallow(root) {
+        args.push("--depth=1");
+    }
+    args.extend([remote, refspec]);
+    git(&args, root).map(drop)
+}
+
+fn resolves(git_ref: &str, root: &Path) -> bool {
+    let commit = format!("{git_ref}^{{commit}}");
+    git(&["rev-parse", "--verify", "--quiet", &commit], root).is_ok()
+}
+
+fn is_shallow(root: &Path) -> bool {
+    git(&["rev-parse", "--is-shallow-repository"], root).is_ok_and(|out| out.trim() == "true")
+}
+
+/// Runs git in `dir`: its output, or its message (empty when git said nothing, as
+/// `git merge-base` does when there is no merge base).
 fn git(args: &[&str], dir: &Path) -> Result<String, String> {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)
+        .stdin(Stdio::null())
         .output()
         .map_err(|err| format!("cannot run git: {err}"))?;
     if !output.status.success() {

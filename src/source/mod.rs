@@ -1,23 +1,28 @@
 //! Sources stage: finds migration sets on disk and cuts them into migrations.
 //!
-//! A migration set is replayed in order into one catalog: a drizzle folder (journal order), or
-//! the loose `.sql` files of one directory (path order; Alembic offline files contribute one
+//! A migration set is replayed in order into one catalog: a drizzle folder (journal order), a
+//! sqitch project (plan order), or the loose `.sql` files of one directory (in the order of the
+//! tool whose layout the folder has, else path order; Alembic offline files contribute one
 //! migration per revision).
 
 pub mod alembic;
 mod discover;
 mod drizzle;
 pub mod history;
+mod ignored;
+mod layout;
 mod read;
 pub mod snapshot;
+mod sqitch;
 
 use std::ops::Range;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use discover::discover;
+pub use discover::{Options, discover, discover_with};
 pub use drizzle::load_snapshots;
+pub use layout::Layout;
 pub use read::MAX_FILE_SIZE;
 
 /// Index of a file in [`Workspace::files`].
@@ -152,6 +157,9 @@ pub struct Workspace {
     pub errors: Vec<InputError>,
     /// Text read from standard input, standing in for the file at its path.
     stdin: Option<StdinSource>,
+    /// Per file, whether its findings are reported; `None`: all are. Files read only as the
+    /// context of a named file are replayed, not reported.
+    pub reported: Option<Vec<bool>>,
 }
 
 /// SQL given on standard input (`chronos-lint --stdin-filename PATH -`): linted as if it were
@@ -163,6 +171,13 @@ pub struct StdinSource {
 }
 
 impl Workspace {
+    /// Whether findings in `file` are reported.
+    pub fn is_reported(&self, file: FileId) -> bool {
+        self.reported
+            .as_ref()
+            .is_none_or(|reported| reported.get(file).copied().unwrap_or(true))
+    }
+
     fn add_file(&mut self, file: SourceFile) -> FileId {
         self.files.push(file);
         self.files.len() - 1

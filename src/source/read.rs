@@ -117,6 +117,14 @@ pub(super) fn read_source(
     })
 }
 
+/// Whether standard input stands for `path`.
+pub(super) fn is_stdin(path: &Path, workspace: &Workspace) -> bool {
+    workspace
+        .stdin
+        .as_ref()
+        .is_some_and(|stdin| stdin.path == absolute(path))
+}
+
 /// `path` made absolute (not resolved), as far as it can be.
 pub(super) fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
