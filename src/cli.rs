@@ -84,6 +84,27 @@ pub struct Cli {
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     select: Vec<String>,
 
+    /// Turn these rules off (comma-separated ids), after --select.
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    ignore: Vec<String>,
+
+    /// Print how many findings each rule has (count, rule, summary) instead of the findings.
+    #[arg(long)]
+    statistics: bool,
+
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output_file: Option<PathBuf>,
+
+    /// Print the findings only: no summary line, no progress.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+
+    /// When human output is coloured [auto: when it goes to a terminal and NO_COLOR is unset or
+    /// empty].
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     fail_on: FailOn,
@@ -138,6 +159,15 @@ enum Command {
         #[arg(default_value = ".")]
         paths: Vec<PathBuf>,
     },
+    /// Print a shell completion script (e.g. `chronos-lint completions bash > ~/.local/share/bash-completion/completions/chronos-lint`).
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -175,6 +205,10 @@ enum Failure {
     Config(String),
     #[error("--select: unknown rule id `{0}` (see `chronos-lint rules`)")]
     UnknownSelected(String),
+    #[error("--ignore: unknown rule id `{0}` (see `chronos-lint rules`)")]
+    UnknownIgnored(String),
+    #[error("--output-file {}: {}", .0.display(), .1)]
+    OutputFile(PathBuf, std::io::Error),
     /// A pattern of `exclude` or `--exclude` is not a glob.
     #[error("{0}")]
     Exclude(String),
@@ -245,6 +279,7 @@ pub fn main() -> ExitCode {
                     ref preset,
                     ref paths,
                 }) => init(paths, preset.as_deref()),
+                Some(Command::Completions { shell }) => Ok(completions(shell)),
                 None => run(&cli, shadow_connect),
             };
             done.unwrap_or_else(|failure| failure.exit())
@@ -288,11 +323,16 @@ fn parse_args() -> Cli {
 
 fn list_rules() -> ExitCode {
     let mut out = std::io::stdout().lock();
+    let width = rules::REGISTRY
+        .iter()
+        .map(|rule| rule.meta().id.len())
+        .max()
+        .unwrap_or(0);
     for rule in rules::REGISTRY {
         let meta = rule.meta();
         let _ = writeln!(
             out,
-            "{:<26} {:<8} {}",
+            "{:<width$} {:<8} {}",
             meta.id,
             meta.severity.as_str(),
             meta.summary
@@ -301,23 +341,67 @@ fn list_rules() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn completions(shell: clap_complete::Shell) -> ExitCode {
+    let mut command = Cli::command();
+    let name = command.get_name().to_owned();
+    // Into a buffer first: clap_complete panics when its writer fails (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, name, &mut script);
+    let _ = std::io::stdout().lock().write_all(&script);
+    ExitCode::SUCCESS
+}
+
+/// `--statistics`: findings per rule, most first (then by id), as `count  rule  summary`.
+fn write_statistics(
+    diagnostics: &[crate::diagnostic::Diagnostic],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut counts: std::collections::BTreeMap<crate::engine::RuleId, usize> = Default::default();
+    for diagnostic in diagnostics {
+        *counts.entry(diagnostic.rule).or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|(a, m), (b, n)| n.cmp(m).then(a.cmp(b)));
+    let count_width = rows.first().map_or(1, |(_, n)| n.to_string().len());
+    let id_width = rows
+        .iter()
+        .map(|(id, _)| id.as_str().len())
+        .max()
+        .unwrap_or(0);
+    for (id, count) in rows {
+        writeln!(
+            out,
+            "{count:>count_width$}  {:<id_width$}  {}",
+            id.as_str(),
+            id.meta().summary
+        )?;
+    }
+    Ok(())
+}
+
 fn explain(id: &str) -> Result<ExitCode, Failure> {
     let rule = rules::find(id).ok_or_else(|| Failure::UnknownRule(id.to_owned()))?;
     print!("{}", rule.meta().doc);
     Ok(ExitCode::SUCCESS)
 }
 
-/// `--select`: turns off every rule not listed.
-fn select_rules(config: &mut Config, selected: &[String]) -> Result<(), Failure> {
-    if selected.is_empty() {
-        return Ok(());
-    }
+/// `--select` turns off every rule not listed, then `--ignore` the rules it lists.
+fn select_rules(
+    config: &mut Config,
+    selected: &[String],
+    ignored: &[String],
+) -> Result<(), Failure> {
     if let Some(unknown) = selected.iter().find(|id| rules::find(id).is_none()) {
         return Err(Failure::UnknownSelected(unknown.clone()));
     }
+    if let Some(unknown) = ignored.iter().find(|id| rules::find(id).is_none()) {
+        return Err(Failure::UnknownIgnored(unknown.clone()));
+    }
     for rule in rules::REGISTRY {
         let id = rule.meta().id;
-        if !selected.iter().any(|selected| selected == id) {
+        let off = (!selected.is_empty() && !selected.iter().any(|s| s == id))
+            || ignored.iter().any(|i| i == id);
+        if off {
             config.rules.insert(id.to_owned(), None);
         }
     }
@@ -370,7 +454,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let mut config =
         Config::load(cli.config.as_deref(), &cwd, rules::is_rule).map_err(Failure::Config)?;
-    select_rules(&mut config, &cli.select)?;
+    select_rules(&mut config, &cli.select, &cli.ignore)?;
     let exclude = config
         .exclude_matcher(&cli.exclude)
         .map_err(Failure::Exclude)?;
@@ -410,6 +494,8 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
             limits: cli.limits(),
             // Progress only for a person watching: human output on a terminal.
             progress: format == Format::Human
+                && !cli.quiet
+                && cli.output_file.is_none()
                 && std::io::stdout().is_terminal()
                 && std::io::stderr().is_terminal(),
         };
@@ -441,26 +527,54 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
             .retain(|d| baseline.is_reportable(d.file, d.migration.as_deref()));
     }
 
-    for error in &workspace.errors {
-        eprintln!("error: {}: {}", error.path, error.message);
+    let to_terminal = cli.output_file.is_none() && std::io::stdout().is_terminal();
+    // Every format reports input errors; stderr names them too, unless the report already shows
+    // them on this terminal.
+    let shown_on_terminal =
+        to_terminal && !cli.statistics && matches!(format, Format::Human | Format::Compact);
+    if !shown_on_terminal {
+        for error in &workspace.errors {
+            eprintln!("error: {}: {}", error.path, error.message);
+        }
     }
     let color = format == Format::Human
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty());
+        && match cli.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                to_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+            }
+        };
     let report = Report {
         files: &workspace.files,
         diagnostics: &output.diagnostics,
         input_errors: &workspace.errors,
         stats: output.stats,
         color,
+        quiet: cli.quiet,
+    };
+    let mut destination: Box<dyn Write> = match &cli.output_file {
+        Some(path) => Box::new(
+            std::fs::File::create(path).map_err(|err| Failure::OutputFile(path.clone(), err))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
     };
     // Stdout flushes every line by itself; thousands of diagnostics want one buffer.
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let written = report::write(format, &report, &mut stdout).and_then(|()| stdout.flush());
+    let mut out = std::io::BufWriter::new(&mut destination);
+    let written = if cli.statistics {
+        write_statistics(&output.diagnostics, &mut out)
+    } else {
+        report::write(format, &report, &mut out)
+    };
+    let written = written.and_then(|()| out.flush());
+    drop(out);
     if let Err(err) = written
         && err.kind() != std::io::ErrorKind::BrokenPipe
     {
-        return Err(Failure::WriteReport(err));
+        return Err(match &cli.output_file {
+            Some(path) => Failure::OutputFile(path.clone(), err),
+            None => Failure::WriteReport(err),
+        });
     }
 
     let code = if !workspace.errors.is_empty() {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::diagnostic::Severity;
 use crate::regular_file::{self, Links};
@@ -12,21 +13,25 @@ use crate::source::{Layout, SourceKind};
 
 pub const CONFIG_FILE_NAME: &str = "chronos-lint.toml";
 
+/// The `pg_version`s accepted: from 10, the first major version of one number, to 18, the
+/// grammar the parser knows. What the rules tell apart lies in this range (10, 11, 12).
+pub const PG_VERSIONS: std::ops::RangeInclusive<u32> = 10..=18;
+
 /// The file as written. Unknown keys are errors that name the key.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
     /// A preset of [`PRESETS`] whose settings apply where this file sets none.
-    preset: Option<String>,
-    pg_version: Option<u32>,
+    preset: Option<Spanned<String>>,
+    pg_version: Option<Spanned<u32>>,
     assume_in_transaction: Option<bool>,
     #[serde(default)]
-    exclude: Vec<String>,
-    owners: Option<BTreeMap<String, OwnerFile>>,
+    exclude: Vec<Spanned<String>>,
+    owners: Option<BTreeMap<Spanned<String>, OwnerFile>>,
     #[serde(default)]
     sources: Vec<SourceFile>,
     #[serde(default)]
-    rules: BTreeMap<String, RuleSetting>,
+    rules: BTreeMap<Spanned<String>, RuleSetting>,
     directus: Option<DirectusFile>,
     extensions: Option<ExtensionsFile>,
 }
@@ -34,7 +39,7 @@ struct ConfigFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OwnerFile {
-    tables: Vec<String>,
+    tables: Vec<Spanned<String>>,
     /// Sources of this kind belong to this owner unless a `[[sources]]` entry says otherwise.
     kind: Option<SourceKind>,
     #[serde(default)]
@@ -45,21 +50,21 @@ struct OwnerFile {
 #[serde(deny_unknown_fields)]
 struct ExpectedIndexFile {
     /// Table patterns; all of the owner's tables when absent.
-    tables: Option<Vec<String>>,
-    columns: Vec<String>,
+    tables: Option<Vec<Spanned<String>>>,
+    columns: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DirectusFile {
-    tables: Vec<String>,
+    tables: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ExtensionsFile {
     allowed: Option<Vec<String>>,
-    owners: Option<Vec<String>>,
+    owners: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,7 +72,7 @@ struct ExtensionsFile {
 struct SourceFile {
     path: PathBuf,
     kind: Option<Layout>,
-    owner: Option<String>,
+    owner: Option<Spanned<String>>,
     in_transaction: Option<bool>,
 }
 
@@ -308,37 +313,76 @@ impl Config {
         };
         let text = read_config_file(&path)
             .map_err(|err| format!("{}: cannot read config: {err}", path.display()))?;
-        Config::parse(&text, &path, is_rule).map_err(|err| format!("{}: {err}", path.display()))
+        Config::parse(&text, &path, is_rule)
     }
 
     /// Parses config text; relative source paths are taken from the config file's directory.
+    /// An error names the file, line and column, with the line and the span marked.
     pub fn parse(text: &str, path: &Path, is_rule: fn(&str) -> bool) -> Result<Config, String> {
-        let file: ConfigFile = toml::from_str(text).map_err(|err| err.to_string())?;
+        let at = |span: std::ops::Range<usize>, message: &str| located(path, text, span, message);
+        let file: ConfigFile = toml::from_str(text).map_err(|err| match err.span() {
+            Some(span) => at(span, err.message()),
+            None => format!("{}: {}", path.display(), err.message()),
+        })?;
         let defaults = match &file.preset {
             None => Config::default(),
-            Some(name) => Config::preset(name, is_rule).ok_or_else(|| {
+            Some(name) => Config::preset(name.get_ref(), is_rule).ok_or_else(|| {
                 let known: Vec<&str> = PRESETS.iter().map(|(name, _)| *name).collect();
-                format!(
-                    "preset: unknown preset `{name}` (known: {})",
-                    known.join(", ")
+                at(
+                    name.span(),
+                    &format!(
+                        "preset: unknown preset `{}` (known: {})",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
                 )
             })?,
         };
         let base = path.parent().unwrap_or(Path::new("."));
+        // Patterns checked where they are written; then built, which cannot fail.
+        let patterns = |patterns: Vec<Spanned<String>>, key: &str| {
+            patterns
+                .into_iter()
+                .map(|pattern| {
+                    glob(pattern.get_ref(), key).map_err(|err| at(pattern.span(), &err))?;
+                    Ok(pattern.into_inner())
+                })
+                .collect::<Result<Vec<String>, String>>()
+        };
 
+        let pg_version = match file.pg_version {
+            None => defaults.pg_version,
+            Some(version) if PG_VERSIONS.contains(version.get_ref()) => version.into_inner(),
+            Some(version) => {
+                return Err(at(
+                    version.span(),
+                    &format!(
+                        "pg_version: PostgreSQL {} is not one the rules know: use {} to {}",
+                        version.get_ref(),
+                        PG_VERSIONS.start(),
+                        PG_VERSIONS.end()
+                    ),
+                ));
+            }
+        };
         let owners = match file.owners {
             None => defaults.owners,
             Some(owners) => owners
                 .into_iter()
                 .map(|(name, file)| {
+                    let name = name.into_inner();
+                    let tables = patterns(file.tables, &format!("owners.{name}.tables"))?;
                     let key = format!("owners.{name}.expected_indexes");
-                    let mut owner = Owner::new(name, file.tables, file.kind)?;
+                    let mut owner = Owner::new(name, tables, file.kind)?;
                     for expected in file.expected_indexes {
-                        owner.expected_indexes.push(ExpectedIndex::new(
-                            expected.tables,
-                            expected.columns,
-                            &key,
-                        )?);
+                        let tables = expected
+                            .tables
+                            .map(|tables| patterns(tables, &format!("{key}.tables")))
+                            .transpose()?;
+                        let columns = patterns(expected.columns, &format!("{key}.columns"))?;
+                        owner
+                            .expected_indexes
+                            .push(ExpectedIndex::new(tables, columns, &key)?);
                     }
                     Ok(owner)
                 })
@@ -346,49 +390,72 @@ impl Config {
         };
         let directus_tables = match file.directus {
             None => defaults.directus_tables,
-            Some(directus) => TablePatterns::new(directus.tables, "directus.tables")?,
+            Some(directus) => TablePatterns::new(
+                patterns(directus.tables, "directus.tables")?,
+                "directus.tables",
+            )?,
+        };
+        let unknown_owner = |owner: &Spanned<String>, key: &str| {
+            let known: Vec<&str> = owners.iter().map(|o: &Owner| o.name.as_str()).collect();
+            (!known.contains(&owner.get_ref().as_str())).then(|| {
+                let owners = if known.is_empty() {
+                    "no owners are declared: add `[owners.<name>]` with its `tables`, or \
+                     `preset = \"chronos\"`"
+                        .to_owned()
+                } else {
+                    let named: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
+                    format!("the owners are {}", named.join(", "))
+                };
+                at(
+                    owner.span(),
+                    &format!("{key}: unknown owner `{}` ({owners})", owner.get_ref()),
+                )
+            })
         };
         let extensions = match file.extensions {
             None => defaults.extensions,
-            Some(extensions) => ExtensionPolicy {
-                allowed: extensions.allowed.or(defaults.extensions.allowed),
-                owners: extensions.owners.or(defaults.extensions.owners),
-            },
-        };
-        for owner in extensions.owners.iter().flatten() {
-            if !owners.iter().any(|o: &Owner| &o.name == owner) {
-                return Err(format!("extensions.owners: unknown owner `{owner}`"));
+            Some(extensions) => {
+                for owner in extensions.owners.iter().flatten() {
+                    if let Some(err) = unknown_owner(owner, "extensions.owners") {
+                        return Err(err);
+                    }
+                }
+                ExtensionPolicy {
+                    allowed: extensions.allowed.or(defaults.extensions.allowed),
+                    owners: extensions
+                        .owners
+                        .map(|owners| owners.into_iter().map(Spanned::into_inner).collect())
+                        .or(defaults.extensions.owners),
+                }
             }
-        }
+        };
         let sources = file
             .sources
             .into_iter()
             .map(|source| {
                 if let Some(owner) = &source.owner
-                    && !owners.iter().any(|o: &Owner| &o.name == owner)
+                    && let Some(err) = unknown_owner(owner, "sources.owner")
                 {
-                    return Err(format!(
-                        "sources: unknown owner `{owner}` for path `{}`",
-                        source.path.display()
-                    ));
+                    return Err(err);
                 }
                 Ok(SourceSettings {
                     path: absolute(&base.join(&source.path)),
                     kind: source.kind,
-                    owner: source.owner,
+                    owner: source.owner.map(Spanned::into_inner),
                     in_transaction: source.in_transaction,
                 })
             })
             .collect::<Result<_, String>>()?;
-        for pattern in &file.exclude {
-            glob(pattern, "exclude")?;
-        }
-        let exclude = [defaults.exclude, file.exclude].concat();
+        let exclude = [defaults.exclude, patterns(file.exclude, "exclude")?].concat();
         let mut rules = defaults.rules;
         for (id, setting) in file.rules {
-            if !is_rule(&id) {
-                return Err(format!(
-                    "rules: unknown rule id `{id}` (see `chronos-lint rules`)"
+            if !is_rule(id.get_ref()) {
+                return Err(at(
+                    id.span(),
+                    &format!(
+                        "rules: unknown rule id `{}` (see `chronos-lint rules`)",
+                        id.get_ref()
+                    ),
                 ));
             }
             let severity = match setting {
@@ -397,11 +464,11 @@ impl Config {
                 RuleSetting::Warning => Some(Severity::Warning),
                 RuleSetting::Error => Some(Severity::Error),
             };
-            rules.insert(id, severity);
+            rules.insert(id.into_inner(), severity);
         }
         Ok(Config {
             path: Some(path.to_path_buf()),
-            pg_version: file.pg_version.unwrap_or(defaults.pg_version),
+            pg_version,
             assume_in_transaction: file
                 .assume_in_transaction
                 .unwrap_or(defaults.assume_in_transaction),
@@ -501,6 +568,46 @@ fn glob(pattern: &str, key: &str) -> Result<Glob, String> {
         ));
     }
     Glob::new(pattern).map_err(|err| format!("{key}: invalid pattern `{pattern}`: {err}"))
+}
+
+/// How much of a line an error shows: a generated configuration may have very long ones.
+const SNIPPET_WIDTH: usize = 100;
+
+/// `message` about `span` of the configuration `text`, as `path:line:column: message`, then the
+/// line with the span underlined (as the TOML parser shows its own errors).
+fn located(path: &Path, text: &str, span: std::ops::Range<usize>, message: &str) -> String {
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |nl| nl + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |nl| start + nl);
+    let line_no = text[..start].matches('\n').count() + 1;
+    let line = text[line_start..line_end].trim_end_matches('\r');
+    let column = text[line_start..start].chars().count() + 1;
+    // A long line is shown from a little before the span.
+    let skip = if line.chars().count() > SNIPPET_WIDTH {
+        column.saturating_sub(21)
+    } else {
+        0
+    };
+    let shown: String = line.chars().skip(skip).take(SNIPPET_WIDTH).collect();
+    let marked = text[start..span.end.clamp(start, line_end)]
+        .chars()
+        .count()
+        .max(1);
+    let marker = " ".repeat(column - 1 - skip) + &"^".repeat(marked.min(SNIPPET_WIDTH));
+    let gutter = " ".repeat(line_no.to_string().len());
+    let (before, after) = (
+        if skip > 0 { "..." } else { "" },
+        if line.chars().count() > skip + SNIPPET_WIDTH {
+            "..."
+        } else {
+            ""
+        },
+    );
+    format!(
+        "{}:{line_no}:{column}: {message}\n{gutter} |\n{line_no} | {before}{shown}{after}\n{gutter} | {}{marker}",
+        path.display(),
+        " ".repeat(before.len())
+    )
 }
 
 /// `path` made absolute against the working directory (without touching the file system).
@@ -628,6 +735,107 @@ mod tests {
             let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn every_error_points_at_its_line_and_column_with_a_snippet() {
+        for (text, at, message, marked) in [
+            (
+                "pg_version = 15\n[rules]\ndrop-tabel = \"off\"\n",
+                "3:1",
+                "unknown rule id `drop-tabel`",
+                "^^^^^^^^^^",
+            ),
+            (
+                "pg_verison = 16\n",
+                "1:1",
+                "unknown field `pg_verison`",
+                "^^^^^^^^^^",
+            ),
+            (
+                "[rules]\ndrop-table = \"fatal\"\n",
+                "2:14",
+                "unknown variant `fatal`",
+                "^^^^^^^",
+            ),
+            (
+                "[owners.a]\ntables = [\"x\", \"[a\"]\n",
+                "2:16",
+                "owners.a.tables: invalid pattern `[a`",
+                "^^^^",
+            ),
+            (
+                "exclude = [\"{a\"]\n",
+                "1:12",
+                "exclude: invalid pattern",
+                "^^^^",
+            ),
+            (
+                "[directus]\ntables = [\"[\"]\n",
+                "2:11",
+                "directus.tables",
+                "^^^",
+            ),
+            (
+                "[owners.a]\ntables = []\nexpected_indexes = [{ columns = [\"[\"] }]\n",
+                "3:34",
+                "owners.a.expected_indexes.columns",
+                "^^^",
+            ),
+            (
+                "[extensions]\nowners = [\"nobody\"]\n",
+                "2:11",
+                "unknown owner `nobody` (no owners are declared",
+                "^^^^^^^^",
+            ),
+            (
+                "[[sources]]\npath = \"x\"\nowner = \"zz\"\n",
+                "3:9",
+                "sources.owner: unknown owner `zz`",
+                "^^^^",
+            ),
+            (
+                "pg_version = 9\n",
+                "1:14",
+                "PostgreSQL 9 is not one the rules know: use 10 to 18",
+                "^",
+            ),
+            ("pg_version = 99\n", "1:14", "use 10 to 18", "^^"),
+            ("owners = [\n", "1:11", "", "^"),
+            (
+                "assume_in_transaction = \"yes\"\n",
+                "1:25",
+                "expected a boolean",
+                "^^^^^",
+            ),
+        ] {
+            let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
+            let line: usize = at.split(':').next().unwrap().parse().unwrap();
+            assert!(err.starts_with(&format!("c.toml:{at}: ")), "{err}");
+            assert!(err.contains(message), "{err}");
+            let shown = text.lines().nth(line - 1).unwrap();
+            assert!(err.contains(&format!("{line} | {shown}\n")), "{err}");
+            let column: usize = at.split(':').nth(1).unwrap().parse().unwrap();
+            let underline = format!("  | {}{marked}", " ".repeat(column - 1));
+            assert!(err.ends_with(&underline), "{err}\n{underline}");
+        }
+        for version in [10, 15, 18] {
+            let text = format!("pg_version = {version}");
+            let config = Config::parse(&text, Path::new("c.toml"), crate::rules::is_rule).unwrap();
+            assert_eq!(config.pg_version, version);
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_error() {
+        let text = format!("exclude = [\"{}\", \"[\"]\n", "a".repeat(1000));
+        let err = Config::parse(&text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
+        assert!(err.len() < 400, "{err}");
+        assert!(
+            err.starts_with("c.toml:1:1016: exclude: invalid pattern `[`"),
+            "{err}"
+        );
+        assert!(err.ends_with("^^^"), "{err}");
     }
 
     #[test]

@@ -309,18 +309,13 @@ fn apply_suppressions(
     shadow_ran: bool,
 ) -> Vec<Diagnostic> {
     let mut directives: HashMap<FileId, Vec<suppress::Directive>> = HashMap::new();
+    let mut malformed = Vec::new();
     for (&file, spans) in statement_spans {
-        let next_end = |after: usize| {
-            spans
-                .iter()
-                .filter(|span| span.start >= after)
-                .min_by_key(|span| span.start)
-                .map_or(after, |span| span.end)
-        };
-        let found = suppress::directives(file, &workspace.files[file].text, next_end);
+        let (found, bad) = suppress::directives(file, &workspace.files[file].text, spans);
         if !found.is_empty() {
             directives.insert(file, found);
         }
+        malformed.extend(bad);
     }
     let mut used: HashMap<(FileId, usize), Vec<bool>> = HashMap::new();
     let mut kept = diagnostics;
@@ -364,6 +359,9 @@ fn apply_suppressions(
             }
             unused_suppression::check(directive, &flags, &mut findings);
         }
+    }
+    for bad in &malformed {
+        unused_suppression::check_malformed(bad, &mut findings);
     }
     kept.extend(findings.into_iter().map(|(finding, severity)| Diagnostic {
         rule: unused_rule.rule.id(),

@@ -190,6 +190,148 @@ fn rules_and_explain() {
     assert!(err.contains("nope"));
 }
 
+#[test]
+fn rules_table_is_aligned_whatever_the_id_length() {
+    let (_, out, _) = stdout_of(chronos().arg("rules"));
+    let longest = out
+        .lines()
+        .map(|line| line.split(' ').next().unwrap().len())
+        .max()
+        .unwrap();
+    assert!(longest > 26, "the longest id is longer than the old column");
+    for line in out.lines() {
+        let severity = &line[longest + 1..];
+        assert!(
+            ["error ", "warning ", "info "]
+                .iter()
+                .any(|s| severity.starts_with(s)),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn ignore_statistics_quiet_and_output_file() {
+    let compact = |args: &[&str]| {
+        let (code, out, err) = stdout_of(
+            chronos()
+                .args(["--no-cache", "--format", "compact"])
+                .args(args),
+        );
+        assert!(code < 2, "{err}");
+        out
+    };
+    let all = compact(&["migrations/"]);
+    assert!(all.contains("[index-not-concurrent]"), "{all}");
+    let ignored = compact(&[
+        "--ignore",
+        "index-not-concurrent,lock-timeout-missing",
+        "migrations/",
+    ]);
+    assert!(!ignored.contains("[index-not-concurrent]"), "{ignored}");
+    assert!(!ignored.contains("[lock-timeout-missing]"), "{ignored}");
+    assert_eq!(
+        ignored.lines().count()
+            + all.matches("[index-not-concurrent]").count()
+            + all.matches("[lock-timeout-missing]").count(),
+        all.lines().count()
+    );
+    // --ignore wins over --select.
+    let none = compact(&[
+        "--select",
+        "index-not-concurrent",
+        "--ignore",
+        "index-not-concurrent",
+        "migrations/",
+    ]);
+    assert_eq!(none, "");
+    let (code, _, err) = stdout_of(chronos().args(["--ignore", "nope", "migrations/"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("--ignore: unknown rule id `nope`"), "{err}");
+
+    // Statistics: count, id and summary per rule, most first, adding up to the findings.
+    let (_, stats, _) = stdout_of(chronos().args(["--no-cache", "--statistics", "migrations/"]));
+    let mut total = 0;
+    let mut previous = usize::MAX;
+    for line in stats.lines() {
+        let mut fields = line.split_whitespace();
+        let count: usize = fields.next().unwrap().parse().unwrap();
+        let id = fields.next().unwrap();
+        assert_eq!(count, all.matches(&format!("[{id}]")).count(), "{line}");
+        assert!(count <= previous, "{stats}");
+        assert!(line.ends_with(fields.collect::<Vec<_>>().join(" ").as_str()));
+        previous = count;
+        total += count;
+    }
+    assert_eq!(total, all.lines().count(), "{stats}");
+
+    // Quiet: the findings without the summary line.
+    let (_, human, _) = stdout_of(chronos().args(["--no-cache", "migrations/"]));
+    let (_, quiet, _) = stdout_of(chronos().args(["--no-cache", "-q", "migrations/"]));
+    assert!(human.contains(" in 5 files ("), "{human}");
+    assert!(!quiet.contains(" in 5 files ("), "{quiet}");
+    assert!(human.starts_with(quiet.as_str()));
+
+    // The report goes to the file, nothing to stdout; a file that cannot be made is exit 2.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.txt");
+    let (code, out, _) = stdout_of(
+        chronos()
+            .args(["--no-cache", "--format", "compact", "--output-file"])
+            .arg(&file)
+            .arg("migrations/"),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, "");
+    assert_eq!(fs::read_to_string(&file).unwrap(), all);
+    let (code, _, err) = stdout_of(
+        chronos()
+            .arg("--output-file")
+            .arg(dir.path().join("no/such/dir/r.txt"))
+            .arg("migrations/"),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--output-file"), "{err}");
+}
+
+#[test]
+fn color_choice_and_no_color() {
+    let human = |color: &str, no_color: Option<&str>| {
+        let mut cmd = chronos();
+        cmd.args(["--no-cache", "--color", color, "migrations/"]);
+        if let Some(value) = no_color {
+            cmd.env("NO_COLOR", value);
+        }
+        stdout_of(&mut cmd).1
+    };
+    assert!(human("always", None).contains('\u{1b}'));
+    assert!(
+        human("always", Some("1")).contains('\u{1b}'),
+        "always is always"
+    );
+    assert!(!human("never", None).contains('\u{1b}'));
+    // auto: not on a terminal here, so none.
+    assert!(!human("auto", None).contains('\u{1b}'));
+    let (code, _, err) = stdout_of(chronos().args(["--color", "sometimes"]));
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn shell_completions() {
+    for (shell, marker) in [
+        ("bash", "complete -F _chronos__lint"),
+        ("zsh", "#compdef chronos-lint"),
+        ("fish", "complete -c chronos-lint"),
+        ("powershell", "chronos-lint"),
+        ("elvish", "chronos-lint"),
+    ] {
+        let (code, out, err) = stdout_of(chronos().args(["completions", shell]));
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(marker), "{shell}: {out}");
+        assert!(out.contains("statistics"), "{shell}");
+    }
+}
+
 /// A file of a test tree: path and content.
 type TreeFile<'a> = (&'a str, &'a [u8]);
 

@@ -131,6 +131,7 @@ fn check(path: &Path, text: &str, paths: &[PathBuf]) -> Result<(), TestCaseError
         input_errors: &workspace.errors,
         stats: output.stats,
         color: false,
+        quiet: false,
     };
     for format in [
         Format::Human,

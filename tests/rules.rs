@@ -122,6 +122,7 @@ fn lint_case(
         input_errors: &[],
         stats: output.stats,
         color: false,
+        quiet: false,
     };
     let mut rendered = Vec::new();
     report::write(Format::Human, &report, &mut rendered).unwrap();

@@ -49,6 +49,7 @@ pub fn check_output(workspace: &Workspace, output: &LintOutput, render: bool) {
         input_errors: &workspace.errors,
         stats: output.stats,
         color: false,
+        quiet: false,
     };
     for format in [
         Format::Human,

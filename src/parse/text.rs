@@ -4,11 +4,15 @@ use std::ops::Range;
 
 /// The first offset at or after `pos` that is not whitespace or a comment.
 pub fn skip_trivia(text: &str, pos: usize) -> usize {
-    skip_trivia_noting(text, pos, &mut |_| {})
+    skip_trivia_noting(text, pos, &mut |_, _| {})
 }
 
-/// [`skip_trivia`], handing each `--` comment it skips to `note`.
-fn skip_trivia_noting(text: &str, mut pos: usize, note: &mut dyn FnMut(Range<usize>)) -> usize {
+/// [`skip_trivia`], handing each comment it skips to `note` (with whether it is a block comment).
+fn skip_trivia_noting(
+    text: &str,
+    mut pos: usize,
+    note: &mut dyn FnMut(Range<usize>, bool),
+) -> usize {
     let bytes = text.as_bytes();
     loop {
         while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
@@ -16,10 +20,12 @@ fn skip_trivia_noting(text: &str, mut pos: usize, note: &mut dyn FnMut(Range<usi
         }
         if bytes[pos..].starts_with(b"--") {
             let end = line_comment_end(text, pos);
-            note(pos..end);
+            note(pos..end, false);
             pos = end;
         } else if bytes[pos..].starts_with(b"/*") {
-            pos = block_comment_end(text, pos);
+            let end = block_comment_end(text, pos);
+            note(pos..end, true);
+            pos = end;
         } else {
             return pos;
         }
@@ -60,12 +66,14 @@ fn block_comment_end(text: &str, start: usize) -> usize {
     text.len()
 }
 
-/// A `--` comment of SQL text, as PostgreSQL's scanner reads the text: never one inside a
-/// string, a quoted name, a dollar-quoted body or a block comment.
+/// A comment of SQL text, as PostgreSQL's scanner reads the text: never one inside a string, a
+/// quoted name, a dollar-quoted body or another block comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineComment {
-    /// From `--` to the end of its line, without the line break.
+    /// From `--` to the end of its line, without the line break; or from `/*` to its `*/`.
     pub span: Range<usize>,
+    /// A `/* */` comment (only [`comments`] gives them).
+    pub block: bool,
     /// Between statements (before the first, after a `;`), not inside one.
     pub between_statements: bool,
     /// Nothing but whitespace before it on its line (a byte-order mark is not text).
@@ -73,13 +81,14 @@ pub struct LineComment {
 }
 
 impl LineComment {
-    fn new(text: &str, span: Range<usize>, between_statements: bool) -> Self {
+    fn new(text: &str, span: Range<usize>, block: bool, between_statements: bool) -> Self {
         let line_start = text[..span.start].rfind('\n').map_or(0, |nl| nl + 1);
         let own_line = text[line_start..span.start]
             .chars()
             .all(|c| c.is_whitespace() || c == '\u{feff}');
         LineComment {
             span,
+            block,
             between_statements,
             own_line,
         }
@@ -89,6 +98,11 @@ impl LineComment {
 /// Every `--` comment of `text`, read as [`split_statements`] reads the text.
 pub fn line_comments(text: &str) -> Vec<LineComment> {
     statements_and_comments(text).1
+}
+
+/// Every comment of `text`, `--` and `/* */` (outermost only), in order.
+pub fn comments(text: &str) -> Vec<LineComment> {
+    scan(text).1
 }
 
 /// Splits SQL text into statement ranges at top-level `;`, for recovery after a syntax error.
@@ -139,12 +153,19 @@ pub fn count_tokens(text: &str, limit: usize) -> usize {
 
 /// [`split_statements`] and [`line_comments`] in one reading.
 pub fn statements_and_comments(text: &str) -> (Vec<Range<usize>>, Vec<LineComment>) {
+    let (pieces, mut comments) = scan(text);
+    comments.retain(|comment| !comment.block);
+    (pieces, comments)
+}
+
+/// Statements and every comment, in one reading.
+fn scan(text: &str) -> (Vec<Range<usize>>, Vec<LineComment>) {
     let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut comments = Vec::new();
     let skip_between = |comments: &mut Vec<LineComment>, pos| {
-        skip_trivia_noting(text, pos, &mut |span| {
-            comments.push(LineComment::new(text, span, true));
+        skip_trivia_noting(text, pos, &mut |span, block| {
+            comments.push(LineComment::new(text, span, block, true));
         })
     };
     let mut start = skip_between(&mut comments, 0);
@@ -186,10 +207,14 @@ pub fn statements_and_comments(text: &str) -> (Vec<Range<usize>>, Vec<LineCommen
             b'"' => pos = quoted_end(bytes, pos, b'"', false),
             b'-' if bytes[pos..].starts_with(b"--") => {
                 let end = line_comment_end(text, pos);
-                comments.push(LineComment::new(text, pos..end, false));
+                comments.push(LineComment::new(text, pos..end, false, false));
                 pos = end;
             }
-            b'/' if bytes[pos..].starts_with(b"/*") => pos = block_comment_end(text, pos),
+            b'/' if bytes[pos..].starts_with(b"/*") => {
+                let end = block_comment_end(text, pos);
+                comments.push(LineComment::new(text, pos..end, true, false));
+                pos = end;
+            }
             b'$' => pos = dollar_quoted_end(text, pos),
             // A word, read whole: `$` inside one does not start a dollar quote.
             c if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {

@@ -1,4 +1,5 @@
-//! `path:line:col: severity[rule] message`, one line per diagnostic.
+//! `path:line:col: severity[rule] message`, one line per diagnostic, then `path: error: message`
+//! per file that could not be linted. Names and messages are escaped onto their one line.
 
 use std::io::{self, Write};
 
@@ -17,6 +18,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             diagnostic.severity.as_str(),
             diagnostic.rule,
             printable(&diagnostic.message)
+        )?;
+    }
+    for error in report.input_errors {
+        writeln!(
+            out,
+            "{}: error: {}",
+            printable(&error.path),
+            printable(&error.message)
         )?;
     }
     Ok(())

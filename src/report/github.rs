@@ -18,16 +18,32 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Some(help) => format!("{}\n{help}", d.message),
             None => d.message.clone(),
         };
+        // The runner drops an annotation's columns when it spans several lines (and may misplace
+        // it): columns only on one line.
+        let (col, end_col) = if start.line == end.line {
+            (
+                format!(",col={}", start.column),
+                format!(",endColumn={}", end.column),
+            )
+        } else {
+            Default::default()
+        };
         writeln!(
             out,
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            "::{command} file={},line={}{col},endLine={}{end_col},title={}::{}",
             escape_property(&report.files[d.file].name),
             start.line,
-            start.column,
             end.line,
-            end.column,
             escape_property(d.rule.as_str()),
             escape_data(&message),
+        )?;
+    }
+    for error in report.input_errors {
+        writeln!(
+            out,
+            "::error file={},title=input error::{}",
+            escape_property(&error.path),
+            escape_data(&error.message),
         )?;
     }
     Ok(())

@@ -1,44 +1,111 @@
-//! `--format gitlab`: GitLab Code Quality report (a JSON array of issues).
+//! `--format gitlab`: GitLab Code Quality report (a JSON array of issues), written as it is
+//! serialized. Fields are declared in the order of their names, as the output has always listed
+//! them.
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use super::{LineIndexes, Report, fingerprints};
+use super::{Fingerprints, INPUT_ERROR, LineIndexes, Report, Streamed, input_error_fingerprint};
 use crate::diagnostic::Severity;
+
+#[derive(Serialize)]
+struct Issue<'a> {
+    categories: [&'static str; 1],
+    check_name: &'static str,
+    content: Content<'a>,
+    description: &'a str,
+    fingerprint: String,
+    location: Location<'a>,
+    severity: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct Content<'a> {
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct Location<'a> {
+    /// For a file that could not be read, which has no positions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lines: Option<Lines>,
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    positions: Option<Positions>,
+}
+
+#[derive(Serialize)]
+struct Lines {
+    begin: usize,
+}
+
+#[derive(Serialize)]
+struct Positions {
+    begin: Position,
+    end: Position,
+}
+
+#[derive(Serialize)]
+struct Position {
+    column: usize,
+    line: usize,
+}
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
-    let fingerprints = fingerprints(report);
-    let issues: Vec<Value> = report
-        .diagnostics
-        .iter()
-        .zip(fingerprints)
-        .map(|(d, fingerprint)| {
-            let (start, end) = indexes.span(d);
-            let severity = match d.severity {
-                Severity::Error => "major",
-                Severity::Warning => "minor",
-                Severity::Info => "info",
-            };
-            json!({
-                "type": "issue",
-                "check_name": d.rule,
-                "description": d.message,
-                "content": { "body": d.help.as_deref().unwrap_or_default() },
-                "categories": ["Bug Risk"],
-                "severity": severity,
-                "fingerprint": fingerprint,
-                "location": {
-                    "path": report.files[d.file].name,
-                    "positions": {
-                        "begin": { "line": start.line, "column": start.column },
-                        "end": { "line": end.line, "column": end.column },
+    let mut fingerprints = Fingerprints::default();
+    let issues = report.diagnostics.iter().map(move |d| {
+        let (start, end) = indexes.span(d);
+        let severity = match d.severity {
+            Severity::Error => "major",
+            Severity::Warning => "minor",
+            Severity::Info => "info",
+        };
+        Issue {
+            categories: ["Bug Risk"],
+            check_name: d.rule.as_str(),
+            content: Content {
+                body: d.help.as_deref().unwrap_or_default(),
+            },
+            description: &d.message,
+            fingerprint: fingerprints.next(report, d),
+            location: Location {
+                lines: None,
+                path: &report.files[d.file].name,
+                positions: Some(Positions {
+                    begin: Position {
+                        column: start.column,
+                        line: start.line,
                     },
-                },
-            })
-        })
-        .collect();
-    serde_json::to_writer_pretty(&mut *out, &issues)?;
+                    end: Position {
+                        column: end.column,
+                        line: end.line,
+                    },
+                }),
+            },
+            severity,
+            kind: "issue",
+        }
+    });
+    let errors = report.input_errors.iter().map(|error| Issue {
+        categories: ["Bug Risk"],
+        check_name: INPUT_ERROR,
+        content: Content {
+            body: "The file could not be linted.",
+        },
+        description: &error.message,
+        fingerprint: input_error_fingerprint(error),
+        location: Location {
+            lines: Some(Lines { begin: 1 }),
+            path: &error.path,
+            positions: None,
+        },
+        severity: "major",
+        kind: "issue",
+    });
+    serde_json::to_writer_pretty(&mut *out, &Streamed::new(issues.chain(errors)))?;
     writeln!(out)
 }

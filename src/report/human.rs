@@ -20,9 +20,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
+    // Lines break at spaces only, and a word longer than the line stays whole: a rule id, table
+    // name or path broken at its hyphen or slash would be copied wrong (into a suppression).
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
-        .with_width(100);
+        .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
+        .with_word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .with_break_words(false);
     let mut rendered = String::new();
     // Per file, its text as shown: control characters masked (made once, for the files that
     // have findings).
@@ -45,15 +50,34 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         out.write_all(rendered.as_bytes())?;
         writeln!(out)?;
     }
+    for error in report.input_errors {
+        writeln!(
+            out,
+            "error: {}: {}",
+            printable(&error.path),
+            printable(&error.message)
+        )?;
+    }
+    if !report.input_errors.is_empty() {
+        writeln!(out)?;
+    }
+    if report.quiet {
+        return Ok(());
+    }
     let (errors, warnings, infos) = (
         report.count(Severity::Error),
         report.count(Severity::Warning),
         report.count(Severity::Info),
     );
     let stats = report.stats;
+    let unread = match report.input_errors.len() {
+        0 => String::new(),
+        1 => "; 1 file could not be linted".to_owned(),
+        n => format!("; {n} files could not be linted"),
+    };
     writeln!(
         out,
-        "{} error{}, {} warning{}, {} info in {} file{} ({} migration{}, {} statement{})",
+        "{} error{}, {} warning{}, {} info in {} file{} ({} migration{}, {} statement{}){unread}",
         errors,
         plural(errors),
         warnings,
@@ -202,6 +226,53 @@ impl SourceCode for NamedText<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_never_breaks_an_identifier_or_path() {
+        let words = [
+            "-- chronos-lint: ignore index-not-concurrent",
+            "migrations/drizzle/0001_add_deal_notes.sql",
+            "unique-constraint-without-index",
+            "a-very-long-name-with-no-space-that-runs-past-the-whole-width-of-the-report-and-beyond-it-too",
+        ];
+        let help = words
+            .iter()
+            .cycle()
+            .take(12)
+            .enumerate()
+            .map(|(i, word)| format!("{} {word}", "x".repeat(i % 7)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let files = [crate::source::SourceFile {
+            path: "m.sql".into(),
+            name: "m.sql".into(),
+            text: "DROP TABLE users;\n".into(),
+        }];
+        let diagnostics = [Diagnostic {
+            rule: crate::rules::REGISTRY[0].id(),
+            severity: Severity::Warning,
+            message: help.clone(),
+            help: Some(help.into()),
+            file: 0,
+            span: 0..4,
+            migration: None,
+            suggestions: Box::default(),
+        }];
+        let report = Report {
+            files: &files,
+            diagnostics: &diagnostics,
+            input_errors: &[],
+            stats: Default::default(),
+            color: false,
+            quiet: false,
+        };
+        let mut out = Vec::new();
+        write(&report, &mut out).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        for word in words.iter().flat_map(|w| w.split(' ')) {
+            assert_eq!(out.matches(word).count(), 6, "`{word}` broken in:\n{out}");
+        }
+    }
 
     #[test]
     fn control_characters_never_reach_the_terminal() {

@@ -1,17 +1,17 @@
-//! `--format json`: one object with a stable schema (`version` 1).
+//! `--format json`: one object with a stable schema (`version` 1), written as it is serialized.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{LineIndexes, Report};
+use super::{LineIndexes, Report, Streamed};
 use crate::diagnostic::Severity;
 
 #[derive(Serialize)]
-struct Output<'a> {
+struct Output<D, E> {
     version: u32,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-    errors: Vec<JsonError<'a>>,
+    diagnostics: D,
+    errors: E,
     summary: Summary,
 }
 
@@ -50,39 +50,31 @@ struct Summary {
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
-    let diagnostics = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let (start, end) = indexes.span(d);
-            JsonDiagnostic {
-                rule: d.rule.as_str(),
-                severity: d.severity,
-                message: &d.message,
-                help: d.help.as_deref(),
-                path: &report.files[d.file].name,
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                start_byte: d.span.start,
-                end_byte: d.span.end,
-                migration: d.migration.as_deref(),
-            }
-        })
-        .collect();
-    let errors = report
-        .input_errors
-        .iter()
-        .map(|e| JsonError {
-            path: &e.path,
-            message: &e.message,
-        })
-        .collect();
+    let diagnostics = report.diagnostics.iter().map(move |d| {
+        let (start, end) = indexes.span(d);
+        JsonDiagnostic {
+            rule: d.rule.as_str(),
+            severity: d.severity,
+            message: &d.message,
+            help: d.help.as_deref(),
+            path: &report.files[d.file].name,
+            line: start.line,
+            column: start.column,
+            end_line: end.line,
+            end_column: end.column,
+            start_byte: d.span.start,
+            end_byte: d.span.end,
+            migration: d.migration.as_deref(),
+        }
+    });
+    let errors = report.input_errors.iter().map(|e| JsonError {
+        path: &e.path,
+        message: &e.message,
+    });
     let output = Output {
         version: 1,
-        diagnostics,
-        errors,
+        diagnostics: Streamed::new(diagnostics),
+        errors: Streamed::new(errors),
         summary: Summary {
             files: report.stats.files,
             migrations: report.stats.migrations,

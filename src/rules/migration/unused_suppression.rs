@@ -1,15 +1,16 @@
-//! `unused-suppression`: a suppression comment that silences nothing, or names no rule.
+//! `unused-suppression`: a suppression comment that silences nothing, names no rule, or cannot be
+//! read.
 
 use crate::diagnostic::{Finding, Severity};
 use crate::engine::{Rule, declare_rule};
-use crate::suppress::Directive;
+use crate::suppress::{Directive, Malformed};
 
 declare_rule! {
     pub struct UnusedSuppression {
         id: "unused-suppression",
         family: Migration,
         severity: Warning,
-        summary: "A chronos-lint suppression comment names an unknown rule or silences nothing",
+        summary: "A chronos-lint suppression comment is malformed, names an unknown rule or silences nothing",
     }
 }
 
@@ -48,4 +49,16 @@ pub fn check(directive: &Directive, used: &[bool], out: &mut Vec<(Finding, Optio
             out.push((finding, None));
         }
     }
+}
+
+/// A comment that starts like a suppression and is none: it silences nothing, so it is an error
+/// whatever the rule's severity, as an unknown rule id is.
+pub fn check_malformed(malformed: &Malformed, out: &mut Vec<(Finding, Option<Severity>)>) {
+    let finding = Finding::new(malformed.file, malformed.span.clone(), &malformed.problem).help(
+        "A suppression is `-- chronos-lint: ignore <id>[, <id>] -- <reason>` (the next \
+             statement, or the statement of its line when code comes first) or \
+             `-- chronos-lint: ignore-file <id>[, <id>] -- <reason>`, also as a `/* */` comment. \
+             A comment that is no suppression must not start with `chronos-lint`.",
+    );
+    out.push((finding, Some(Severity::Error)));
 }
