@@ -442,6 +442,10 @@ struct StoredSuggestion {
     /// Position in [`When::ALL`].
     #[prost(uint32, tag = "2")]
     when: u32,
+    #[prost(uint64, optional, tag = "3")]
+    replaces_start: Option<u64>,
+    #[prost(uint64, optional, tag = "4")]
+    replaces_end: Option<u64>,
 }
 
 impl StoredSuggestion {
@@ -452,13 +456,20 @@ impl StoredSuggestion {
                 .iter()
                 .position(|&when| when == suggestion.when)
                 .expect("every placement is in the list") as u32,
+            replaces_start: suggestion.replaces.as_ref().map(|span| span.start as u64),
+            replaces_end: suggestion.replaces.as_ref().map(|span| span.end as u64),
         }
     }
 
     fn restore(self) -> Option<Suggestion> {
+        let offset = |value: u64| usize::try_from(value).ok();
         Some(Suggestion {
             statements: self.statements,
             when: *When::ALL.get(self.when as usize)?,
+            replaces: match (self.replaces_start, self.replaces_end) {
+                (Some(start), Some(end)) => Some(offset(start)?..offset(end)?),
+                _ => None,
+            },
         })
     }
 }

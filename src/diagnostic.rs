@@ -94,11 +94,16 @@ pub struct Suggestion {
     /// its own (a statement that PostgreSQL refuses inside a transaction block stays valid).
     pub statements: Vec<String>,
     pub when: When,
+    /// For a suggestion `instead` of a statement: the statement's bytes in its file (without
+    /// its `;`), which the statements can replace as a text edit.
+    pub replaces: Option<Range<usize>>,
 }
 
 /// Where a [`Suggestion`] goes, which is also the schema it is written against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum When {
+    /// Before the flagged statement, on the schema before it (a check to run first).
+    Before,
     /// In place of the flagged statement, on the schema before it.
     Instead,
     /// After the flagged statement's migration has been applied.
@@ -106,10 +111,11 @@ pub enum When {
 }
 
 impl When {
-    pub const ALL: [When; 2] = [When::Instead, When::After];
+    pub const ALL: [When; 3] = [When::Before, When::Instead, When::After];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            When::Before => "before",
             When::Instead => "instead",
             When::After => "after",
         }
@@ -117,10 +123,27 @@ impl When {
 }
 
 impl Suggestion {
+    /// Statements to run in place of the flagged one (or of its part the finding is about).
     pub fn instead(statements: impl IntoIterator<Item = String>) -> Self {
         Suggestion {
             statements: statements.into_iter().map(terminated).collect(),
             when: When::Instead,
+            replaces: None,
+        }
+    }
+
+    /// With the statement at `span` as the text they replace: for a statement the suggestion
+    /// takes the place of whole.
+    pub fn replacing(mut self, span: Range<usize>) -> Self {
+        self.replaces = Some(span);
+        self
+    }
+
+    pub fn before(statements: impl IntoIterator<Item = String>) -> Self {
+        Suggestion {
+            statements: statements.into_iter().map(terminated).collect(),
+            when: When::Before,
+            replaces: None,
         }
     }
 
@@ -128,7 +151,14 @@ impl Suggestion {
         Suggestion {
             statements: statements.into_iter().map(terminated).collect(),
             when: When::After,
+            replaces: None,
         }
+    }
+
+    /// The text that replaces the statement at [`Self::replaces`], whose `;` stays in the file.
+    pub fn replacement(&self) -> String {
+        let joined = self.statements.join("\n");
+        joined.strip_suffix(';').unwrap_or(&joined).to_owned()
     }
 }
 

@@ -77,8 +77,35 @@ fn json_has_the_documented_shape_and_exact_positions() {
     assert_eq!(&text[start..end], b"NUL");
     assert!(diagnostic["help"].is_string());
     assert_eq!(diagnostic["migration"], "bom_crlf_multibyte");
+    assert_eq!(diagnostic["suggestions"], Value::Array(Vec::new()));
     assert_eq!(json["summary"]["errors"], 1);
     assert_eq!(json["summary"]["statements"], 1);
+}
+
+#[test]
+fn json_lists_the_suggested_statements() {
+    let (_, out, _) = stdout_of(chronos().args([
+        "--format",
+        "json",
+        "--no-cache",
+        "--select",
+        "set-not-null",
+        "fixtures/set-not-null/fail/plain",
+    ]));
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let suggestion = &json["diagnostics"][0]["suggestions"][0];
+    assert_eq!(suggestion["when"], "instead", "{out}");
+    let statements: Vec<&str> = suggestion["statements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(statements.len(), 4, "{out}");
+    assert!(statements[0].contains("CHECK") && statements[0].ends_with("NOT VALID;"));
+    assert!(statements[1].contains("VALIDATE CONSTRAINT"));
+    assert!(statements[2].ends_with("SET NOT NULL;"));
+    assert!(statements[3].contains("DROP CONSTRAINT"));
 }
 
 #[test]

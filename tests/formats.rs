@@ -93,6 +93,39 @@ fn sarif_validates_against_the_2_1_0_schema() {
                 .all(|rule| rule["helpUri"].as_str().unwrap().ends_with(".md"))
         );
     }
+    // Suggestions that replace the flagged statement are SARIF fixes, valid ones.
+    let output = Command::cargo_bin("chronos-lint")
+        .unwrap()
+        .args([
+            "--format",
+            "sarif",
+            "--no-cache",
+            "fixtures/reindex-not-concurrent/fail",
+        ])
+        .output()
+        .unwrap();
+    let sarif: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let fixes: Vec<&Value> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|result| result.get("fixes"))
+        .collect();
+    assert!(!fixes.is_empty(), "no fixes in {sarif}");
+    let replacement = &fixes[0][0]["artifactChanges"][0]["replacements"][0];
+    assert!(
+        replacement["insertedContent"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("REINDEX"),
+        "{replacement}"
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "fixes: {errors:#?}");
+
     // The validator does reject what is not SARIF 2.1.0.
     let mut broken: Value =
         serde_json::from_str(&render("sarif", &["--config", CONFIG, CASE])).unwrap();

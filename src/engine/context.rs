@@ -2,13 +2,14 @@
 
 use std::ops::Range;
 
+use pg_query::NodeEnum;
 use pg_query::protobuf::TypeName;
 
 use super::transaction::{NO_TRANSACTION, TransactionSoFar};
 use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, Origin, QualifiedName, Target};
 use crate::config::Config;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::parse::{ParsedMigration, Statement, locate};
 use crate::source::history::{Baseline, Status};
 use crate::source::{Migration, MigrationSet, SourceFile};
@@ -188,6 +189,21 @@ impl StatementContext<'_> {
 
     pub fn finding(&self, span: Range<usize>, message: impl Into<String>) -> Finding {
         Finding::new(self.migration.migration.file, span, message)
+    }
+
+    /// `suggestion` as a text edit of this statement, for a suggestion that can run where the
+    /// statement runs (in its transaction, if it has one), when it replaces all the statement
+    /// does: an `ALTER TABLE` of several actions keeps its other actions, so it is not replaced.
+    pub fn in_place(&self, suggestion: Suggestion) -> Suggestion {
+        let sole_action = match &self.statement.node {
+            NodeEnum::AlterTableStmt(stmt) => stmt.cmds.len() == 1,
+            _ => true,
+        };
+        if sole_action && !self.statement.in_do_block {
+            suggestion.replacing(self.statement.span.clone())
+        } else {
+            suggestion
+        }
     }
 
     /// Where this statement sits in the set.

@@ -29,6 +29,15 @@ struct JsonDiagnostic<'a> {
     start_byte: usize,
     end_byte: usize,
     migration: Option<&'a str>,
+    suggestions: Vec<JsonSuggestion<'a>>,
+}
+
+/// A suggestion: statements to run in order, each in a transaction of its own, `instead` of the
+/// flagged statement or `after` its migration.
+#[derive(Serialize)]
+struct JsonSuggestion<'a> {
+    when: &'static str,
+    statements: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -65,6 +74,14 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             start_byte: d.span.start,
             end_byte: d.span.end,
             migration: d.migration.as_deref(),
+            suggestions: d
+                .suggestions
+                .iter()
+                .map(|suggestion| JsonSuggestion {
+                    when: suggestion.when.as_str(),
+                    statements: &suggestion.statements,
+                })
+                .collect(),
         }
     });
     let errors = report.input_errors.iter().map(|e| JsonError {

@@ -11,6 +11,7 @@ mod markdown;
 mod sarif;
 
 use std::io::{self, Write};
+use std::ops::Range;
 
 pub use line_index::{LineIndex, Position};
 
@@ -181,14 +182,19 @@ impl<'a> LineIndexes<'a> {
     }
 
     pub(crate) fn span(&mut self, diagnostic: &Diagnostic) -> (Position, Position) {
-        let text = &self.files[diagnostic.file].text;
+        self.range(diagnostic.file, &diagnostic.span)
+    }
+
+    /// Start and end of bytes `range` of `file`.
+    pub(crate) fn range(&mut self, file: usize, range: &Range<usize>) -> (Position, Position) {
+        let text = &self.files[file].text;
         let index = self
             .built
-            .entry(diagnostic.file)
+            .entry(file)
             .or_insert_with(|| LineIndex::new(text));
         (
-            index.position(text, diagnostic.span.start),
-            index.position(text, diagnostic.span.end),
+            index.position(text, range.start),
+            index.position(text, range.end),
         )
     }
 }

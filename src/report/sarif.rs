@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Fingerprints, INPUT_ERROR, LineIndexes, Report, Streamed};
+use super::{Fingerprints, INPUT_ERROR, LineIndexes, Position, Report, Streamed};
 use crate::diagnostic::Severity;
 use crate::rules::{self, doc_url};
 
@@ -122,6 +122,30 @@ struct SarifResult<'a> {
     partial_fingerprints: PartialFingerprints,
     rule_id: &'static str,
     rule_index: Option<usize>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Fix<'a>>,
+}
+
+/// A suggestion that replaces the flagged statement, as a text edit.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fix<'a> {
+    description: Text<&'static str>,
+    artifact_changes: [ArtifactChange<'a>; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    replacements: [Replacement; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text<String>,
 }
 
 #[derive(Serialize)]
@@ -149,6 +173,17 @@ struct Region {
     end_line: usize,
     start_column: usize,
     start_line: usize,
+}
+
+impl Region {
+    fn new(start: Position, end: Position) -> Self {
+        Region {
+            end_column: end.column,
+            end_line: end.line,
+            start_column: start.column,
+            start_line: start.line,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -186,6 +221,31 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             Some(help) => format!("{}\n\n{help}", d.message),
             None => d.message.clone(),
         };
+        let file = &report.files[d.file];
+        let fixes = d
+            .suggestions
+            .iter()
+            .filter_map(|suggestion| {
+                let replaced = suggestion.replaces.as_ref()?;
+                let (start, end) = indexes.range(d.file, replaced);
+                Some(Fix {
+                    description: Text {
+                        text: "Run the suggested statements instead",
+                    },
+                    artifact_changes: [ArtifactChange {
+                        artifact_location: ArtifactLocation {
+                            uri: uri(&file.name),
+                        },
+                        replacements: [Replacement {
+                            deleted_region: Region::new(start, end),
+                            inserted_content: Text {
+                                text: suggestion.replacement(),
+                            },
+                        }],
+                    }],
+                })
+            })
+            .collect();
         SarifResult {
             level: level(d.severity),
             locations: [Location {
@@ -193,12 +253,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     artifact_location: ArtifactLocation {
                         uri: uri(&report.files[d.file].name),
                     },
-                    region: Region {
-                        end_column: end.column,
-                        end_line: end.line,
-                        start_column: start.column,
-                        start_line: start.line,
-                    },
+                    region: Region::new(start, end),
                 },
             }],
             message: Text { text },
@@ -207,6 +262,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             },
             rule_id: d.rule.as_str(),
             rule_index,
+            fixes,
         }
     });
 

@@ -4,8 +4,9 @@
 use pg_query::NodeEnum;
 
 use crate::catalog::types::{self, Conversion, ParsedType};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::quote_ident;
 
 declare_rule! {
     pub struct NarrowingTypeChange {
@@ -48,21 +49,21 @@ impl Rule for NarrowingTypeChange {
                 .as_ref()
                 .filter(|t| matches!(t.base.as_str(), "varchar" | "bpchar"))
                 .and_then(|t| t.modifiers.first().copied());
-            let name = &table.name;
             let modifiers = new_type
                 .as_ref()
                 .map_or(&[][..], |t| t.modifiers.as_slice());
+            let col = quote_ident(column);
             let over = match (length_limit, new_type.as_ref().map(|t| t.base.as_str())) {
-                (Some(limit), _) => Some(format!("char_length(\"{column}\") > {limit}")),
-                (None, Some("int2")) => Some(format!("\"{column}\" NOT BETWEEN -32768 AND 32767")),
-                (None, Some("int4")) => Some(format!(
-                    "\"{column}\" NOT BETWEEN -2147483648 AND 2147483647"
-                )),
+                (Some(limit), _) => Some(format!("char_length({col}) > {limit}")),
+                (None, Some("int2")) => Some(format!("{col} NOT BETWEEN -32768 AND 32767")),
+                (None, Some("int4")) => {
+                    Some(format!("{col} NOT BETWEEN -2147483648 AND 2147483647"))
+                }
                 (None, Some("numeric")) => match modifiers {
                     [precision, scale @ ..] => {
                         let scale = scale.first().copied().unwrap_or(0);
                         Some(format!(
-                            "\"{column}\" <> round(\"{column}\", {scale}) OR abs(\"{column}\") >= 1e{}",
+                            "{col} <> round({col}, {scale}) OR abs({col}) >= 1e{}",
                             precision - scale
                         ))
                     }
@@ -70,26 +71,33 @@ impl Rule for NarrowingTypeChange {
                 },
                 _ => None,
             };
-            let count = over
-                .map(|over| format!(" (`SELECT count(*) FROM \"{name}\" WHERE {over}`)"))
+            // The rows the new type cannot hold, counted on the table before the change.
+            let count_query =
+                over.map(|over| format!("SELECT count(*) FROM {} WHERE {over}", table.to_sql()));
+            let count = count_query
+                .as_ref()
+                .map(|query| format!(" (`{query}`)"))
                 .unwrap_or_default();
             let limit_note = match length_limit {
                 Some(limit) => format!(
                     " To cap new values without touching old ones or rewriting the table, keep \
-                     `{old}` and add `CHECK (char_length(\"{column}\") <= {limit}) NOT VALID`, then \
+                     `{old}` and add `CHECK (char_length({col}) <= {limit}) NOT VALID`, then \
                      `VALIDATE CONSTRAINT` in a later migration once the data fits."
                 ),
                 None => String::new(),
             };
             let help = format!(
-                "Count the rows that would not fit before merging{count}, fix them in an earlier migration or keep the wider type, and first \
-                 deploy application code that only writes values that fit: the release still \
+                "Count the rows that would not fit before merging{count}, fix them in an earlier \
+                 migration or keep the wider type, and first deploy application code that only writes values that fit: the release still \
                  running during the deploy may write values the new type rejects.{limit_note}"
             );
-            out.push(
-                ctx.finding(ctx.type_span(change.new_type), message)
-                    .help(help),
-            );
+            let finding = ctx
+                .finding(ctx.type_span(change.new_type), message)
+                .help(help);
+            out.push(match count_query {
+                Some(query) => finding.suggest(Suggestion::before([query])),
+                None => finding,
+            });
         }
     }
 }

@@ -3,8 +3,8 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
-use crate::catalog::range_var;
-use crate::diagnostic::Finding;
+use crate::catalog::{QualifiedName, range_var};
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
 
@@ -50,19 +50,32 @@ impl Rule for RenameTable {
             }
             _ => "",
         };
+        // The view takes the old name in the table's schema, over the renamed table.
+        let renamed = QualifiedName::new(Some(&table.schema), new);
+        let view = format!(
+            "CREATE VIEW {} AS SELECT * FROM {}",
+            table.to_sql(),
+            renamed.to_sql()
+        );
         let help = format!(
             "During a deploy the old release keeps running until the new one replaces it, and its \
              queries name `{old}`. Either keep a compatibility view: rename, and in the same \
-             migration `CREATE VIEW \"{old}\" AS SELECT * FROM \"{new}\";` (a simple view is \
+             migration `{view};` (a simple view is \
              updatable, so old code can still read and write), then drop the view in a later \
              migration once no running code uses `{old}`. Or expand/contract: create `{new}`, \
              write to both (application or trigger), backfill, switch readers to `{new}`, and drop \
              `{old}` in a later migration.{tool}",
             old = table.name
         );
-        out.push(
-            ctx.finding(ctx.name_span(Some(rel.location), &rel.relname), message)
-                .help(help),
-        );
+        let mut finding = ctx
+            .finding(ctx.name_span(Some(rel.location), &rel.relname), message)
+            .help(help);
+        // The rename and the view, in the statement's place (one transaction is right for both).
+        if kind == "table"
+            && let Some(rename) = crate::parse::deparse(&ctx.statement.node)
+        {
+            finding = finding.suggest(ctx.in_place(Suggestion::instead([rename, view])));
+        }
+        out.push(finding);
     }
 }

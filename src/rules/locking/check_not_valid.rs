@@ -5,7 +5,7 @@ use pg_query::NodeRef;
 use pg_query::protobuf::{ConstrType, Constraint};
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
@@ -51,17 +51,15 @@ impl Rule for CheckNotValid {
                 if !is_check(constraint) || constraint.skip_validation {
                     continue;
                 }
-                let (named, name) = if constraint.conname.is_empty() {
-                    (
-                        String::new(),
-                        quote_ident(&default_name(table, constraint)).into_owned(),
-                    )
+                let (named, raw_name) = if constraint.conname.is_empty() {
+                    (String::new(), default_name(table, constraint))
                 } else {
                     (
                         format!(" `{}`", constraint.conname),
-                        quote_ident(&constraint.conname).into_owned(),
+                        constraint.conname.clone(),
                     )
                 };
+                let name = quote_ident(&raw_name).into_owned();
                 let message = format!(
                     "CHECK constraint{named} on existing table `{table}` scans every row {lock}"
                 );
@@ -71,7 +69,13 @@ impl Rule for CheckNotValid {
                      go on.{note}",
                     validate(&name)
                 );
-                out.push(ctx.finding(action.span.clone(), message).help(help));
+                let finding = ctx.finding(action.span.clone(), message).help(help);
+                out.push(
+                    match not_valid_then_validate(ctx, table, constraint, &raw_name) {
+                        Some(suggestion) => finding.suggest(suggestion),
+                        None => finding,
+                    },
+                );
             } else if let Some(column) = action.added_column() {
                 for _ in ast::constraints(&column.constraints).filter(|c| is_check(c)) {
                     let name = &column.colname;
@@ -97,6 +101,23 @@ impl Rule for CheckNotValid {
             }
         }
     }
+}
+
+/// `constraint` added `NOT VALID` under `name`, then validated: in place of the `ADD`, the
+/// VALIDATE in a later transaction.
+fn not_valid_then_validate(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    constraint: &Constraint,
+    name: &str,
+) -> Option<Suggestion> {
+    let add = advice::alter_table_sql(ctx, vec![advice::add_not_valid(constraint, name)])?;
+    let validate = format!(
+        "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+        table.to_sql(),
+        quote_ident(name)
+    );
+    Some(Suggestion::instead([add, validate]))
 }
 
 /// The name PostgreSQL gives an unnamed CHECK: `<table>_<first column it mentions>_check`.

@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ReindexObjectType;
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
 use crate::rules::support::advice::{self, py_str};
@@ -87,10 +87,21 @@ impl Rule for ReindexNotConcurrent {
             _ => return,
         };
         let target = match &relation {
-            Some((name, _)) => name.to_string(),
-            None => stmt.name.clone(),
+            Some((name, _)) => name.to_sql(),
+            None => crate::parse::quote_ident(&stmt.name).into_owned(),
         };
-        out.push(ctx.finding(span, message).help(help(ctx, kind, &target)));
+        let finding = ctx.finding(span, message).help(help(ctx, kind, &target));
+        let concurrent = format!("REINDEX {kind} CONCURRENTLY {target}");
+        out.push(
+            if ctx.migration.config.pg_version < CONCURRENT_REINDEX_SINCE {
+                finding
+            } else if ctx.statement.in_transaction || ctx.statement.in_do_block {
+                // It cannot run where the statement runs: no text edit.
+                finding.suggest(Suggestion::instead([concurrent]))
+            } else {
+                finding.suggest(ctx.in_place(Suggestion::instead([concurrent])))
+            },
+        );
     }
 }
 

@@ -151,6 +151,7 @@ impl Rule for SetNotNull {
             };
             let finding = ctx.finding(action.span.clone(), message).help(help);
             out.push(match suggestion {
+                // Not a text edit of the statement: the VALIDATE needs a later transaction.
                 Some(suggestion) => finding.suggest(suggestion),
                 None => finding,
             });

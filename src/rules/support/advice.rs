@@ -9,7 +9,7 @@
 //! `[[sources]] in_transaction`) or as their own `BEGIN;`/`COMMIT;` lines say.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::IndexStmt;
+use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Constraint, IndexStmt};
 
 use crate::catalog::{Catalog, DEFAULT_SCHEMA, QualifiedName};
 use crate::engine::{MigrationContext, StatementContext};
@@ -238,6 +238,42 @@ fn quote_table(table: &QualifiedName) -> String {
         quote(&table.name)
     } else {
         format!("{}.{}", quote(&table.schema), quote(&table.name))
+    }
+}
+
+/// `ALTER TABLE <the statement's table> <commands>` as PostgreSQL's deparser writes it, for a
+/// suggestion built from the statement's own parts (`None` when the statement is no `ALTER
+/// TABLE`).
+pub fn alter_table_sql(ctx: &StatementContext, commands: Vec<AlterTableCmd>) -> Option<String> {
+    let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
+        return None;
+    };
+    let cmds = commands
+        .into_iter()
+        .map(|cmd| pg_query::protobuf::Node {
+            node: Some(NodeEnum::AlterTableCmd(Box::new(cmd))),
+        })
+        .collect();
+    crate::parse::deparse(&NodeEnum::AlterTableStmt(AlterTableStmt {
+        cmds,
+        ..stmt.clone()
+    }))
+}
+
+/// `ADD CONSTRAINT` of `constraint` under `name`, `NOT VALID`, as an `ALTER TABLE` command.
+pub fn add_not_valid(constraint: &Constraint, name: &str) -> AlterTableCmd {
+    AlterTableCmd {
+        subtype: AlterTableType::AtAddConstraint as i32,
+        def: Some(Box::new(pg_query::protobuf::Node {
+            node: Some(NodeEnum::Constraint(Box::new(Constraint {
+                conname: name.to_owned(),
+                skip_validation: true,
+                initially_valid: false,
+                ..constraint.clone()
+            }))),
+        })),
+        behavior: pg_query::protobuf::DropBehavior::DropRestrict as i32,
+        ..AlterTableCmd::default()
     }
 }
 
