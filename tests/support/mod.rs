@@ -83,7 +83,8 @@ pub fn psql_script(
         .expect("psql reads the script");
     let output = child.wait_with_output().expect("psql ends");
     let errors = String::from_utf8_lossy(&output.stderr).into_owned();
-    if output.status.success() && (!stop_on_error || errors.is_empty()) {
+    // With ON_ERROR_STOP, psql exits non-zero on the first error; notices are no failure.
+    if output.status.success() {
         Ok(())
     } else {
         Err(errors)

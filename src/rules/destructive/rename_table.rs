@@ -70,8 +70,10 @@ impl Rule for RenameTable {
         let mut finding = ctx
             .finding(ctx.name_span(Some(rel.location), &rel.relname), message)
             .help(help);
-        // The rename and the view, in the statement's place (one transaction is right for both).
+        // The rename and the view, in the statement's place (one transaction is right for both);
+        // after `IF EXISTS`, the table may not be there to view.
         if kind == "table"
+            && !stmt.missing_ok
             && let Some(rename) = crate::parse::deparse(&ctx.statement.node)
         {
             finding = finding.suggest(ctx.in_place(Suggestion::instead([rename, view])));

@@ -78,7 +78,17 @@ impl Rule for ExpectedIndex {
                     column.name,
                     owner.name
                 );
-                out.push(statement_ctx.finding(span, message).help(help));
+                let index = advice::index_suggestion(
+                    &table.name,
+                    std::slice::from_ref(&column.name.to_owned()),
+                    new_table,
+                );
+                out.push(
+                    statement_ctx
+                        .finding(span, message)
+                        .help(help)
+                        .suggest(index),
+                );
             }
         }
     }

@@ -101,7 +101,17 @@ impl Rule for FkMissingIndex {
                         table.created_in == ctx.index,
                     )
                 );
-                out.push(statement_ctx.finding(span, message).help(help));
+                let index = advice::index_suggestion(
+                    &table.name,
+                    &constraint.columns,
+                    table.created_in == ctx.index,
+                );
+                out.push(
+                    statement_ctx
+                        .finding(span, message)
+                        .help(help)
+                        .suggest(index),
+                );
             }
         }
     }

@@ -48,7 +48,12 @@ impl Rule for AddColumnRequired {
             );
             let check_first = pg_version >= CHECK_SKIPS_SCAN_SINCE;
             let steps = if check_first {
-                let check = quote_ident(&format!("{}_{name}_not_null", table.name)).into_owned();
+                let check = advice::unused_constraint_name(
+                    ctx.catalog,
+                    table,
+                    &format!("{}_{name}_not_null", table.name),
+                );
+                let check = quote_ident(&check).into_owned();
                 format!(
                     "add `CONSTRAINT {check} CHECK ({name_sql} IS NOT NULL) NOT VALID`, run \
                      `VALIDATE CONSTRAINT {check}` in a later transaction, then `ALTER TABLE \

@@ -7,7 +7,7 @@ use pg_query::protobuf::{ConstrType, Constraint};
 
 use super::set_not_null::CHECK_SKIPS_SCAN_SINCE;
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
@@ -137,14 +137,30 @@ impl Rule for UniqueConstraintWithoutIndex {
                     ..Steps::default()
                 },
             );
-            let help = format!(
-                "{first} the index with `CREATE UNIQUE INDEX CONCURRENTLY {index_name} ON \
-                 {table_sql} ({})` outside any transaction block; then `ALTER TABLE {table_sql} \
-                 ADD CONSTRAINT {name} {unique} USING INDEX {index_name}` only updates the \
-                 catalog.{not_null_first}{note}",
+            let build = format!(
+                "CREATE UNIQUE INDEX CONCURRENTLY {index_name} ON {table_sql} ({})",
                 columns.join(", ")
             );
-            out.push(ctx.finding(action.span.clone(), message).help(help));
+            let adopt = format!(
+                "ALTER TABLE {table_sql} ADD CONSTRAINT {name} {unique} USING INDEX {index_name}"
+            );
+            let help = format!(
+                "{first} the index with `{build}` outside any transaction block; then `{adopt}` \
+                 only updates the catalog.{not_null_first}{note}"
+            );
+            let finding = ctx.finding(action.span.clone(), message).help(help);
+            // The two statements stand for the constraint alone: not when a column comes with
+            // it, a key column still takes NULLs, or a primary key is there to be replaced.
+            let replaces_key = unique == "PRIMARY KEY"
+                && ctx
+                    .catalog
+                    .table(table)
+                    .is_some_and(|known| known.primary_key().is_some());
+            out.push(if new_column.is_none() && !nullable_keys && !replaces_key {
+                finding.suggest(Suggestion::instead([build, adopt]))
+            } else {
+                finding
+            });
         }
     }
 }

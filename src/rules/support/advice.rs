@@ -12,6 +12,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Constraint, IndexStmt};
 
 use crate::catalog::{Catalog, DEFAULT_SCHEMA, QualifiedName};
+use crate::diagnostic::Suggestion;
 use crate::engine::{MigrationContext, StatementContext};
 use crate::source::SourceKind;
 
@@ -300,6 +301,19 @@ pub fn unused_constraint_name(catalog: &Catalog, table: &QualifiedName, base: &s
 /// The name PostgreSQL would give the index: `<table>_<columns>_idx`.
 pub fn index_name(table: &QualifiedName, columns: &[String]) -> String {
     format!("{}_{}_idx", table.name, columns.join("_"))
+}
+
+/// The index [`add_index`] asks for, to run after the migration: built `CONCURRENTLY IF NOT
+/// EXISTS` on a table that existed before it.
+pub fn index_suggestion(table: &QualifiedName, columns: &[String], new_table: bool) -> Suggestion {
+    let name = quote(&index_name(table, columns));
+    let quoted_columns: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+    let target = format!("{} ({})", quote_table(table), quoted_columns.join(", "));
+    Suggestion::after([if new_table {
+        format!("CREATE INDEX {name} ON {target}")
+    } else {
+        format!("CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {target}")
+    }])
 }
 
 /// How to add a btree index on `columns` of `table`. `new_table`: the table was created in this
