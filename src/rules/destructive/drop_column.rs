@@ -1,9 +1,13 @@
-//! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a table that existed before the migration.
+//! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a table that existed before the migration,
+//! and the columns `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` take with them.
 
-use pg_query::protobuf::AlterTableType;
+use pg_query::NodeEnum;
+use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
 
+use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::ast;
 use crate::rules::support::alter_table::existing_table_actions;
 use crate::source::SourceKind;
 
@@ -18,6 +22,7 @@ declare_rule! {
 
 impl Rule for DropColumn {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        check_dropped_types(ctx, out);
         for action in existing_table_actions(ctx) {
             if action.kind != AlterTableType::AtDropColumn {
                 continue;
@@ -73,5 +78,115 @@ impl Rule for DropColumn {
                     .help(help),
             );
         }
+    }
+}
+
+/// `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` drops every column of that type
+/// (an extension's, its types'): each column of a table that existed before the migration is
+/// reported at the name dropped, as a `DROP COLUMN` would be.
+fn check_dropped_types(ctx: &StatementContext, out: &mut Vec<Finding>) {
+    let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
+        return;
+    };
+    if stmt.behavior != DropBehavior::DropCascade as i32 {
+        return;
+    }
+    let kind = match ObjectType::try_from(stmt.remove_type) {
+        Ok(ObjectType::ObjectType) => "TYPE",
+        Ok(ObjectType::ObjectDomain) => "DOMAIN",
+        Ok(ObjectType::ObjectExtension) => "EXTENSION",
+        _ => return,
+    };
+    for object in &stmt.objects {
+        let Some(parts) = object_name(object) else {
+            continue;
+        };
+        let dropped = parts.join(".");
+        let types: Vec<String> = if kind == "EXTENSION" {
+            extension_types(&dropped)
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect()
+        } else {
+            vec![dropped.clone()]
+        };
+        let mut lost: Vec<(QualifiedName, String)> = Vec::new();
+        for (table_name, table) in &ctx.catalog.tables {
+            if !ctx.is_existing_table(table_name) {
+                continue;
+            }
+            for column in &table.columns {
+                if types.iter().any(|name| is_of_type(&column.type_name, name)) {
+                    lost.push((table_name.clone(), column.name.clone()));
+                }
+            }
+        }
+        if lost.is_empty() {
+            continue;
+        }
+        let listed: Vec<String> = lost
+            .iter()
+            .map(|(table, column)| format!("`{table}.{column}`"))
+            .collect();
+        let last = parts.last().copied().unwrap_or_default();
+        let message = format!(
+            "`DROP {kind} {dropped} CASCADE` drops existing {} and {} data: {}",
+            if lost.len() == 1 { "column" } else { "columns" },
+            if lost.len() == 1 { "its" } else { "their" },
+            listed.join(", ")
+        );
+        let help = format!(
+            "CASCADE removes every column whose type depends on `{dropped}`, with no other \
+             warning than a NOTICE. Drop or convert those columns first, each in its own \
+             expand/contract step (see drop-column): the release still running during the deploy \
+             reads and writes them. Then drop the {} without CASCADE, so that PostgreSQL refuses \
+             if anything still depends on it.",
+            kind.to_lowercase()
+        );
+        out.push(ctx.finding(ctx.name_span(None, last), message).help(help));
+    }
+}
+
+/// The name parts of a dropped object: `["public", "mood"]`, `["citext"]`.
+fn object_name(object: &pg_query::protobuf::Node) -> Option<Vec<&str>> {
+    match object.node.as_ref()? {
+        NodeEnum::TypeName(type_name) => Some(ast::strings(&type_name.names)),
+        NodeEnum::String(name) => Some(vec![name.sval.as_str()]),
+        NodeEnum::List(list) => Some(ast::strings(&list.items)),
+        _ => None,
+    }
+}
+
+/// Whether a column of canonical type `column_type` (`mood`, `public.mood`, `mood[]`,
+/// `varchar(10)`) is of type `name` (as `DROP` names it, schema-qualified or not).
+fn is_of_type(column_type: &str, name: &str) -> bool {
+    let base = column_type
+        .split(['(', '['])
+        .next()
+        .unwrap_or(column_type)
+        .trim();
+    let bare = |spelled: &str| {
+        spelled
+            .strip_prefix(&format!("{DEFAULT_SCHEMA}."))
+            .unwrap_or(spelled)
+            .to_owned()
+    };
+    bare(base) == bare(name)
+}
+
+/// The column types the usual extensions create, which `DROP EXTENSION ... CASCADE` takes with it.
+fn extension_types(extension: &str) -> &'static [&'static str] {
+    match extension {
+        "citext" => &["citext"],
+        "hstore" => &["hstore"],
+        "ltree" => &["ltree", "lquery", "ltxtquery"],
+        "cube" => &["cube"],
+        "postgis" => &["geometry", "geography", "box2d", "box3d"],
+        "vector" => &["vector", "halfvec", "sparsevec"],
+        "isn" => &[
+            "ean13", "isbn", "isbn13", "ismn", "ismn13", "issn", "issn13", "upc",
+        ],
+        "seg" => &["seg"],
+        _ => &[],
     }
 }
