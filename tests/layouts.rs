@@ -145,6 +145,51 @@ fn found_drop(path: &str, migration: &str, column: &str) -> Found {
 }
 
 #[test]
+fn goose_and_sql_migrate_lint_only_their_up_sections() {
+    let create = "-- +goose Up\nCREATE TABLE users (id int PRIMARY KEY, nickname text);\n\n-- +goose Down\nDROP TABLE users;\n";
+    let function = "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION one() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE users;\n";
+    let index = "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY users_id ON users (id);\n\n-- +goose Down\nDROP INDEX users_id;\n";
+    let drop = "-- +migrate Up\nALTER TABLE users DROP COLUMN nickname;\n\n-- +migrate Down\nDROP TABLE users;\n";
+    let wrapped = "-- +migrate Up\nCREATE INDEX CONCURRENTLY users_id2 ON users (id);\n-- +migrate Down\nDROP INDEX users_id2;\n";
+    let dir = tree(&[
+        ("goose/00001_create_users.sql", create),
+        ("goose/00002_function.sql", function),
+        ("goose/00003_index.sql", index),
+        (
+            "sql-migrate/1_create_users.sql",
+            create.replace("+goose", "+migrate").as_str(),
+        ),
+        ("sql-migrate/2_drop_nickname.sql", drop),
+        ("sql-migrate/3_index.sql", wrapped),
+    ]);
+    let args = [
+        "--select",
+        "drop-table,drop-column,syntax-error,concurrent-in-transaction",
+        "goose",
+        "sql-migrate",
+    ];
+    let (findings, summary) = lint(&dir, &args);
+    assert_eq!(
+        findings,
+        [
+            found_drop(
+                "sql-migrate/2_drop_nickname.sql",
+                "2_drop_nickname",
+                "nickname"
+            ),
+            // sql-migrate wraps each migration in a transaction unless `notransaction` says not.
+            found(
+                "concurrent-in-transaction",
+                "sql-migrate/3_index.sql",
+                "3_index",
+                "CONCURRENTLY"
+            ),
+        ]
+    );
+    assert_eq!(summary["statements"], 6, "down sections are not parsed");
+}
+
+#[test]
 fn dbmate_lints_only_the_up_section_with_spans_in_the_whole_file() {
     let create = "-- migrate:up\nCREATE TABLE users (id int PRIMARY KEY, nickname text);\n\n-- migrate:down\nDROP TABLE users;\n\n";
     let drop = "-- migrate:up\nALTER TABLE users DROP COLUMN nickname;\n\n-- migrate:down\nALTER TABLE users ADD COLUMN nickname text;\nDROP TABLE users;\n";

@@ -386,7 +386,8 @@ fn parent_of(path: &Path) -> PathBuf {
 }
 
 /// The migrations of loose file `source` (read from `path`; `folder`: the layout its folder
-/// has): its Alembic revisions, dbmate's up section, or itself. Their `file` is left 0 for the
+/// has): its Alembic revisions, the up section of a dbmate, goose or sql-migrate file, or
+/// itself. Their `file` is left 0 for the
 /// caller to set.
 fn loose_file_migrations(
     path: &Path,
@@ -398,12 +399,16 @@ fn loose_file_migrations(
     let settings = config.source_settings(path);
     let folder_migration = drizzle::is_folder_migration(path);
     let start = source.content_start();
-    let dbmate = || layout::dbmate(&source.text, start);
+    let up_section = || layout::up_section(&source.text, start);
+    // Cheap words first: most files have no section markers.
+    let marked = ["migrate:up", "+goose", "+migrate"]
+        .iter()
+        .any(|word| source.text.contains(word));
     let layout = settings.and_then(|s| s.kind).or(folder).unwrap_or_else(|| {
         if folder_migration {
             Layout::Drizzle
-        } else if source.text.contains("migrate:up") && dbmate().is_some() {
-            Layout::Dbmate
+        } else if let Some(section) = up_section().filter(|_| marked) {
+            section.tool
         } else if alembic::detect(&source.text, start) {
             Layout::Alembic
         } else {
@@ -423,8 +428,8 @@ fn loose_file_migrations(
     let mut chunks = drizzle::split_breakpoints(&source.text, start, layout == Layout::Drizzle);
     match layout {
         // Only the up section runs forward; spans stay those of the whole file.
-        Layout::Dbmate => {
-            if let Some(up) = dbmate() {
+        Layout::Dbmate | Layout::Goose | Layout::SqlMigrate => {
+            if let Some(up) = up_section() {
                 let blank = source.text[up.body.clone()].trim().is_empty();
                 chunks = if blank { Vec::new() } else { vec![up.body] };
                 header = up.header;

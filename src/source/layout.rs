@@ -1,5 +1,6 @@
 //! The folder layouts other migration tools write, and the order each tool applies them in:
-//! golang-migrate, dbmate, Flyway, Supabase (sqitch, which has a plan file, is in `sqitch.rs`).
+//! golang-migrate, dbmate, goose, sql-migrate, Flyway, Supabase (sqitch, which has a plan file,
+//! is in `sqitch.rs`).
 //! Only what a tool runs forward is a migration: down, undo and revert scripts are never read.
 
 use std::cmp::Ordering;
@@ -22,6 +23,10 @@ pub enum Layout {
     GolangMigrate,
     /// `-- migrate:up` / `-- migrate:down` sections in one file.
     Dbmate,
+    /// `-- +goose Up` / `-- +goose Down` sections in one file.
+    Goose,
+    /// `-- +migrate Up` / `-- +migrate Down` sections in one file.
+    SqlMigrate,
     /// `V<version>__<desc>.sql`, `R__<desc>.sql`, `U<version>__<desc>.sql`.
     Flyway,
     /// `supabase/migrations/<timestamp>_<name>.sql`.
@@ -47,7 +52,11 @@ impl Layout {
     /// files. A sqitch script opens its own transaction.
     pub fn in_transaction(self) -> Option<bool> {
         match self {
-            Layout::Dbmate | Layout::Flyway | Layout::Supabase => Some(true),
+            Layout::Dbmate
+            | Layout::Goose
+            | Layout::SqlMigrate
+            | Layout::Flyway
+            | Layout::Supabase => Some(true),
             Layout::Sqitch => Some(false),
             Layout::Drizzle | Layout::Alembic | Layout::Plain | Layout::GolangMigrate => None,
         }
@@ -267,58 +276,93 @@ pub fn flyway_runs_outside_transaction(text: &str, start: usize) -> bool {
         })
 }
 
-/// A dbmate migration: the up section of the file, and whether dbmate wraps it in a
+/// The up section of a file that holds both directions, and whether its tool wraps it in a
 /// transaction.
 #[derive(Debug, PartialEq, Eq)]
-pub struct DbmateUp {
-    /// The `-- migrate:up` line.
+pub struct UpSection {
+    /// The tool whose markers the file has.
+    pub tool: Layout,
+    /// The up marker's line.
     pub header: Range<usize>,
-    /// From the end of that line to the `-- migrate:down` line (or the end of the file).
+    /// From the end of that line to the down marker (or the end of the file).
     pub body: Range<usize>,
     pub in_transaction: bool,
 }
 
-/// The up section of a dbmate file, found as dbmate finds it: `-- migrate:up` and
-/// `-- migrate:down` at the start of a line, options (`transaction:false`) after the first.
-pub fn dbmate(text: &str, start: usize) -> Option<DbmateUp> {
-    let mut up: Option<(Range<usize>, bool)> = None;
+/// The up section of a file, found as its tool finds it, by marker comments at the start of a
+/// line: dbmate's `-- migrate:up` (option `transaction:false`) and `-- migrate:down`, goose's
+/// `-- +goose Up` and `-- +goose Down` (and `-- +goose NO TRANSACTION` anywhere), sql-migrate's
+/// `-- +migrate Up` (option `notransaction`) and `-- +migrate Down`.
+pub fn up_section(text: &str, start: usize) -> Option<UpSection> {
+    let mut up: Option<UpSection> = None;
+    let mut goose_no_transaction = false;
     let mut offset = start;
     for line in text[start..].split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
         let content = line.trim_end();
-        let Some(directive) = content
-            .strip_prefix("--")
-            .map(str::trim_start)
-            .and_then(|rest| rest.strip_prefix("migrate:"))
-        else {
+        let Some((tool, directive)) = marker(content) else {
             continue;
         };
-        match &up {
+        if tool == Layout::Goose && directive.eq_ignore_ascii_case("no transaction") {
+            goose_no_transaction = true;
+            continue;
+        }
+        match &mut up {
             None => {
-                if let Some(options) = word(directive, "up") {
-                    let in_transaction = !options
-                        .split_whitespace()
-                        .any(|option| option == "transaction:false");
-                    up = Some((line_start..line_start + content.len(), in_transaction));
-                }
+                let Some(options) = direction(tool, directive, "up") else {
+                    continue;
+                };
+                let in_transaction = !options.split_whitespace().any(|option| {
+                    option == "transaction:false" || option.eq_ignore_ascii_case("notransaction")
+                });
+                let header = line_start..line_start + content.len();
+                up = Some(UpSection {
+                    tool,
+                    body: header.end..text.len(),
+                    header,
+                    in_transaction,
+                });
             }
-            Some((header, in_transaction)) => {
-                if word(directive, "down").is_some() {
-                    return Some(DbmateUp {
-                        header: header.clone(),
-                        body: header.end..line_start,
-                        in_transaction: *in_transaction,
-                    });
+            Some(section) => {
+                if tool == section.tool && direction(tool, directive, "down").is_some() {
+                    section.body.end = line_start;
+                    break;
                 }
             }
         }
     }
-    up.map(|(header, in_transaction)| DbmateUp {
-        body: header.end..text.len(),
-        header,
-        in_transaction,
+    up.map(|section| UpSection {
+        in_transaction: section.in_transaction
+            && !(section.tool == Layout::Goose && goose_no_transaction),
+        ..section
     })
+}
+
+/// The tool and directive of a marker comment: `migrate:up` is dbmate's `up`, `+goose Up`
+/// goose's `Up`.
+fn marker(line: &str) -> Option<(Layout, &str)> {
+    let comment = line.strip_prefix("--")?.trim_start();
+    if let Some(rest) = comment.strip_prefix("migrate:") {
+        return Some((Layout::Dbmate, rest));
+    }
+    if let Some(rest) = comment.strip_prefix("+goose ") {
+        return Some((Layout::Goose, rest.trim()));
+    }
+    let rest = comment.strip_prefix("+migrate ")?;
+    Some((Layout::SqlMigrate, rest.trim()))
+}
+
+/// The options after `want` (`up` or `down`) when `directive` is that direction: dbmate spells
+/// it in lower case, goose and sql-migrate capitalised (and accept any case).
+fn direction<'a>(tool: Layout, directive: &'a str, want: &str) -> Option<&'a str> {
+    if tool == Layout::Dbmate {
+        return word(directive, want);
+    }
+    let head = directive.get(..want.len())?;
+    let rest = &directive[want.len()..];
+    (head.eq_ignore_ascii_case(want) && (rest.is_empty() || rest.starts_with(char::is_whitespace)))
+        .then_some(rest)
 }
 
 /// The rest of `text` after the word `word` (which must end there or at whitespace).
@@ -427,9 +471,37 @@ mod tests {
     }
 
     #[test]
+    fn goose_and_sql_migrate_up_sections() {
+        let goose = "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i ON t (c);\n-- +goose Down\nDROP INDEX i;\n";
+        let up = up_section(goose, 0).unwrap();
+        assert_eq!(up.tool, Layout::Goose);
+        assert_eq!(&goose[up.header.clone()], "-- +goose Up");
+        assert_eq!(
+            goose[up.body.clone()].trim(),
+            "CREATE INDEX CONCURRENTLY i ON t (c);"
+        );
+        assert!(!up.in_transaction);
+        let goose = "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql;\n-- +goose StatementEnd\n\n-- +goose Down\nDROP FUNCTION f();\n";
+        let up = up_section(goose, 0).unwrap();
+        assert!(up.in_transaction);
+        assert!(!goose[up.body.clone()].contains("DROP"));
+        let sql_migrate = "-- +migrate Up notransaction\nCREATE TABLE t (id int);\n-- +migrate Down\nDROP TABLE t;\n";
+        let up = up_section(sql_migrate, 0).unwrap();
+        assert_eq!(up.tool, Layout::SqlMigrate);
+        assert!(!up.in_transaction);
+        assert_eq!(
+            sql_migrate[up.body.clone()].trim(),
+            "CREATE TABLE t (id int);"
+        );
+        // A down marker of another tool does not end the section.
+        let mixed = "-- +migrate Up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n";
+        assert_eq!(up_section(mixed, 0).unwrap().body.end, mixed.len());
+    }
+
+    #[test]
     fn dbmate_up_section_ends_at_down() {
         let text = "-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY i ON t (c);\n\n-- migrate:down\nDROP INDEX i;\n";
-        let up = dbmate(text, 0).unwrap();
+        let up = up_section(text, 0).unwrap();
         assert_eq!(&text[up.header.clone()], "-- migrate:up transaction:false");
         assert_eq!(
             text[up.body.clone()].trim(),
@@ -437,9 +509,9 @@ mod tests {
         );
         assert!(!up.in_transaction);
         let only_up = "--migrate:up\nCREATE TABLE t (id int);\n";
-        let up = dbmate(only_up, 0).unwrap();
+        let up = up_section(only_up, 0).unwrap();
         assert!(up.in_transaction);
         assert_eq!(up.body.end, only_up.len());
-        assert_eq!(dbmate("-- migrate:upgrade\nSELECT 1;", 0), None);
+        assert_eq!(up_section("-- migrate:upgrade\nSELECT 1;", 0), None);
     }
 }
