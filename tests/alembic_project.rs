@@ -359,6 +359,24 @@ fn a_named_revision_script_is_judged_in_its_project() {
     assert_eq!(report["summary"]["files"], 1);
 }
 
+#[test]
+fn a_folder_inside_a_project_or_its_ini_brings_the_project() {
+    let project = toy();
+    // The versions folder: its scripts are reported.
+    let (code, report, stderr) = lint_json(
+        &mut chronos(project.path()),
+        &["--no-cache", "migrations/versions"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(report["summary"]["files"], 6, "{report:#}");
+    assert_eq!(position(&report, "drop-column", TOY_0005).0, 28);
+    // The ini file named: the whole project.
+    let (code, whole, stderr) =
+        lint_json(&mut chronos(project.path()), &["--no-cache", "alembic.ini"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(whole["diagnostics"], report["diagnostics"]);
+}
+
 /// A command that counts its runs in `runs.log` beside it, then runs the pinned Alembic.
 fn counting_alembic(dir: &Path) -> PathBuf {
     let script = dir.join("alembic-counting");

@@ -87,7 +87,8 @@ struct Project {
 impl Project {
     fn read(ini: &Path) -> Result<Project, String> {
         let text = std::fs::read_to_string(ini).map_err(|err| format!("cannot read: {err}"))?;
-        let root = read::absolute(ini.parent().unwrap_or(Path::new(".")));
+        let parent = ini.parent().filter(|p| !p.as_os_str().is_empty());
+        let root = read::absolute(parent.unwrap_or(Path::new(".")));
         let root = root.canonicalize().unwrap_or(root);
         let settings = ini_section(&text, "alembic");
         let here = root.to_string_lossy();

@@ -86,6 +86,13 @@ pub fn discover_with(
         } else {
             found.walked.push(canonical(path));
             walker.walk(path, None, config, &mut found, &mut workspace);
+            // A folder inside an Alembic project (`migrations/`, `versions/`) brings the
+            // project; its own revision scripts are the ones reported.
+            if found.count == before
+                && let Some(ini) = alembic_project::ini_of_script(path)
+            {
+                found.alembic_project(ini);
+            }
         }
         if found.count == before && path.is_dir() {
             workspace.errors.push(InputError {
@@ -294,15 +301,23 @@ impl Walker<'_> {
         if context && let Some(root) = sqitch::root_of(path) {
             return found.sqitch(root);
         }
-        if let Some(ini) = self.alembic_ini(path, config) {
-            return found.alembic_project(ini);
-        }
-        // A revision script (or env.py) of an Alembic project brings its project.
-        if path
-            .extension()
-            .is_some_and(|ext| ext == "py" || ext == "mako")
-            && let Some(ini) = alembic_project::ini_of_script(path)
-        {
+        // An Alembic project's ini, `env.py` or `script.py.mako` names the whole project (every
+        // revision is reported); a revision script brings its project, and only it is reported.
+        let ini = self.alembic_ini(path, config);
+        let script = || {
+            path.extension()
+                .is_some_and(|ext| ext == "py" || ext == "mako")
+                .then(|| alembic_project::ini_of_script(path))
+                .flatten()
+        };
+        if let Some(ini) = ini.or_else(script) {
+            let whole = path == ini
+                || path
+                    .file_name()
+                    .is_some_and(|n| n == "env.py" || n == "script.py.mako");
+            if whole {
+                found.walked.push(canonical(&parent_of(&ini)));
+            }
             return found.alembic_project(ini);
         }
         let sql = path.extension().is_some_and(|ext| ext == "sql");
