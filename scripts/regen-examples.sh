@@ -33,10 +33,7 @@ backfill=("$out"/drizzle/*_backfill_excerpt.sql)
 printf '\nUPDATE cms_blog_posts SET excerpt = left(content, 200) WHERE excerpt IS NULL;\n' >>"${backfill[0]}"
 
 # --- alembic ---------------------------------------------------------------
-if [[ ! -x "$venv/bin/alembic" ]]; then
-  python3 -m venv "$venv"
-fi
-"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$alembic_dir/requirements.txt"
+"$root/scripts/alembic-venv.sh"
 
 # Offline mode renders SQL without a database connection.
 cd "$alembic_dir"

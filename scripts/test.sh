@@ -5,6 +5,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/bootstrap.sh
 scripts/fetch-sarif-schema.sh
+# The pinned Alembic the Alembic project tests render with (.cache/alembic-venv).
+scripts/alembic-venv.sh
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
 # Snapshots are compared, never rewritten, here.

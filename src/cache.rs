@@ -34,6 +34,7 @@ use crate::diagnostic::{Diagnostic, Severity, Suggestion, Text, When};
 use crate::engine::{MigrationResults, RuleId, TableUse};
 use crate::parse::ParsedMigration;
 use crate::regular_file::{self, Links};
+use crate::source::alembic_project::{RenderKey, RenderedStore};
 use crate::source::history::Baseline;
 use crate::source::{FileId, MigrationSet, SourceFile};
 
@@ -115,6 +116,39 @@ impl Cache {
     }
 }
 
+/// The SQL rendered from an Alembic project, one file per project (`alembic-<hash of its
+/// path>.sql`) holding one frame, under the hash of what rendered it: an edit replaces it.
+impl RenderedStore for Cache {
+    fn get(&self, root: &Path, key: &RenderKey) -> Option<String> {
+        self.stats.projects.fetch_add(1, Ordering::Relaxed);
+        let frames = Frames::read(&self.rendered_path(root));
+        let sql = String::from_utf8(frames.get(key)?.to_vec()).ok();
+        if sql.is_some() {
+            self.stats.rendered_reused.fetch_add(1, Ordering::Relaxed);
+        }
+        sql
+    }
+
+    fn put(&self, root: &Path, key: &RenderKey, sql: &str) {
+        let write = || -> io::Result<()> {
+            create_cache_dir(&self.root, &self.dir)?;
+            let mut writer = FrameWriter::create(&self.rendered_path(root))?;
+            writer.add(key, sql.as_bytes())?;
+            writer.commit()
+        };
+        if let Err(err) = write() {
+            eprintln!("warning: cannot write the cache: {err}");
+        }
+    }
+}
+
+impl Cache {
+    fn rendered_path(&self, root: &Path) -> PathBuf {
+        let hash = hex(&Sha256::digest(root.to_string_lossy().as_bytes()));
+        self.dir.join(format!("alembic-{}.sql", &hash[..32]))
+    }
+}
+
 /// What a run took from the cache and what it had to do again (`CHRONOS_CACHE_STATS=1` prints
 /// it).
 #[derive(Debug, Default)]
@@ -126,6 +160,10 @@ pub struct CacheStats {
     pub trees_reused: AtomicUsize,
     /// Migrations parsed.
     pub parsed: AtomicUsize,
+    /// Alembic projects looked up.
+    pub projects: AtomicUsize,
+    /// Alembic projects whose rendered SQL was read back (Alembic not run).
+    pub rendered_reused: AtomicUsize,
 }
 
 impl std::fmt::Display for CacheStats {
@@ -137,8 +175,17 @@ impl std::fmt::Display for CacheStats {
             get(&self.migrations),
             get(&self.results_reused),
             get(&self.trees_reused),
-            get(&self.parsed)
-        )
+            get(&self.parsed),
+        )?;
+        if get(&self.projects) > 0 {
+            write!(
+                f,
+                "; Alembic projects {}, SQL reused for {}",
+                get(&self.projects),
+                get(&self.rendered_reused)
+            )?;
+        }
+        Ok(())
     }
 }
 

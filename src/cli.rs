@@ -25,7 +25,8 @@ pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Files or directories to lint (drizzle folders, Alembic offline SQL, plain .sql).
+    /// Files or directories to lint (drizzle folders, Alembic projects and offline SQL, plain
+    /// .sql, the folders of other migration tools).
     #[arg(default_value = ".")]
     paths: Vec<PathBuf>,
 
@@ -469,10 +470,21 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     });
     let (paths, stdin) = read_stdin(cli)?;
 
+    let cache = (!cli.no_cache).then(|| {
+        let dir = cli
+            .cache_dir
+            .clone()
+            .unwrap_or_else(|| cwd.join(cache::DEFAULT_DIR));
+        Cache::new(&dir, &config)
+    });
     let options = source::Options {
         exclude: &exclude,
         ignore_files: !cli.no_ignore,
         named_in_context: true,
+        // The SQL Alembic projects render is kept with the findings.
+        rendered: cache
+            .as_ref()
+            .map(|cache| cache as &dyn source::alembic_project::RenderedStore),
     };
     let mut workspace = source::discover_with(&paths, &config, options, stdin);
     let baseline = cli
@@ -508,13 +520,6 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         applied: applied.as_deref(),
         trace: trace.as_ref(),
     };
-    let cache = (!cli.no_cache).then(|| {
-        let dir = cli
-            .cache_dir
-            .clone()
-            .unwrap_or_else(|| cwd.join(cache::DEFAULT_DIR));
-        Cache::new(&dir, &config)
-    });
     let mut output = lint::lint(&workspace, &config, history, cache.as_ref());
     if let Some(cache) = &cache
         && std::env::var_os("CHRONOS_CACHE_STATS").is_some()

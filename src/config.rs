@@ -34,6 +34,22 @@ struct ConfigFile {
     rules: BTreeMap<Spanned<String>, RuleSetting>,
     directus: Option<DirectusFile>,
     extensions: Option<ExtensionsFile>,
+    alembic: Option<AlembicFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlembicFile {
+    command: Option<CommandFile>,
+    timeout: Option<u64>,
+}
+
+/// A command as one line split at spaces (`"uv run alembic"`), or as its words.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum CommandFile {
+    Line(String),
+    Words(Vec<String>),
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +211,29 @@ pub struct ExtensionPolicy {
     pub owners: Option<Vec<String>>,
 }
 
+/// How Alembic projects are rendered to offline SQL (`[alembic]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlembicSettings {
+    /// The command that runs Alembic, as words; `None`: `alembic` on `PATH`, else
+    /// `python3 -m alembic`. A relative program path is taken from the configuration's directory.
+    pub command: Option<Vec<String>>,
+    /// How long one project's rendering may take.
+    pub timeout: std::time::Duration,
+}
+
+impl Default for AlembicSettings {
+    fn default() -> Self {
+        AlembicSettings {
+            command: None,
+            timeout: std::time::Duration::from_secs(DEFAULT_ALEMBIC_TIMEOUT),
+        }
+    }
+}
+
+/// Seconds an Alembic project may take to render (`[alembic] timeout`): importing SQLAlchemy
+/// and a project's `env.py` takes a second or two; this leaves room for a slow machine.
+pub const DEFAULT_ALEMBIC_TIMEOUT: u64 = 120;
+
 /// A migration system and the tables it owns.
 #[derive(Debug, Clone)]
 pub struct Owner {
@@ -230,6 +269,7 @@ pub struct Config {
     /// Tables the Directus CMS manages (`[directus] tables`), whatever their owner.
     pub directus_tables: TablePatterns,
     pub extensions: ExtensionPolicy,
+    pub alembic: AlembicSettings,
 }
 
 /// Presets `init --preset` writes: name and configuration text. The text is the definition,
@@ -253,6 +293,7 @@ impl Default for Config {
                 allowed: None,
                 owners: None,
             },
+            alembic: AlembicSettings::default(),
         }
     }
 }
@@ -447,6 +488,10 @@ impl Config {
             })
             .collect::<Result<_, String>>()?;
         let exclude = [defaults.exclude, patterns(file.exclude, "exclude")?].concat();
+        let alembic = match file.alembic {
+            None => defaults.alembic,
+            Some(alembic) => alembic_settings(alembic, base)?,
+        };
         let mut rules = defaults.rules;
         for (id, setting) in file.rules {
             if !is_rule(id.get_ref()) {
@@ -478,6 +523,7 @@ impl Config {
             rules,
             directus_tables,
             extensions,
+            alembic,
         })
     }
 
@@ -552,6 +598,38 @@ impl Config {
         }
         builder.build().map_err(|err| format!("exclude: {err}"))
     }
+}
+
+/// `[alembic]` as written, with a relative program path taken from `base` (the configuration's
+/// directory): Alembic runs in its project's directory, not in the working directory.
+fn alembic_settings(file: AlembicFile, base: &Path) -> Result<AlembicSettings, String> {
+    let command = match file.command {
+        None => None,
+        Some(command) => {
+            let mut words = match command {
+                CommandFile::Line(line) => line.split_whitespace().map(str::to_owned).collect(),
+                CommandFile::Words(words) => words,
+            };
+            let Some(program) = words.first_mut() else {
+                return Err("alembic.command: empty command".into());
+            };
+            if program.contains('/') && Path::new(program.as_str()).is_relative() {
+                *program = absolute(&base.join(&*program))
+                    .to_string_lossy()
+                    .into_owned();
+            }
+            Some(words)
+        }
+    };
+    let timeout = match file.timeout {
+        Some(0) => return Err("alembic.timeout: must be at least 1 (seconds)".into()),
+        Some(seconds) => seconds,
+        None => DEFAULT_ALEMBIC_TIMEOUT,
+    };
+    Ok(AlembicSettings {
+        command,
+        timeout: std::time::Duration::from_secs(timeout),
+    })
 }
 
 /// The longest glob accepted: paths and table names are far shorter, and compiling a pattern
@@ -836,6 +914,35 @@ mod tests {
             "{err}"
         );
         assert!(err.ends_with("^^^"), "{err}");
+    }
+
+    #[test]
+    fn alembic_command_and_timeout() {
+        let parse =
+            |text: &str| Config::parse(text, Path::new("/repo/c.toml"), crate::rules::is_rule);
+        let config = parse("[alembic]\ncommand = \"uv run alembic\"\ntimeout = 30").unwrap();
+        assert_eq!(
+            config.alembic.command.as_deref(),
+            Some(&["uv".to_owned(), "run".to_owned(), "alembic".to_owned()][..])
+        );
+        assert_eq!(config.alembic.timeout.as_secs(), 30);
+        let config = parse("[alembic]\ncommand = [\".venv/bin/alembic\"]").unwrap();
+        assert_eq!(
+            config.alembic.command.unwrap()[0],
+            "/repo/.venv/bin/alembic"
+        );
+        assert!(
+            parse("[alembic]\ncommand = \"\"")
+                .unwrap_err()
+                .contains("alembic.command")
+        );
+        assert!(
+            parse("[alembic]\ntimeout = 0")
+                .unwrap_err()
+                .contains("alembic.timeout")
+        );
+        assert!(parse("[alembic]\ncmd = \"x\"").unwrap_err().contains("cmd"));
+        assert_eq!(Config::default().alembic, AlembicSettings::default());
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub fn lint(
     // Files read only as context count neither in the figures nor in the findings.
     let mut stats = Stats {
         files: (0..workspace.files.len())
-            .filter(|&file| workspace.is_reported(file))
+            .filter(|&file| workspace.is_reported(file) && !workspace.is_generated(file))
             .count(),
         ..Stats::default()
     };
@@ -112,6 +112,7 @@ pub fn lint(
 
     let shadow_ran = history.trace.is_some();
     let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active, shadow_ran);
+    relocate_generated(workspace, &mut diagnostics);
     diagnostics.retain(|d| workspace.is_reported(d.file));
     // By file name, position and rule; files ranked once by name.
     let mut by_name: Vec<FileId> = (0..workspace.files.len()).collect();
@@ -130,6 +131,25 @@ pub fn lint(
             .then_with(|| a.help.as_deref().cmp(&b.help.as_deref()))
     });
     LintOutput { diagnostics, stats }
+}
+
+/// Findings on SQL generated from other files (an Alembic project's) move to where the SQL is
+/// written: the revision script's `op.` call, else its `def upgrade`, with the generated
+/// statement in the message, since the script shows only the call.
+fn relocate_generated(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
+    if workspace.generated.is_empty() {
+        return;
+    }
+    for diagnostic in diagnostics {
+        let Some(place) = workspace.written_at(diagnostic.file, &diagnostic.span) else {
+            continue;
+        };
+        diagnostic.file = place.file;
+        diagnostic.span = place.span;
+        if let Some(statement) = place.statement {
+            diagnostic.message = format!("{} (generated SQL: `{statement}`)", diagnostic.message);
+        }
+    }
 }
 
 /// What linting one set produced.

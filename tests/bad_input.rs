@@ -193,7 +193,8 @@ fn missing_path_and_empty_directory() {
     );
     assert!(
         err.contains(
-            "error: empty: no migrations found (no .sql files and no drizzle meta/_journal.json)"
+            "error: empty: no migrations found (no .sql files, no drizzle meta/_journal.json and no \
+             alembic.ini)"
         ),
         "{err}"
     );

@@ -196,6 +196,7 @@ proptest! {
             starts_in_transaction: false,
             header: 0..0,
             revision: None,
+            script: None,
         };
         let parsed = parse::parse_migration(&text, &migration);
         let spans = parsed

@@ -34,6 +34,7 @@ fn check(sql: &str) {
         starts_in_transaction: false,
         header: 0..0,
         revision: None,
+        script: None,
     };
     let parsed = parse::parse_migration(sql, &migration);
     check_parsed(sql, &parsed);

@@ -230,6 +230,7 @@ pub(crate) mod tests {
             starts_in_transaction: false,
             header: 0..0,
             revision: None,
+            script: None,
         };
         parse_migration(text, &migration)
     }

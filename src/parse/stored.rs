@@ -139,6 +139,7 @@ mod tests {
             starts_in_transaction: false,
             header: 0..0,
             revision: None,
+            script: None,
         };
         let parsed = crate::parse::parse_migration(text, &migration);
         assert!(!parsed.syntax_errors.is_empty() && parsed.statements.len() > 3);

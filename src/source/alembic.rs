@@ -31,6 +31,7 @@ pub fn split(text: &str, start: usize, file: FileId, owner: Option<String>) -> V
             starts_in_transaction: false,
             header: start..start,
             revision: None,
+            script: None,
         }];
     }
     let mut migrations = Vec::with_capacity(headers.len());
@@ -52,6 +53,7 @@ pub fn split(text: &str, start: usize, file: FileId, owner: Option<String>) -> V
             starts_in_transaction: i > 0 && open,
             header: header.clone(),
             revision: Some(revision.clone()),
+            script: None,
         });
     }
     migrations

@@ -7,6 +7,7 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use super::alembic_project::{self, RenderedStore};
 use super::ignored::IgnoreFiles;
 use super::layout::{self, Layout};
 use super::read::{absolute, display, read_source};
@@ -29,6 +30,8 @@ pub struct Options<'a> {
     /// Whether a file named among the paths brings the rest of its set along, replayed before
     /// and after it as its tool would, with only the named files reported.
     pub named_in_context: bool,
+    /// Where the SQL rendered from Alembic projects is kept between runs.
+    pub rendered: Option<&'a dyn RenderedStore>,
 }
 
 /// Finds every migration set under `paths`, with ignore files respected and named files read
@@ -44,6 +47,7 @@ pub fn discover(
         exclude,
         ignore_files: true,
         named_in_context: false,
+        rendered: None,
     };
     discover_with(paths, config, options, stdin)
 }
@@ -78,15 +82,23 @@ pub fn discover_with(
         let before = found.count;
         if path.is_file() || is_stdin(path) {
             found.named.insert(canonical(path));
-            walker.named_file(path, &mut found, &mut workspace);
+            walker.named_file(path, config, &mut found, &mut workspace);
         } else {
             found.walked.push(canonical(path));
-            walker.walk(path, None, &mut found, &mut workspace);
+            walker.walk(path, None, config, &mut found, &mut workspace);
+            // A folder inside an Alembic project (`migrations/`, `versions/`) brings the
+            // project; its own revision scripts are the ones reported.
+            if found.count == before
+                && let Some(ini) = alembic_project::ini_of_script(path)
+            {
+                found.alembic_project(ini);
+            }
         }
         if found.count == before && path.is_dir() {
             workspace.errors.push(InputError {
                 path: display(path),
-                message: "no migrations found (no .sql files and no drizzle meta/_journal.json)"
+                message: "no migrations found (no .sql files, no drizzle meta/_journal.json and \
+                          no alembic.ini)"
                     .into(),
             });
         }
@@ -95,6 +107,7 @@ pub fn discover_with(
     let Found {
         mut drizzle_roots,
         mut sqitch_roots,
+        mut alembic_projects,
         loose,
         named,
         walked,
@@ -113,11 +126,22 @@ pub fn discover_with(
             workspace.sets.push(set);
         }
     }
+    alembic_projects.sort();
+    for ini in &alembic_projects {
+        let rendered = options.rendered;
+        if let Some(set) = alembic_project::read_project(ini, config, rendered, &mut workspace) {
+            workspace.sets.push(set);
+        }
+    }
     for (dir, mut files) in loose {
         files.sort();
         files.dedup();
         // The folder's tool decides which files run and in what order.
         let forced = config.source_settings(&dir).and_then(|s| s.kind);
+        // An Alembic project's SQL is what Alembic renders, not the files beside it.
+        if forced == Some(Layout::AlembicProject) {
+            continue;
+        }
         let folder = forced.or_else(|| Layout::of_folder(&absolute(&dir), &files));
         if let Some(ordered) = folder.and_then(|layout| layout.order(&files)) {
             files = ordered;
@@ -152,7 +176,7 @@ pub fn discover_with(
     }
     // With files named, only they and the files of the folders named are reported.
     if options.named_in_context && !named.is_empty() {
-        let reported = workspace
+        let mut reported: Vec<bool> = workspace
             .files
             .iter()
             .map(|file| {
@@ -160,6 +184,14 @@ pub fn discover_with(
                 named.contains(&path) || walked.iter().any(|dir| path.starts_with(dir))
             })
             .collect();
+        // Rendered SQL counts as reported when a revision script it is reported in does.
+        for set in &workspace.sets {
+            for migration in &set.migrations {
+                if let Some(script) = migration.script {
+                    reported[migration.file] |= reported[script];
+                }
+            }
+        }
         workspace.reported = Some(reported);
     }
     workspace
@@ -172,6 +204,8 @@ pub fn discover_with(
 struct Found {
     drizzle_roots: Vec<PathBuf>,
     sqitch_roots: Vec<PathBuf>,
+    /// The ini files of Alembic projects.
+    alembic_projects: Vec<PathBuf>,
     /// Canonical paths of the files named among the paths, and of the folders named.
     named: HashSet<PathBuf>,
     walked: Vec<PathBuf>,
@@ -197,6 +231,13 @@ impl Found {
         self.count += 1;
         if self.taken.insert(canonical(&root)) {
             self.sqitch_roots.push(root);
+        }
+    }
+
+    fn alembic_project(&mut self, ini: PathBuf) {
+        self.count += 1;
+        if self.taken.insert(canonical(&ini)) {
+            self.alembic_projects.push(ini);
         }
     }
 
@@ -243,7 +284,13 @@ impl Walker<'_> {
 
     /// A file named among the paths: its set, read whole when named files come with their
     /// context. Files that are not SQL (a drizzle journal or snapshot) only name their set.
-    fn named_file(&self, path: &Path, found: &mut Found, workspace: &mut Workspace) {
+    fn named_file(
+        &self,
+        path: &Path,
+        config: &Config,
+        found: &mut Found,
+        workspace: &mut Workspace,
+    ) {
         if self.excluded(path, None) {
             return;
         }
@@ -253,6 +300,25 @@ impl Walker<'_> {
         }
         if context && let Some(root) = sqitch::root_of(path) {
             return found.sqitch(root);
+        }
+        // An Alembic project's ini, `env.py` or `script.py.mako` names the whole project (every
+        // revision is reported); a revision script brings its project, and only it is reported.
+        let ini = self.alembic_ini(path, config);
+        let script = || {
+            path.extension()
+                .is_some_and(|ext| ext == "py" || ext == "mako")
+                .then(|| alembic_project::ini_of_script(path))
+                .flatten()
+        };
+        if let Some(ini) = ini.or_else(script) {
+            let whole = path == ini
+                || path
+                    .file_name()
+                    .is_some_and(|n| n == "env.py" || n == "script.py.mako");
+            if whole {
+                found.walked.push(canonical(&parent_of(&ini)));
+            }
+            return found.alembic_project(ini);
         }
         let sql = path.extension().is_some_and(|ext| ext == "sql");
         let snapshot = path.file_name().is_some_and(|n| n == "snapshot.json");
@@ -264,11 +330,25 @@ impl Walker<'_> {
         };
         if context && (sql || (snapshot && in_folder_set(&set_member))) {
             let dir = set_dir_of(&set_member);
-            self.walk(&dir, Some(&canonical(&dir)), found, workspace);
+            self.walk(&dir, Some(&canonical(&dir)), config, found, workspace);
         }
         if sql || !context {
             found.loose(path);
         }
+    }
+
+    /// The ini file of the Alembic project `path` is: a folder's `alembic.ini`, an `alembic.ini`,
+    /// or the ini file a `[[sources]]` entry of kind `alembic-project` names.
+    fn alembic_ini(&self, path: &Path, config: &Config) -> Option<PathBuf> {
+        if path.is_dir() {
+            let ini = path.join(alembic_project::INI);
+            return ini.is_file().then_some(ini);
+        }
+        let named_ini = path.file_name().is_some_and(|n| n == alembic_project::INI);
+        let pointed = config
+            .source_settings(path)
+            .is_some_and(|s| s.kind == Some(Layout::AlembicProject) && s.path == absolute(path));
+        (path.is_file() && (named_ini || pointed)).then(|| path.to_path_buf())
     }
 
     /// Walks `root` for migration sets; with `only_set`, for the loose files of that one set
@@ -277,6 +357,7 @@ impl Walker<'_> {
         &self,
         root: &Path,
         only_set: Option<&Path>,
+        config: &Config,
         found: &mut Found,
         workspace: &mut Workspace,
     ) {
@@ -333,6 +414,12 @@ impl Walker<'_> {
                         walker.skip_current_dir();
                         continue;
                     }
+                    // Not skipped: an `alembic.ini` is often at the top of a repository that
+                    // holds other migration sets too.
+                    let ini = path.join(alembic_project::INI);
+                    if ini.is_file() && !self.excluded(&ini, Some(root)) {
+                        found.alembic_project(ini);
+                    }
                 }
                 if let Some(ignores) = &mut ignores {
                     ignores.enter(path, entry.depth());
@@ -341,6 +428,11 @@ impl Walker<'_> {
                 && only_set.is_none_or(|set| canonical(&set_dir_of(path)) == set)
             {
                 found.loose(path);
+            } else if only_set.is_none()
+                && path.file_name().is_some_and(|n| n != alembic_project::INI)
+                && let Some(ini) = self.alembic_ini(path, config)
+            {
+                found.alembic_project(ini);
             }
         }
         // The file standard input stands for need not exist: it is still one of its set.
@@ -417,7 +509,7 @@ fn loose_file_migrations(
     });
     let kind = layout.kind();
     let owner = config.source_owner(path, kind);
-    if layout == Layout::Alembic {
+    if matches!(layout, Layout::Alembic | Layout::AlembicProject) {
         return alembic::split(&source.text, start, file, owner);
     }
     let configured = settings.and_then(|s| s.in_transaction);
@@ -457,5 +549,6 @@ fn loose_file_migrations(
         starts_in_transaction: in_transaction,
         header,
         revision: None,
+        script: None,
     }]
 }

@@ -110,6 +110,7 @@ pub fn read_folder(
                 starts_in_transaction: true,
                 header: workspace.files[file].first_line(),
                 revision: None,
+                script: None,
             });
         }
         entries.push(JournalEntry {

@@ -17,7 +17,10 @@ use super::SourceKind;
 #[serde(rename_all = "kebab-case")]
 pub enum Layout {
     Drizzle,
+    /// Alembic's offline SQL (`alembic upgrade A:B --sql` output), one migration per revision.
     Alembic,
+    /// An Alembic project (`alembic.ini`): rendered to offline SQL by running Alembic.
+    AlembicProject,
     Plain,
     /// `NNN_name.up.sql` / `NNN_name.down.sql`.
     GolangMigrate,
@@ -41,7 +44,7 @@ impl Layout {
     pub fn kind(self) -> SourceKind {
         match self {
             Layout::Drizzle => SourceKind::Drizzle,
-            Layout::Alembic => SourceKind::Alembic,
+            Layout::Alembic | Layout::AlembicProject => SourceKind::Alembic,
             _ => SourceKind::Plain,
         }
     }
@@ -58,7 +61,11 @@ impl Layout {
             | Layout::Flyway
             | Layout::Supabase => Some(true),
             Layout::Sqitch => Some(false),
-            Layout::Drizzle | Layout::Alembic | Layout::Plain | Layout::GolangMigrate => None,
+            Layout::Drizzle
+            | Layout::Alembic
+            | Layout::AlembicProject
+            | Layout::Plain
+            | Layout::GolangMigrate => None,
         }
     }
 

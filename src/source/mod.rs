@@ -6,6 +6,8 @@
 //! migration per revision).
 
 pub mod alembic;
+mod alembic_ops;
+pub mod alembic_project;
 mod discover;
 mod drizzle;
 pub mod history;
@@ -90,6 +92,9 @@ pub struct Migration {
     /// Where findings about the migration as a whole point.
     pub header: Range<usize>,
     pub revision: Option<AlembicRevision>,
+    /// The file the migration is written in when its SQL is generated from it (an Alembic
+    /// revision script): what `--changed-since` compares, and where findings are reported.
+    pub script: Option<FileId>,
 }
 
 impl Migration {
@@ -160,6 +165,8 @@ pub struct Workspace {
     /// Per file, whether its findings are reported; `None`: all are. Files read only as the
     /// context of a named file are replayed, not reported.
     pub reported: Option<Vec<bool>>,
+    /// SQL generated from the files it is reported in (Alembic projects).
+    pub generated: Vec<alembic_project::Generated>,
 }
 
 /// SQL given on standard input (`chronos-lint --stdin-filename PATH -`): linted as if it were
@@ -176,6 +183,21 @@ impl Workspace {
         self.reported
             .as_ref()
             .is_none_or(|reported| reported.get(file).copied().unwrap_or(true))
+    }
+
+    /// Whether `file` is SQL generated from other files, never shown itself.
+    pub fn is_generated(&self, file: FileId) -> bool {
+        self.generated.iter().any(|generated| generated.sql == file)
+    }
+
+    /// Where a span of generated SQL is written: the file, span and the generated statement (when
+    /// the span is in one) that findings at `span` of `file` are reported at. `None` for a file
+    /// that is not generated.
+    pub fn written_at(&self, file: FileId, span: &Range<usize>) -> Option<alembic_project::Place> {
+        self.generated
+            .iter()
+            .find(|generated| generated.sql == file)?
+            .place(&self.files[file].text, span)
     }
 
     fn add_file(&mut self, file: SourceFile) -> FileId {

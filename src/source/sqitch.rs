@@ -118,6 +118,7 @@ pub fn read_project(
             starts_in_transaction: in_transaction,
             header: source.first_line(),
             revision: None,
+            script: None,
         });
     }
     Some(MigrationSet {

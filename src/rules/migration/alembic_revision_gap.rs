@@ -41,7 +41,10 @@ impl Rule for AlembicRevisionGap {
                 .map(String::as_str)
                 .filter(|from| !seen.contains(from))
                 .collect();
-            let new_history = last.is_some() && revision.from.is_empty();
+            // An Alembic project is rendered from its whole graph, where another base (a branch
+            // of its own, `down_revision = None`) is legitimate.
+            let rendered = migration.script.is_some();
+            let new_history = last.is_some() && revision.from.is_empty() && !rendered;
             let gap = last.is_some() && !missing.is_empty();
             let previous = last.unwrap_or_default();
             let finding = if revision.from.iter().any(|from| from == to) {
