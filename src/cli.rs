@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::diagnostic::Severity;
 use crate::report::{self, Format, Report};
 use crate::source::history::Baseline;
-use crate::{applied, database, lint, rules, shadow, source};
+use crate::{applied, database, directus, lint, rules, shadow, source};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -61,7 +61,8 @@ pub struct Cli {
     fetch: bool,
 
     /// Compare drizzle migrations with the hashes in this database's
-    /// `drizzle.__drizzle_migrations` (read-only; nothing is written).
+    /// `drizzle.__drizzle_migrations`, and read what Directus has configured there (read-only;
+    /// nothing is written).
     #[arg(
         long,
         value_name = "URL",
@@ -499,6 +500,14 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         .map(|url| applied::read_drizzle(url, cli.limits().connect))
         .transpose()
         .map_err(Failure::DatabaseUrl)?;
+    // What Directus has configured there joins what the snapshot says; before the cache is
+    // opened, as its key covers the configuration.
+    if let Some(url) = &cli.database_url
+        && let Some(live) =
+            directus::read_live(url, cli.limits().connect).map_err(Failure::DatabaseUrl)?
+    {
+        config.add_directus(live);
+    }
     let trace = if let Some(connect) = shadow_connect {
         source::load_snapshots(&mut workspace);
         let options = shadow::Options {

@@ -2,12 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
+use crate::directus;
 use crate::regular_file::{self, Links};
 use crate::source::{Layout, SourceKind};
 
@@ -73,7 +75,9 @@ struct ExpectedIndexFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DirectusFile {
-    tables: Vec<Spanned<String>>,
+    tables: Option<Vec<Spanned<String>>>,
+    /// A `directus schema snapshot` file, relative to the configuration file.
+    snapshot: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,6 +272,12 @@ pub struct Config {
     pub rules: BTreeMap<String, Option<Severity>>,
     /// Tables the Directus CMS manages (`[directus] tables`), whatever their owner.
     pub directus_tables: TablePatterns,
+    /// `[directus] snapshot`: the path as written, and resolved against the configuration file.
+    pub directus_snapshot: Option<(String, PathBuf)>,
+    /// What Directus has configured: the snapshot's collections, fields and relations (read by
+    /// [`Config::load`]), and the live database's (`--database-url`). Part of the configuration's
+    /// `Debug`, so the cache tells runs with other Directus settings apart.
+    pub directus: Option<Arc<directus::Model>>,
     pub extensions: ExtensionPolicy,
     pub alembic: AlembicSettings,
 }
@@ -289,6 +299,8 @@ impl Default for Config {
             exclude: Vec::new(),
             rules: BTreeMap::new(),
             directus_tables: TablePatterns::new(Vec::new(), "").expect("no patterns are valid"),
+            directus_snapshot: None,
+            directus: None,
             extensions: ExtensionPolicy {
                 allowed: None,
                 owners: None,
@@ -354,7 +366,37 @@ impl Config {
         };
         let text = read_config_file(&path)
             .map_err(|err| format!("{}: cannot read config: {err}", path.display()))?;
-        Config::parse(&text, &path, is_rule)
+        let mut config = Config::parse(&text, &path, is_rule)?;
+        if let Some((shown, snapshot)) = &config.directus_snapshot {
+            let model = directus::load_snapshot(snapshot, shown).map_err(|err| {
+                format!(
+                    "{} (`[directus] snapshot` of {}): {err}",
+                    snapshot.display(),
+                    path.display()
+                )
+            })?;
+            config.directus = Some(Arc::new(model));
+        }
+        Ok(config)
+    }
+
+    /// Adds what Directus has configured on the live database to what the snapshot says.
+    pub fn add_directus(&mut self, live: directus::Model) {
+        match &mut self.directus {
+            Some(model) => Arc::make_mut(model).merge(live),
+            None => self.directus = Some(Arc::new(live)),
+        }
+    }
+
+    /// Whether Directus manages `table`: a collection of its configuration, or a table
+    /// `[directus] tables` names.
+    pub fn directus_manages(&self, schema: Option<&str>, table: &str) -> bool {
+        self.directus_tables.matches(schema, table)
+            || self.directus.as_deref().is_some_and(|model| {
+                model
+                    .collection(&crate::catalog::QualifiedName::new(schema, table))
+                    .is_some()
+            })
     }
 
     /// Parses config text; relative source paths are taken from the config file's directory.
@@ -429,12 +471,31 @@ impl Config {
                 })
                 .collect::<Result<_, String>>()?,
         };
-        let directus_tables = match file.directus {
-            None => defaults.directus_tables,
-            Some(directus) => TablePatterns::new(
-                patterns(directus.tables, "directus.tables")?,
-                "directus.tables",
-            )?,
+        let (directus_tables, directus_snapshot) = match file.directus {
+            None => (defaults.directus_tables, defaults.directus_snapshot),
+            Some(directus) => (
+                match directus.tables {
+                    None => defaults.directus_tables,
+                    Some(tables) => {
+                        TablePatterns::new(patterns(tables, "directus.tables")?, "directus.tables")?
+                    }
+                },
+                match directus.snapshot {
+                    None => defaults.directus_snapshot,
+                    Some(snapshot) if snapshot.get_ref().trim().is_empty() => {
+                        return Err(at(
+                            snapshot.span(),
+                            "directus.snapshot: an empty path (name the file `npx directus schema \
+                             snapshot` writes)",
+                        ));
+                    }
+                    Some(snapshot) => {
+                        let shown = snapshot.into_inner();
+                        let resolved = absolute(&base.join(&shown));
+                        Some((shown, resolved))
+                    }
+                },
+            ),
         };
         let unknown_owner = |owner: &Spanned<String>, key: &str| {
             let known: Vec<&str> = owners.iter().map(|o: &Owner| o.name.as_str()).collect();
@@ -522,6 +583,8 @@ impl Config {
             exclude,
             rules,
             directus_tables,
+            directus_snapshot,
+            directus: None,
             extensions,
             alembic,
         })
@@ -813,6 +876,54 @@ mod tests {
             let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn directus_manages_the_snapshot_s_collections_and_the_configured_patterns() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("directus")).unwrap();
+        std::fs::write(
+            dir.path().join("directus/snapshot.yaml"),
+            "version: 1\ndirectus: 11.5.1\nvendor: postgres\ncollections:\n\
+             - collection: pages\n  meta: null\n  schema:\n    name: pages\n\
+             - collection: site\n  meta: null\n  schema: null\nfields: []\nrelations: []\n",
+        )
+        .unwrap();
+        let path = dir.path().join(CONFIG_FILE_NAME);
+        std::fs::write(
+            &path,
+            "preset = \"chronos\"\n[directus]\nsnapshot = \"directus/snapshot.yaml\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path), dir.path(), crate::rules::is_rule).unwrap();
+        // The preset's patterns stay, the snapshot's collections join them; a folder is no table.
+        assert!(config.directus_manages(None, "cms_new_table"));
+        assert!(config.directus_manages(Some("public"), "pages"));
+        assert!(!config.directus_manages(Some("raw"), "pages"));
+        assert!(!config.directus_manages(None, "site"));
+        assert!(!config.directus_manages(None, "app_deals"));
+
+        std::fs::write(
+            dir.path().join("directus/snapshot.yaml"),
+            "collections: [\n",
+        )
+        .unwrap();
+        let err = Config::load(Some(&path), dir.path(), crate::rules::is_rule).unwrap_err();
+        assert!(err.contains("): not a Directus schema snapshot"), "{err}");
+        assert!(err.contains("--> directus/snapshot.yaml:1:"), "{err}");
+        std::fs::remove_file(dir.path().join("directus/snapshot.yaml")).unwrap();
+        let err = Config::load(Some(&path), dir.path(), crate::rules::is_rule).unwrap_err();
+        assert!(
+            err.contains("): cannot read the Directus schema snapshot"),
+            "{err}"
+        );
+        let err = Config::parse(
+            "[directus]\nsnapshot = \"\"\n",
+            Path::new("c.toml"),
+            crate::rules::is_rule,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("c.toml:2:12: directus.snapshot"), "{err}");
     }
 
     #[test]

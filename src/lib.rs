@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod database;
 pub mod diagnostic;
+pub mod directus;
 pub mod engine;
 pub mod init;
 pub mod lint;

@@ -106,3 +106,92 @@ fn connection_errors_exit_2_without_the_password() {
     assert!(err.contains("--database-url"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
 }
+
+/// What Directus has configured on the live database is read (read-only) and judged, with no
+/// snapshot: its collections, the fields with a column (their type read from the column), and its
+/// relations, whose foreign keys are found by column.
+#[test]
+fn directus_configuration_is_read_from_the_database() {
+    let cluster = support::cluster();
+    support::psql(&cluster, "postgres", "CREATE DATABASE cms; ");
+    support::psql(
+        &cluster,
+        "cms",
+        "CREATE TABLE directus_collections (collection varchar(64) PRIMARY KEY, icon varchar(64));
+         CREATE TABLE directus_fields (id serial PRIMARY KEY, collection varchar(64) NOT NULL,
+           field varchar(64) NOT NULL, special varchar(64), interface varchar(64));
+         CREATE TABLE directus_relations (id serial PRIMARY KEY, many_collection varchar(64) NOT NULL,
+           many_field varchar(64) NOT NULL, one_collection varchar(64));
+         CREATE TABLE cms_authors (id uuid PRIMARY KEY, name text);
+         CREATE TABLE cms_pages (id uuid PRIMARY KEY, title varchar(255), body text,
+           author_id uuid CONSTRAINT cms_pages_author_fk REFERENCES cms_authors (id));
+         INSERT INTO directus_collections VALUES ('cms_pages', 'article'), ('cms_authors', NULL),
+           ('cms', 'folder');
+         INSERT INTO directus_fields (collection, field, special, interface) VALUES
+           ('cms_pages', 'title', NULL, 'input'), ('cms_pages', 'body', NULL, 'input-rich-text-md'),
+           ('cms_pages', 'author_id', 'm2o', 'select-dropdown-m2o'),
+           ('cms_authors', 'pages', 'o2m', 'list-o2m');
+         INSERT INTO directus_relations (many_collection, many_field, one_collection) VALUES
+           ('cms_pages', 'author_id', 'cms_authors');",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("sql");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("0001_pages.sql"),
+        "ALTER TABLE cms_pages ALTER COLUMN title TYPE integer USING 0;
+         ALTER TABLE cms_pages DROP CONSTRAINT cms_pages_author_fk;
+         ALTER TABLE cms_pages RENAME COLUMN body TO content;
+         DROP TABLE cms_authors;",
+    )
+    .unwrap();
+    let run = |url: &str| {
+        let output = Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .current_dir(dir.path())
+            .args([
+                "--format",
+                "compact",
+                "--select",
+                "directus-field-broken",
+                "--no-cache",
+                "--database-url",
+                url,
+                "sql",
+            ])
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (code, out, err) = run(&cluster.url("cms"));
+    assert_eq!(code, Some(1), "{out}{err}");
+    let findings: Vec<&str> = out
+        .lines()
+        .filter(|line| line.contains("directus-field-broken"))
+        .collect();
+    assert_eq!(findings.len(), 4, "{out}");
+    for expected in [
+        "`cms_pages.title` (type `string`, interface `input`)",
+        "foreign key `cms_pages_author_fk`",
+        "`cms_pages.body` (type `text`, interface `input-rich-text-md`)",
+        "Directus collection `cms_authors`",
+    ] {
+        assert!(
+            findings.iter().any(|f| f.contains(expected)),
+            "{expected}:\n{out}"
+        );
+    }
+    // Nothing was written.
+    assert_eq!(
+        support::psql(&cluster, "cms", "SELECT count(*) FROM directus_fields").trim(),
+        "4"
+    );
+
+    // A database without Directus's tables has no Directus: no error, nothing to judge.
+    let (code, out, err) = run(&cluster.url("postgres"));
+    assert_eq!(code, Some(0), "{out}{err}");
+}

@@ -54,6 +54,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &indexes::duplicate_index::DuplicateIndex,
     &indexes::missing_primary_key::MissingPrimaryKey,
     &ownership::directus_requires_primary_key::DirectusRequiresPrimaryKey,
+    &ownership::directus_field_broken::DirectusFieldBroken,
     &indexes::expected_index::ExpectedIndex,
     &ownership::cross_owner_foreign_key::CrossOwnerForeignKey,
     &hygiene::prefer_timestamptz::PreferTimestamptz,
