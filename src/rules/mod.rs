@@ -46,6 +46,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &locking::drop_index_not_concurrent::DropIndexNotConcurrent,
     &locking::reindex_not_concurrent::ReindexNotConcurrent,
     &locking::concurrent_in_transaction::ConcurrentInTransaction,
+    &locking::invalid_on_partitioned_table::InvalidOnPartitionedTable,
     &locking::enum_value_in_transaction::EnumValueInTransaction,
     &locking::table_rewrite_maintenance::TableRewriteMaintenance,
     &locking::refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,

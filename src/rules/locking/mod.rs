@@ -10,6 +10,7 @@ pub(crate) mod drop_index_not_concurrent;
 pub(crate) mod enum_value_in_transaction;
 pub(crate) mod foreign_key_not_valid;
 pub(crate) mod index_not_concurrent;
+pub(crate) mod invalid_on_partitioned_table;
 pub(crate) mod lock_timeout_missing;
 pub(crate) mod refresh_matview_not_concurrent;
 pub(crate) mod reindex_not_concurrent;
