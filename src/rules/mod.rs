@@ -51,6 +51,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &locking::table_rewrite_maintenance::TableRewriteMaintenance,
     &locking::refresh_matview_not_concurrent::RefreshMatviewNotConcurrent,
     &locking::lock_timeout_missing::LockTimeoutMissing,
+    &locking::statement_timeout_missing::StatementTimeoutMissing,
     &indexes::fk_missing_index::FkMissingIndex,
     &indexes::duplicate_index::DuplicateIndex,
     &indexes::missing_primary_key::MissingPrimaryKey,

@@ -15,5 +15,6 @@ pub(crate) mod lock_timeout_missing;
 pub(crate) mod refresh_matview_not_concurrent;
 pub(crate) mod reindex_not_concurrent;
 pub(crate) mod set_not_null;
+pub(crate) mod statement_timeout_missing;
 pub(crate) mod table_rewrite_maintenance;
 pub(crate) mod unique_constraint_without_index;
