@@ -90,6 +90,8 @@ impl Catalog {
             constraints: Vec::new(),
             created_in: migration,
             hypertable: false,
+            partitioned: false,
+            partition_of: None,
         };
         self.replace_relation(table);
     }
@@ -111,13 +113,29 @@ impl Catalog {
         if stmt.if_not_exists && self.tables.contains_key(&name) {
             return;
         }
+        // `PARTITION OF parent`: the parent is the one inherited relation.
+        let partition_of = stmt
+            .partbound
+            .as_ref()
+            .and_then(|_| stmt.inh_relations.first())
+            .and_then(|parent| match parent.node.as_ref() {
+                Some(NodeEnum::RangeVar(parent)) => Some(range_var(parent)),
+                _ => None,
+            });
         let mut table = Table {
             name: name.clone(),
             kind: RelationKind::Table,
-            columns: Vec::new(),
+            // A partition has its parent's columns.
+            columns: partition_of
+                .as_ref()
+                .and_then(|parent| self.tables.get(parent))
+                .map(|parent| parent.columns.clone())
+                .unwrap_or_default(),
             constraints: Vec::new(),
             created_in: migration,
             hypertable: false,
+            partitioned: stmt.partspec.is_some(),
+            partition_of,
         };
         for element in &stmt.table_elts {
             match element.node.as_ref() {
@@ -242,6 +260,26 @@ impl Catalog {
                     table.constraints.retain(|c| c.name_on(&name) != cmd.name);
                     let index = QualifiedName::new(Some(&name.schema), &cmd.name);
                     self.indexes.remove(&index);
+                }
+                (AlterTableType::AtAttachPartition, Some(NodeEnum::PartitionCmd(partition))) => {
+                    if table.partitioned
+                        && let Some(part) = partition.name.as_ref().map(range_var)
+                        && let Some(part) = self.tables.get_mut(&part)
+                    {
+                        part.partition_of = Some(name.clone());
+                    }
+                }
+                // Plain, CONCURRENTLY and FINALIZE: the partition ends up a table of its own.
+                (
+                    AlterTableType::AtDetachPartition | AlterTableType::AtDetachPartitionFinalize,
+                    Some(NodeEnum::PartitionCmd(partition)),
+                ) => {
+                    if let Some(part) = partition.name.as_ref().map(range_var)
+                        && let Some(part) = self.tables.get_mut(&part)
+                        && part.partition_of.as_ref() == Some(&name)
+                    {
+                        part.partition_of = None;
+                    }
                 }
                 _ => {}
             }
@@ -382,6 +420,11 @@ impl Catalog {
                 let new = QualifiedName::new(Some(&old.schema), &stmt.newname);
                 table.name = new.clone();
                 self.indexes.rename_table(&old, &new);
+                for partition in self.tables.values_mut() {
+                    if partition.partition_of.as_ref() == Some(&old) {
+                        partition.partition_of = Some(new.clone());
+                    }
+                }
                 self.tables.insert(new, table);
             }
             ObjectType::ObjectColumn => {
@@ -433,6 +476,19 @@ impl Catalog {
         }
     }
 
+    /// Drops a table and, as PostgreSQL does, its partitions.
+    fn drop_table(&mut self, name: &QualifiedName) {
+        let partitions: Vec<QualifiedName> = self
+            .partitions_of(name)
+            .map(|partition| partition.name.clone())
+            .collect();
+        self.tables.remove(name);
+        self.indexes.remove_table(name);
+        for partition in partitions {
+            self.drop_table(&partition);
+        }
+    }
+
     fn drop(&mut self, stmt: &DropStmt) {
         let remove_type = ObjectType::try_from(stmt.remove_type).unwrap_or(ObjectType::Undefined);
         for object in &stmt.objects {
@@ -444,8 +500,7 @@ impl Catalog {
             };
             match remove_type {
                 ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview => {
-                    self.tables.remove(&name);
-                    self.indexes.remove_table(&name);
+                    self.drop_table(&name);
                 }
                 ObjectType::ObjectIndex => {
                     self.indexes.remove(&name);

@@ -147,6 +147,11 @@ pub struct Table {
     pub created_in: usize,
     /// Made a TimescaleDB hypertable (`SELECT create_hypertable('t', ...)`).
     pub hypertable: bool,
+    /// A partitioned table (`CREATE TABLE ... PARTITION BY`): it holds no rows itself, and
+    /// PostgreSQL refuses some statements on it that it accepts on a plain table.
+    pub partitioned: bool,
+    /// The partitioned table this one is a partition of (`PARTITION OF`, `ATTACH PARTITION`).
+    pub partition_of: Option<QualifiedName>,
 }
 
 impl Table {
@@ -304,6 +309,24 @@ impl Catalog {
         }
     }
 
+    /// Whether `table` is a partitioned table the catalog knows.
+    pub fn is_partitioned(&self, table: &QualifiedName) -> bool {
+        self.tables
+            .get(table)
+            .is_some_and(|table| table.partitioned)
+    }
+
+    /// The partitions of `parent`, in name order (direct ones: a partition may be partitioned
+    /// in turn).
+    pub fn partitions_of<'a>(
+        &'a self,
+        parent: &'a QualifiedName,
+    ) -> impl Iterator<Item = &'a Table> + 'a {
+        self.tables
+            .values()
+            .filter(move |table| table.partition_of.as_ref() == Some(parent))
+    }
+
     /// Whether a table existed before migration `migration` of the set (or is unknown to the
     /// catalog, which means something outside these migrations created it).
     pub fn existed_before(&self, table: &QualifiedName, migration: usize) -> bool {
@@ -388,6 +411,64 @@ mod tests {
         assert_eq!(names("b"), ["b_a_id_fkey", "b_a_id_key", "b_a_id_key1"]);
         assert!(catalog.table(&name("a")).unwrap().primary_key().is_none());
         assert!(catalog.index(&name("a_pkey")).is_none());
+    }
+
+    #[test]
+    fn partitioned_tables_know_their_partitions() {
+        let catalog = replay(&[
+            "CREATE TABLE m (id bigint, at date NOT NULL) PARTITION BY RANGE (at); \
+             CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); \
+             CREATE TABLE m_2025 (id bigint, at date NOT NULL); CREATE TABLE m_2026 (LIKE m); \
+             CREATE TABLE m_old PARTITION OF m FOR VALUES FROM ('2000-01-01') TO ('2001-01-01');",
+            "ALTER TABLE m ATTACH PARTITION m_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); \
+             ALTER TABLE m DETACH PARTITION m_old CONCURRENTLY; ALTER TABLE m RENAME TO measures;",
+        ]);
+        let measures = name("measures");
+        assert!(catalog.is_partitioned(&measures));
+        assert!(!catalog.is_partitioned(&name("m_2024")));
+        let partitions: Vec<&str> = catalog
+            .partitions_of(&measures)
+            .map(|t| t.name.name.as_str())
+            .collect();
+        assert_eq!(partitions, ["m_2024", "m_2025"]);
+        assert_eq!(catalog.table(&name("m_2024")).unwrap().columns.len(), 2);
+        assert!(
+            catalog
+                .table(&name("m_old"))
+                .unwrap()
+                .partition_of
+                .is_none()
+        );
+
+        let mut dropped = catalog.clone();
+        let drop = pg_query::parse("DROP TABLE measures", 0)
+            .unwrap()
+            .protobuf
+            .stmts;
+        dropped.apply(
+            drop[0].stmt.as_ref().unwrap().node.as_ref().unwrap(),
+            Origin::default(),
+        );
+        assert!(dropped.table(&name("m_2024")).is_none());
+        assert!(dropped.table(&name("m_old")).is_some());
+    }
+
+    #[test]
+    fn names_over_63_bytes_are_stored_truncated_as_postgresql_does() {
+        // The parser truncates every identifier, definitions and references alike, so a later
+        // statement naming the table in full finds it, as on PostgreSQL (with a NOTICE there).
+        let long = "a_very_long_table_name_that_goes_on_and_on_beyond_sixty_three_bytes_x";
+        let catalog = replay(&[&format!(
+            "CREATE TABLE {long} (id int); ALTER TABLE {long}zz ADD COLUMN b int; \
+             CREATE TABLE \"{}\" (id int);",
+            "é".repeat(33)
+        )]);
+        let table = catalog
+            .table(&name(&long[..63]))
+            .expect("stored under its first 63 bytes");
+        assert_eq!(table.columns.len(), 2);
+        // Cut at a character boundary: 31 two-byte characters.
+        assert!(catalog.table(&name(&"é".repeat(31))).is_some());
     }
 
     #[test]

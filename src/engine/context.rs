@@ -5,6 +5,7 @@ use std::ops::Range;
 use pg_query::NodeEnum;
 use pg_query::protobuf::TypeName;
 
+use super::session::{NO_SESSION, SessionSoFar};
 use super::transaction::{NO_TRANSACTION, TransactionSoFar};
 use crate::applied::AppliedMigration;
 use crate::catalog::{Catalog, Origin, QualifiedName, Target};
@@ -57,6 +58,7 @@ impl<'a> MigrationContext<'a> {
             catalog,
             targets: &[],
             transaction: &NO_TRANSACTION,
+            session: &NO_SESSION,
         }
     }
 
@@ -81,6 +83,8 @@ pub struct StatementContext<'a> {
     pub targets: &'a [Target],
     /// What ran before it in its transaction.
     pub transaction: &'a TransactionSoFar,
+    /// What its session has set (timeouts) and done before it.
+    pub session: &'a SessionSoFar,
 }
 
 impl StatementContext<'_> {

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{
-    MigrationContext, Rule, SetContext, StatementContext, TableUse, TraceContext, TransactionSoFar,
-    WorkspaceContext,
+    MigrationContext, Rule, SessionSoFar, SetContext, StatementContext, TableUse, TraceContext,
+    TransactionSoFar, WorkspaceContext,
 };
 use crate::applied::AppliedMigration;
 use crate::catalog::{Action, Catalog, Origin, Target, is_tracking_table, targets};
@@ -76,6 +76,8 @@ pub struct SetDriver<'a> {
     catalog: Catalog,
     /// What the transaction of the next statement has run so far.
     transaction: TransactionSoFar,
+    /// What the session of the next statement has set so far.
+    session: SessionSoFar,
     collector: Collector,
 }
 
@@ -96,6 +98,7 @@ impl<'a> SetDriver<'a> {
             active,
             catalog: Catalog::default(),
             transaction: TransactionSoFar::default(),
+            session: SessionSoFar::default(),
             collector: Collector::default(),
         }
     }
@@ -141,6 +144,7 @@ impl<'a> SetDriver<'a> {
         }
         for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
             self.transaction.advance(self.set, index, statement);
+            self.session.advance(self.set, index);
             if !statement.bookkeeping {
                 let targets = targets(&self.catalog, &statement.node);
                 if !self.config.owners_by_pattern() {
@@ -160,6 +164,7 @@ impl<'a> SetDriver<'a> {
                     catalog: &self.catalog,
                     targets: &targets,
                     transaction: &self.transaction,
+                    session: &self.session,
                 };
                 for active_rule in self.active {
                     active_rule
@@ -169,6 +174,7 @@ impl<'a> SetDriver<'a> {
                 }
             }
             self.transaction.record(index, statement_index, statement);
+            self.session.record(&self.catalog, index, statement);
             let origin = Origin {
                 migration: index,
                 statement: statement_index,
@@ -191,6 +197,9 @@ impl<'a> SetDriver<'a> {
         for (statement_index, statement) in parsed.statements.iter().enumerate() {
             self.transaction.advance(self.set, index, statement);
             self.transaction.record(index, statement_index, statement);
+            // Only the settings: the locks matter to the migration being judged.
+            self.session.advance(self.set, index);
+            self.session.record_settings(statement);
             let origin = Origin {
                 migration: index,
                 statement: statement_index,

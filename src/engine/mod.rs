@@ -12,6 +12,7 @@
 mod context;
 mod driver;
 mod rule;
+mod session;
 mod transaction;
 mod workspace;
 
@@ -19,5 +20,6 @@ pub use context::{MigrationContext, SetContext, StatementContext, TraceContext};
 pub use driver::{ActiveRule, History, MigrationResults, SetDriver, check_workspace};
 pub(crate) use rule::declare_rule;
 pub use rule::{Declared, Family, Rule, RuleId, RuleMeta};
+pub use session::{SessionSoFar, Timeout, strong_lock_on_existing_table};
 pub use transaction::TransactionSoFar;
 pub use workspace::{TableUse, WorkspaceContext};

@@ -10,8 +10,8 @@ use crate::catalog::{
     Catalog, Constraint, ConstraintKind, QualifiedName, RelationKind, Table, WrittenConstraint,
     written_constraints,
 };
-use crate::diagnostic::Finding;
-use crate::engine::{MigrationContext, Rule, declare_rule};
+use crate::diagnostic::{Finding, Suggestion};
+use crate::engine::{MigrationContext, Rule, StatementContext, declare_rule};
 use crate::parse::Statement;
 use crate::rules::support::advice;
 
@@ -90,28 +90,32 @@ impl Rule for FkMissingIndex {
                      every delete or key update on `{references}` scans `{}`",
                     table.name, table.name
                 );
+                let new_table = table.created_in == ctx.index;
+                // A partitioned table refuses `CREATE INDEX CONCURRENTLY`: a partition at a time.
+                let partitioned = (table.partitioned && !new_table)
+                    .then(|| partitioned_index(&statement_ctx, catalog, table, &constraint.columns))
+                    .flatten();
+                let add = match &partitioned {
+                    Some((help, _)) => help.clone(),
+                    None => advice::add_index(ctx, &table.name, &constraint.columns, new_table),
+                };
                 let help = format!(
-                    "{} An index covers the key when its first columns are the key's columns, in \
-                     any order; a partial index counts only when its predicate is `IS NOT NULL` \
-                     of key columns, which the foreign key's lookups imply.",
-                    advice::add_index(
-                        ctx,
+                    "{add} An index covers the key when its first columns are the key's columns, \
+                     in any order; a partial index counts only when its predicate is `IS NOT \
+                     NULL` of key columns, which the foreign key's lookups imply."
+                );
+                let finding = statement_ctx.finding(span, message).help(help);
+                out.push(match partitioned {
+                    Some((_, Some(statements))) => finding.suggest(Suggestion::after(statements)),
+                    // The recipe for a partitioned table is prose only when its partitions are
+                    // not known.
+                    Some((_, None)) => finding,
+                    None => finding.suggest(advice::index_suggestion(
                         &table.name,
                         &constraint.columns,
-                        table.created_in == ctx.index,
-                    )
-                );
-                let index = advice::index_suggestion(
-                    &table.name,
-                    &constraint.columns,
-                    table.created_in == ctx.index,
-                );
-                out.push(
-                    statement_ctx
-                        .finding(span, message)
-                        .help(help)
-                        .suggest(index),
-                );
+                        new_table,
+                    )),
+                });
             }
         }
     }
@@ -161,4 +165,34 @@ fn written_by<'w, 's>(
             .rfind(|(_, written)| same(written, same_table))
             .map(|(statement, written)| (*statement, written))
     })
+}
+
+/// How to index `columns` of existing partitioned table `table`, and the statements that do it
+/// (when every partition is known and plain).
+fn partitioned_index(
+    ctx: &StatementContext,
+    catalog: &Catalog,
+    table: &Table,
+    columns: &[String],
+) -> Option<(String, Option<Vec<String>>)> {
+    let quoted: Vec<String> = columns.iter().map(|c| advice::quote(c)).collect();
+    let sql = format!(
+        "CREATE INDEX {} ON {} ({})",
+        advice::quote(&advice::index_name(&table.name, columns)),
+        table.name.to_sql(),
+        quoted.join(", ")
+    );
+    let tree = pg_query::parse(&sql, 0).ok()?;
+    let Some(NodeEnum::IndexStmt(stmt)) = tree.protobuf.stmts.first()?.stmt.as_ref()?.node.as_ref()
+    else {
+        return None;
+    };
+    let statements = advice::partitioned_index_statements(catalog, stmt, &table.name);
+    let help = advice::partitioned_index_help(
+        ctx,
+        &table.name,
+        statements.as_deref(),
+        "op.create_index(..., postgresql_concurrently=True)",
+    );
+    Some((help, statements))
 }

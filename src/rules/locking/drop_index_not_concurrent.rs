@@ -49,6 +49,10 @@ impl Rule for DropIndexNotConcurrent {
                  wait until the drop is done"
             );
             let span = ctx.name_span(None, &index.name);
+            if let Some(table) = table.as_ref().filter(|t| ctx.catalog.is_partitioned(t)) {
+                out.push(ctx.finding(span, message).help(partitioned_help(table)));
+                continue;
+            }
             out.push(ctx.finding(span, message).help(help(
                 ctx,
                 &index,
@@ -90,4 +94,18 @@ fn help(
             advice::plain_placement(ctx)
         ),
     }
+}
+
+/// An index of a partitioned table has no concurrent drop: PostgreSQL refuses `DROP INDEX
+/// CONCURRENTLY` of it, and the partitions' indexes cannot be dropped while attached.
+fn partitioned_help(table: &QualifiedName) -> String {
+    format!(
+        "`{table}` is partitioned, and PostgreSQL refuses `DROP INDEX CONCURRENTLY` of its \
+         indexes (nor can the partitions' indexes be dropped one by one while attached): this \
+         plain `DROP INDEX` is the only form, and it takes ACCESS EXCLUSIVE on `{table}` and \
+         every partition. The drop itself is quick: set a short `lock_timeout` first, so that it \
+         gives up (and can be retried) instead of queueing every query behind it, and run it \
+         when the table is quiet; then mark it `-- chronos-lint: ignore \
+         drop-index-not-concurrent -- partitioned index, lock_timeout set`."
+    )
 }

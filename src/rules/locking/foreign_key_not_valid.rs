@@ -5,7 +5,7 @@ use pg_query::protobuf::{ConstrType, Constraint};
 
 use crate::catalog::QualifiedName;
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
@@ -102,6 +102,31 @@ fn added(
             ..Steps::default()
         },
     );
+    // Before PostgreSQL 18 a partitioned table refuses `NOT VALID` foreign keys: the key goes
+    // on each partition first.
+    if column.is_none() && ctx.migration.config.pg_version < 18 && ctx.catalog.is_partitioned(table)
+    {
+        let statements = advice::partitioned_foreign_key_statements(ctx.catalog, table, constraint);
+        let steps = statements
+            .as_ref()
+            .map(|statements| {
+                let sql: Vec<String> = statements.iter().map(|s| format!("`{s};`")).collect();
+                format!(" Here: {}.", sql.join(" "))
+            })
+            .unwrap_or_default();
+        let help = format!(
+            "`{table}` is partitioned, and PostgreSQL before 18 refuses `NOT VALID` on it. Add the \
+             key to each partition `NOT VALID` and run `VALIDATE CONSTRAINT` there (each partition \
+             is a plain table: writes go on while it scans), then add it to `{table}` as written: \
+             PostgreSQL takes over the partitions' validated keys without checking a row again, \
+             so its lock is brief.{steps}{note}"
+        );
+        let finding = ctx.finding(action.span.clone(), message).help(help);
+        return match statements {
+            Some(statements) => finding.suggest(Suggestion::instead(statements)),
+            None => finding,
+        };
+    }
     let help = match column {
         Some(column) => format!(
             "Add `{column}` without a DEFAULT: every existing row then holds NULL and PostgreSQL \

@@ -4,7 +4,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{self, ast};
 use crate::rules::support::advice;
@@ -35,6 +35,12 @@ impl Rule for IndexNotConcurrent {
         if !ctx.is_existing_table(&table) {
             return;
         }
+        let partitioned = ctx.catalog.is_partitioned(&table);
+        // `ON ONLY` a partitioned table makes the parent's index alone, at once: the first step
+        // of building one a partition at a time.
+        if partitioned && !rel.inh {
+            return;
+        }
         let index = QualifiedName::new(schema, &stmt.idxname);
         // `IF NOT EXISTS` for an index the migrations already built does nothing.
         if stmt.if_not_exists && ctx.catalog.index(&index).is_some() {
@@ -53,6 +59,21 @@ impl Rule for IndexNotConcurrent {
         let message = format!(
             "`CREATE {unique}INDEX{method}` on existing table `{table}` blocks writes while it builds"
         );
+        if partitioned {
+            let statements = advice::partitioned_index_statements(ctx.catalog, stmt, &table);
+            let help = advice::partitioned_index_help(
+                ctx,
+                &table,
+                statements.as_deref(),
+                "op.create_index(..., postgresql_concurrently=True)",
+            );
+            let mut finding = ctx.finding(span, message).help(help);
+            if let Some(statements) = statements {
+                finding = finding.suggest(Suggestion::instead(statements));
+            }
+            out.push(finding);
+            return;
+        }
         out.push(ctx.finding(span, message).help(help(ctx, stmt, &table)));
     }
 }

@@ -387,3 +387,188 @@ pub fn invalid_leftover(index: &str) -> String {
          indisvalid` lists such indexes)."
     )
 }
+
+// Partitioned tables: PostgreSQL refuses `CREATE INDEX CONCURRENTLY` on them (and `DROP INDEX
+// CONCURRENTLY` of their indexes), so an index is built a partition at a time.
+
+/// The statements that build `stmt`'s index on partitioned table `table` without blocking
+/// writes: the parent's index `ON ONLY` the table (instant, and invalid until every partition's
+/// index is attached), then per partition a concurrent build and `ALTER INDEX ... ATTACH
+/// PARTITION`. `None` when a partition is itself partitioned (its index would need the same
+/// steps) or a statement cannot be written.
+pub fn partitioned_index_statements(
+    catalog: &Catalog,
+    stmt: &IndexStmt,
+    table: &QualifiedName,
+) -> Option<Vec<String>> {
+    let relation = stmt.relation.as_ref()?;
+    let columns: Vec<String> = stmt
+        .index_params
+        .iter()
+        .map(|param| match param.node.as_ref() {
+            Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => elem.name.clone(),
+            _ => "expr".to_owned(),
+        })
+        .collect();
+    let parent_name = if stmt.idxname.is_empty() {
+        index_name(table, &columns)
+    } else {
+        stmt.idxname.clone()
+    };
+    let parent_index = QualifiedName::new(Some(&table.schema), &parent_name);
+    let deparse = |stmt: IndexStmt| crate::parse::deparse(&NodeEnum::IndexStmt(Box::new(stmt)));
+    let mut statements = vec![deparse(IndexStmt {
+        idxname: parent_name.clone(),
+        concurrent: false,
+        relation: Some(pg_query::protobuf::RangeVar {
+            inh: false,
+            ..relation.clone()
+        }),
+        ..stmt.clone()
+    })?];
+    for partition in catalog.partitions_of(table) {
+        if partition.partitioned {
+            return None;
+        }
+        let part_index = QualifiedName::new(
+            Some(&partition.name.schema),
+            &index_name(&partition.name, &columns),
+        );
+        statements.push(deparse(IndexStmt {
+            idxname: part_index.name.clone(),
+            concurrent: true,
+            if_not_exists: true,
+            relation: Some(pg_query::protobuf::RangeVar {
+                schemaname: if partition.name.schema == DEFAULT_SCHEMA {
+                    String::new()
+                } else {
+                    partition.name.schema.clone()
+                },
+                relname: partition.name.name.clone(),
+                inh: true,
+                ..relation.clone()
+            }),
+            ..stmt.clone()
+        })?);
+        statements.push(format!(
+            "ALTER INDEX {} ATTACH PARTITION {}",
+            parent_index.to_sql(),
+            part_index.to_sql()
+        ));
+    }
+    Some(statements)
+}
+
+/// Help for building an index on partitioned table `table` without blocking its writes, around
+/// `statements` ([`partitioned_index_statements`], when known); `alembic` is the operation that
+/// runs a partition's concurrent build.
+pub fn partitioned_index_help(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    statements: Option<&[String]>,
+    alembic: &str,
+) -> String {
+    let builds: Vec<&str> = statements
+        .unwrap_or_default()
+        .iter()
+        .map(String::as_str)
+        .filter(|sql| sql.contains(" CONCURRENTLY "))
+        .collect();
+    let concurrent = if builds.is_empty() {
+        "CREATE INDEX CONCURRENTLY ... ON <partition> (...)".to_owned()
+    } else {
+        builds.join("; ")
+    };
+    let steps = match statements {
+        Some(statements) => format!(
+            " Here: {}.",
+            statements
+                .iter()
+                .map(|sql| format!("`{sql};`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        None => String::new(),
+    };
+    format!(
+        "`{table}` is partitioned: PostgreSQL refuses `CREATE INDEX CONCURRENTLY` on it, and a \
+         plain `CREATE INDEX` holds SHARE on it and on every partition for the whole build. \
+         Build the index a partition at a time: `CREATE INDEX ... ON ONLY {table}` makes the \
+         parent's index at once (invalid for now); then for each partition build its index \
+         `CONCURRENTLY` and attach it with `ALTER INDEX <parent index> ATTACH PARTITION \
+         <partition index>`; the parent's index becomes valid when every partition has one \
+         attached (a partition that is partitioned itself takes the same steps).{steps} {}",
+        outside_transaction(ctx, &concurrent, alembic)
+    )
+}
+
+/// The statements that add foreign key `constraint` to partitioned table `table` without a
+/// long lock, where PostgreSQL (before 18) refuses `NOT VALID` on the partitioned table: the key
+/// on each partition `NOT VALID`, then validated there (writes go on), then on the parent, which
+/// takes over the partitions' validated keys without checking a row again. `None` when the
+/// catalog knows no partition, or one is partitioned itself.
+pub fn partitioned_foreign_key_statements(
+    catalog: &Catalog,
+    table: &QualifiedName,
+    constraint: &pg_query::protobuf::Constraint,
+) -> Option<Vec<String>> {
+    use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Node, ObjectType};
+    let columns = crate::parse::ast::strings(&constraint.fk_attrs).join("_");
+    let name = if constraint.conname.is_empty() {
+        format!("{}_{columns}_fkey", table.name)
+    } else {
+        constraint.conname.clone()
+    };
+    let add = |on: &QualifiedName, not_valid: bool| {
+        let schemaname = if on.schema == DEFAULT_SCHEMA {
+            String::new()
+        } else {
+            on.schema.clone()
+        };
+        let def = pg_query::protobuf::Constraint {
+            conname: name.clone(),
+            skip_validation: not_valid,
+            initially_valid: !not_valid,
+            ..constraint.clone()
+        };
+        let cmd = AlterTableCmd {
+            subtype: AlterTableType::AtAddConstraint as i32,
+            def: Some(Box::new(Node {
+                node: Some(NodeEnum::Constraint(Box::new(def))),
+            })),
+            behavior: pg_query::protobuf::DropBehavior::DropRestrict as i32,
+            ..AlterTableCmd::default()
+        };
+        crate::parse::deparse(&NodeEnum::AlterTableStmt(AlterTableStmt {
+            relation: Some(pg_query::protobuf::RangeVar {
+                schemaname,
+                relname: on.name.clone(),
+                inh: true,
+                relpersistence: "p".to_owned(),
+                ..Default::default()
+            }),
+            cmds: vec![Node {
+                node: Some(NodeEnum::AlterTableCmd(Box::new(cmd))),
+            }],
+            objtype: ObjectType::ObjectTable as i32,
+            missing_ok: false,
+        }))
+    };
+    let mut statements = Vec::new();
+    for partition in catalog.partitions_of(table) {
+        if partition.partitioned {
+            return None;
+        }
+        statements.push(add(&partition.name, true)?);
+        statements.push(format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            partition.name.to_sql(),
+            crate::parse::quote_ident(&name)
+        ));
+    }
+    if statements.is_empty() {
+        return None;
+    }
+    statements.push(add(table, false)?);
+    Some(statements)
+}

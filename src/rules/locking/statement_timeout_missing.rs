@@ -1,0 +1,59 @@
+//! `statement-timeout-missing`: a migration takes a lock of SHARE or stronger on an existing
+//! table without setting `statement_timeout` first, so nothing bounds how long it holds the lock.
+//! The companion of `lock-timeout-missing`: one finding per migration, on the first such
+//! statement.
+
+use crate::diagnostic::Finding;
+use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::rules::locking::lock_timeout_missing::{locked, unguarded_lock, verb};
+use crate::source::SourceKind;
+
+declare_rule! {
+    pub struct StatementTimeoutMissing {
+        id: "statement-timeout-missing",
+        family: Locking,
+        severity: Info,
+        summary: "A lock of SHARE or stronger on an existing table with no statement_timeout set in the migration",
+    }
+}
+
+impl Rule for StatementTimeoutMissing {
+    fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
+        let Some(lock) = unguarded_lock(ctx, &ctx.session.statement_timeout) else {
+            return;
+        };
+        let name = lock.via.as_ref().unwrap_or(&lock.table);
+        let span = ctx.name_span(lock.location, &name.name);
+        let message = format!(
+            "{} holds {} on {} with no `statement_timeout` in effect: nothing bounds how long it \
+             blocks {}",
+            verb(&ctx.statement.node),
+            lock.mode.a_lock(),
+            locked(&lock),
+            lock.mode.blocks(),
+        );
+        let set = match ctx.migration.migration.kind {
+            SourceKind::Drizzle => {
+                "`SET LOCAL statement_timeout = '15min';--> statement-breakpoint` at the top of \
+                 the migration (drizzle-kit migrate runs it inside its transaction)"
+            }
+            SourceKind::Alembic => {
+                "`op.execute(\"SET LOCAL statement_timeout = '15min'\")` at the start of \
+                 upgrade(), or `context.execute(...)` in env.py for every revision"
+            }
+            SourceKind::Plain => {
+                "`SET statement_timeout = '15min';` at the top of the file (`SET LOCAL` when it \
+                 runs in a transaction)"
+            }
+        };
+        let help = format!(
+            "Set {set}, sized above what the statement needs on production data: past it, \
+             PostgreSQL cancels the statement, the migration rolls back and the lock is \
+             released, instead of blocking the table for as long as a scan, rewrite or index \
+             build takes. Keep `lock_timeout` shorter: it bounds only the wait for the lock. A \
+             role or database setting works too but is invisible to the linter: then turn this \
+             rule off in chronos-lint.toml (`[rules]`, `statement-timeout-missing = \"off\"`)."
+        );
+        out.push(ctx.finding(span, message).help(help));
+    }
+}
