@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use sqlx::Connection;
+use sqlx::PgConnection;
 
-use crate::database::{connect_within, connection_error};
+use crate::database;
 
 /// One row of `drizzle.__drizzle_migrations`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,34 +20,21 @@ pub struct AppliedMigration {
 /// Reads the drizzle migrations table in a read-only session. A database without the table has
 /// applied nothing.
 pub fn read_drizzle(url: &str, connect_limit: Duration) -> Result<Vec<AppliedMigration>, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| format!("cannot start the database client: {err}"))?;
-    runtime
-        .block_on(read(url, connect_limit))
-        .map_err(|err| connection_error(&err, url))
+    database::read_only(url, connect_limit, read)
 }
 
-async fn read(url: &str, connect_limit: Duration) -> Result<Vec<AppliedMigration>, sqlx::Error> {
-    let options = url.parse::<sqlx::postgres::PgConnectOptions>()?;
-    let mut connection = connect_within(&options, connect_limit).await?;
-    // Every statement of this session is read-only: the server refuses writes.
-    sqlx::raw_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        .execute(&mut connection)
-        .await?;
+async fn read(connection: &mut PgConnection) -> Result<Vec<AppliedMigration>, sqlx::Error> {
     let exists: Option<String> =
         sqlx::query_scalar("SELECT to_regclass('drizzle.__drizzle_migrations')::text")
-            .fetch_one(&mut connection)
+            .fetch_one(&mut *connection)
             .await?;
     let rows: Vec<(String, Option<i64>)> = if exists.is_some() {
         sqlx::query_as("SELECT hash, created_at FROM drizzle.__drizzle_migrations ORDER BY id")
-            .fetch_all(&mut connection)
+            .fetch_all(&mut *connection)
             .await?
     } else {
         Vec::new()
     };
-    connection.close().await?;
     Ok(rows
         .into_iter()
         .map(|(hash, created_at)| AppliedMigration { hash, created_at })

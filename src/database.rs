@@ -27,6 +27,33 @@ pub async fn connect_within(
     }
 }
 
+/// Runs `read` in a session of the database at `url` in which every statement is read-only
+/// (the server refuses writes), then closes the session. Errors are told as
+/// [`connection_error`] tells them.
+pub fn read_only<T>(
+    url: &str,
+    connect_limit: Duration,
+    read: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
+) -> Result<T, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the database client: {err}"))?;
+    let session = async {
+        let options = url.parse::<PgConnectOptions>()?;
+        let mut connection = connect_within(&options, connect_limit).await?;
+        sqlx::raw_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            .execute(&mut connection)
+            .await?;
+        let found = read(&mut connection).await?;
+        connection.close().await?;
+        Ok(found)
+    };
+    runtime
+        .block_on(session)
+        .map_err(|err| connection_error(&err, url))
+}
+
 /// What a database error says, without the URL's password, and, when the server's TLS
 /// certificate was refused, what to change in the URL.
 pub fn connection_error(err: &sqlx::Error, url: &str) -> String {

@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::IgnoredAny;
-use sqlx::Connection;
+use sqlx::PgConnection;
 
 use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
-use crate::database::{connect_within, connection_error};
+use crate::database;
 use crate::regular_file::{self, Links};
 
 /// Where Directus's configuration was read from: the snapshot path as configured, or the
@@ -326,31 +326,18 @@ pub fn holds(field: &str, column: &str) -> Option<bool> {
 /// Reads Directus's configuration from the live database in a read-only session; `None` when
 /// the database has no Directus tables.
 pub fn read_live(url: &str, connect_limit: Duration) -> Result<Option<Model>, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| format!("cannot start the database client: {err}"))?;
-    runtime
-        .block_on(read(url, connect_limit))
-        .map_err(|err| connection_error(&err, url))
+    database::read_only(url, connect_limit, read)
 }
 
-async fn read(url: &str, connect_limit: Duration) -> Result<Option<Model>, sqlx::Error> {
-    let options = url.parse::<sqlx::postgres::PgConnectOptions>()?;
-    let mut connection = connect_within(&options, connect_limit).await?;
-    // Every statement of this session is read-only: the server refuses writes.
-    sqlx::raw_sql("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-        .execute(&mut connection)
-        .await?;
+async fn read(connection: &mut PgConnection) -> Result<Option<Model>, sqlx::Error> {
     let present: (bool, bool, bool) = sqlx::query_as(
         "SELECT to_regclass('directus_collections') IS NOT NULL, \
                 to_regclass('directus_fields') IS NOT NULL, \
                 to_regclass('directus_relations') IS NOT NULL",
     )
-    .fetch_one(&mut connection)
+    .fetch_one(&mut *connection)
     .await?;
     if present == (false, false, false) {
-        connection.close().await?;
         return Ok(None);
     }
     let mut model = Model {
@@ -365,7 +352,7 @@ async fn read(url: &str, connect_limit: Duration) -> Result<Option<Model>, sqlx:
                    AND c.relkind IN ('r', 'p', 'v', 'm')) \
              FROM directus_collections d ORDER BY 1",
         )
-        .fetch_all(&mut connection)
+        .fetch_all(&mut *connection)
         .await?
     } else {
         Vec::new()
@@ -385,7 +372,7 @@ async fn read(url: &str, connect_limit: Duration) -> Result<Option<Model>, sqlx:
              LEFT JOIN pg_type t ON t.oid = a.atttypid \
              ORDER BY f.collection, f.field",
         )
-        .fetch_all(&mut connection)
+        .fetch_all(&mut *connection)
         .await?;
         for (collection, field, interface, column_type) in fields {
             let kind = column_type
@@ -413,7 +400,7 @@ async fn read(url: &str, connect_limit: Duration) -> Result<Option<Model>, sqlx:
                      ORDER BY 1 LIMIT 1) \
              FROM directus_relations r ORDER BY 1, 2",
         )
-        .fetch_all(&mut connection)
+        .fetch_all(&mut *connection)
         .await?;
         for (collection, field, related_collection, constraint_name) in relations {
             // With no key there yet, the migrations may add one: it is then found by column.
@@ -426,7 +413,6 @@ async fn read(url: &str, connect_limit: Duration) -> Result<Option<Model>, sqlx:
             });
         }
     }
-    connection.close().await?;
     Ok(Some(model))
 }
 

@@ -152,17 +152,7 @@ fn not_valid_foreign_key(
          18 accepts it) and the migration fails"
     );
     let statements = advice::partitioned_foreign_key_statements(ctx.catalog, table, constraint);
-    let steps = match &statements {
-        Some(statements) => format!(
-            " Here: {}.",
-            statements
-                .iter()
-                .map(|sql| format!("`{sql};`"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        None => String::new(),
-    };
+    let steps = advice::here(statements.as_deref());
     let help = format!(
         "Add the key to each partition instead, `NOT VALID`, and `VALIDATE CONSTRAINT` it there \
          (each partition is a plain table: writes go on while it scans); then add it to \

@@ -479,17 +479,7 @@ pub fn partitioned_index_help(
     } else {
         builds.join("; ")
     };
-    let steps = match statements {
-        Some(statements) => format!(
-            " Here: {}.",
-            statements
-                .iter()
-                .map(|sql| format!("`{sql};`"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        None => String::new(),
-    };
+    let steps = here(statements);
     format!(
         "`{table}` is partitioned: PostgreSQL refuses `CREATE INDEX CONCURRENTLY` on it, and a \
          plain `CREATE INDEX` holds SHARE on it and on every partition for the whole build. \
@@ -571,4 +561,20 @@ pub fn partitioned_foreign_key_statements(
     }
     statements.push(add(table, false)?);
     Some(statements)
+}
+
+/// ` Here: `a;` `b;`.` — the statements worked out for this case, for a help text; empty when
+/// there are none.
+pub fn here(statements: Option<&[String]>) -> String {
+    match statements {
+        Some(statements) => format!(
+            " Here: {}.",
+            statements
+                .iter()
+                .map(|sql| format!("`{sql};`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        None => String::new(),
+    }
 }
