@@ -40,10 +40,11 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A copy of the corpus's toy project: `alembic.ini` and `migrations/` (its rendered `.sql`
-/// files left out: the project's SQL is what Alembic renders).
+/// A copy of the toy project in `tests/data/alembic-toy` (six revisions with a branch and a
+/// merge; the shared corpus's `alembic-toy` without its rendered `.sql` files: the project's SQL
+/// is what Alembic renders).
 fn toy() -> tempfile::TempDir {
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/alembic-toy");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/alembic-toy");
     let dir = tempfile::tempdir().unwrap();
     fs::copy(corpus.join("alembic.ini"), dir.path().join("alembic.ini")).unwrap();
     copy_tree(&corpus.join("migrations"), &dir.path().join("migrations"));

@@ -147,7 +147,8 @@ impl<'a> SetDriver<'a> {
             self.session.advance(self.set, index);
             if !statement.bookkeeping {
                 let targets = targets(&self.catalog, &statement.node);
-                if !self.config.owners_by_pattern() {
+                // Only another set can be another system.
+                if !self.config.owners_by_pattern() && self.workspace.sets.len() > 1 {
                     let file = &self.workspace.files[migration.file];
                     record_table_uses(
                         &self.catalog,
