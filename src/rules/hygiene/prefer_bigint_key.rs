@@ -2,6 +2,10 @@
 //! `serial`, `smallserial`, an `int` identity), or a foreign key column is one while the key it
 //! references is `bigint`.
 
+use pg_query::NodeEnum;
+use pg_query::protobuf::ColumnDef;
+
+use crate::catalog::expr::{ColumnDefault, column_default};
 use crate::catalog::{ConstraintKind, QualifiedName, written_constraints};
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
@@ -51,6 +55,9 @@ impl Rule for PreferBigintKey {
                 continue;
             };
             let why = match &written.constraint.kind {
+                // A key the application assigns (a fixed id, a one-row table) is its own
+                // business: only a generated key runs out by itself.
+                ConstraintKind::PrimaryKey if !generated(&ctx.statement.node, column) => continue,
                 ConstraintKind::PrimaryKey => "the primary key".to_owned(),
                 ConstraintKind::ForeignKey {
                     references,
@@ -106,4 +113,39 @@ fn referenced_bigint(
         _ => return None,
     };
     is_bigint(&known.column(&column)?.type_name).then_some(column)
+}
+
+/// Whether the statement gives column `name` its values from a sequence: a `serial` type, an
+/// identity, or a `nextval()` default.
+fn generated(node: &NodeEnum, name: &str) -> bool {
+    let definitions: Vec<&ColumnDef> = match node {
+        NodeEnum::CreateStmt(stmt) => stmt
+            .table_elts
+            .iter()
+            .filter_map(|element| match element.node.as_ref()? {
+                NodeEnum::ColumnDef(column) => Some(column.as_ref()),
+                _ => None,
+            })
+            .collect(),
+        NodeEnum::AlterTableStmt(stmt) => stmt
+            .cmds
+            .iter()
+            .filter_map(|cmd| match cmd.node.as_ref()? {
+                NodeEnum::AlterTableCmd(cmd) => match cmd.def.as_deref()?.node.as_ref()? {
+                    NodeEnum::ColumnDef(column) => Some(column.as_ref()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    definitions
+        .into_iter()
+        .filter(|column| column.colname == name)
+        .any(|column| match column_default(column) {
+            ColumnDefault::Serial { .. } | ColumnDefault::Identity { .. } => true,
+            ColumnDefault::Volatile { function, .. } => function == "nextval",
+            _ => false,
+        })
 }
