@@ -231,8 +231,8 @@ enum Failure {
     )]
     StdinNotUtf8 { path: PathBuf, at: usize },
     /// `--changed-since`: the git baseline cannot be read.
-    #[error("{0}")]
-    ChangedSince(String),
+    #[error(transparent)]
+    ChangedSince(#[from] crate::source::history::BaselineError),
     #[error("--database-url: {0}")]
     DatabaseUrl(String),
     #[error("--shadow: {0}")]
@@ -489,8 +489,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         .changed_since
         .as_ref()
         .map(|git_ref| Baseline::load_fetching(git_ref, &cwd, &workspace, cli.fetch))
-        .transpose()
-        .map_err(Failure::ChangedSince)?;
+        .transpose()?;
     let applied = cli
         .database_url
         .as_ref()
