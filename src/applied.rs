@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::Connection;
 
-use crate::database::{connect_within, connection_error};
+use crate::database::{DatabaseError, connect_within};
 
 /// One row of `drizzle.__drizzle_migrations`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,14 +19,17 @@ pub struct AppliedMigration {
 
 /// Reads the drizzle migrations table in a read-only session. A database without the table has
 /// applied nothing.
-pub fn read_drizzle(url: &str, connect_limit: Duration) -> Result<Vec<AppliedMigration>, String> {
+pub fn read_drizzle(
+    url: &str,
+    connect_limit: Duration,
+) -> Result<Vec<AppliedMigration>, DatabaseError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| format!("cannot start the database client: {err}"))?;
+        .map_err(DatabaseError::Runtime)?;
     runtime
         .block_on(read(url, connect_limit))
-        .map_err(|err| connection_error(&err, url))
+        .map_err(|err| DatabaseError::driver(err, url))
 }
 
 async fn read(url: &str, connect_limit: Duration) -> Result<Vec<AppliedMigration>, sqlx::Error> {

@@ -234,7 +234,7 @@ enum Failure {
     #[error(transparent)]
     ChangedSince(#[from] crate::source::history::BaselineError),
     #[error("--database-url: {0}")]
-    DatabaseUrl(String),
+    DatabaseUrl(#[from] crate::database::DatabaseError),
     #[error("--shadow: {0}")]
     Shadow(String),
     #[error("cannot write the report: {0}")]
@@ -494,13 +494,11 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         .database_url
         .as_ref()
         .map(|url| applied::read_drizzle(url, cli.limits().connect))
-        .transpose()
-        .map_err(Failure::DatabaseUrl)?;
+        .transpose()?;
     // What Directus has configured there joins what the snapshot says; before the cache is
     // opened, as its key covers the configuration.
     if let Some(url) = &cli.database_url
-        && let Some(live) =
-            directus::read_live(url, cli.limits().connect).map_err(Failure::DatabaseUrl)?
+        && let Some(live) = directus::read_live(url, cli.limits().connect)?
     {
         config.add_directus(live);
     }

@@ -7,6 +7,30 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
+/// Why a database the tool was pointed at could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("cannot start the database client: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// What the driver said, as [`connection_error`] shows it.
+    #[error("{message}")]
+    Driver {
+        message: String,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl DatabaseError {
+    /// The driver's error on the database at `url`, shown without the URL's password.
+    pub fn driver(source: sqlx::Error, url: &str) -> DatabaseError {
+        DatabaseError::Driver {
+            message: connection_error(&source, url),
+            source,
+        }
+    }
+}
+
 /// How long connecting may take by default (`--connect-timeout`).
 pub const DEFAULT_CONNECT_LIMIT: Duration = Duration::from_secs(10);
 

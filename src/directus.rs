@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use sqlx::Connection;
 
 use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
-use crate::database::{connect_within, connection_error};
+use crate::database::{DatabaseError, connect_within};
 use crate::regular_file::{self, Links};
 
 /// Where Directus's configuration was read from: the snapshot path as configured, or the
@@ -340,14 +340,14 @@ pub fn holds(field: &str, column: &str) -> Option<bool> {
 
 /// Reads Directus's configuration from the live database in a read-only session; `None` when
 /// the database has no Directus tables.
-pub fn read_live(url: &str, connect_limit: Duration) -> Result<Option<Model>, String> {
+pub fn read_live(url: &str, connect_limit: Duration) -> Result<Option<Model>, DatabaseError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| format!("cannot start the database client: {err}"))?;
+        .map_err(DatabaseError::Runtime)?;
     runtime
         .block_on(read(url, connect_limit))
-        .map_err(|err| connection_error(&err, url))
+        .map_err(|err| DatabaseError::driver(err, url))
 }
 
 async fn read(url: &str, connect_limit: Duration) -> Result<Option<Model>, sqlx::Error> {
