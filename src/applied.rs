@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::PgConnection;
 
-use crate::database;
+use crate::database::{self, DatabaseError};
 
 /// One row of `drizzle.__drizzle_migrations`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +19,10 @@ pub struct AppliedMigration {
 
 /// Reads the drizzle migrations table in a read-only session. A database without the table has
 /// applied nothing.
-pub fn read_drizzle(url: &str, connect_limit: Duration) -> Result<Vec<AppliedMigration>, String> {
+pub fn read_drizzle(
+    url: &str,
+    connect_limit: Duration,
+) -> Result<Vec<AppliedMigration>, DatabaseError> {
     database::read_only(url, connect_limit, read)
 }
 

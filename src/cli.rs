@@ -203,8 +203,8 @@ enum Failure {
     #[error("unknown rule id `{0}` (see `chronos-lint rules`)")]
     UnknownRule(String),
     /// The configuration file cannot be read or is wrong.
-    #[error("{0}")]
-    Config(String),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("--select: unknown rule id `{0}` (see `chronos-lint rules`)")]
     UnknownSelected(String),
     #[error("--ignore: unknown rule id `{0}` (see `chronos-lint rules`)")]
@@ -212,8 +212,8 @@ enum Failure {
     #[error("--output-file {}: {}", .0.display(), .1)]
     OutputFile(PathBuf, std::io::Error),
     /// A pattern of `exclude` or `--exclude` is not a glob.
-    #[error("{0}")]
-    Exclude(String),
+    #[error(transparent)]
+    Exclude(#[from] crate::config::PatternError),
     #[error("--stdin-filename needs `-` among the paths")]
     StdinFilenameWithoutStdin,
     #[error("cannot read standard input: {0}")]
@@ -231,16 +231,16 @@ enum Failure {
     )]
     StdinNotUtf8 { path: PathBuf, at: usize },
     /// `--changed-since`: the git baseline cannot be read.
-    #[error("{0}")]
-    ChangedSince(String),
+    #[error(transparent)]
+    ChangedSince(#[from] crate::source::history::BaselineError),
     #[error("--database-url: {0}")]
-    DatabaseUrl(String),
+    DatabaseUrl(#[from] crate::database::DatabaseError),
     #[error("--shadow: {0}")]
     Shadow(String),
     #[error("cannot write the report: {0}")]
     WriteReport(std::io::Error),
     #[error("init: {0}")]
-    Init(String),
+    Init(#[from] crate::init::InitError),
 }
 
 impl Failure {
@@ -296,7 +296,7 @@ pub fn main() -> ExitCode {
 /// `init`: writes the configuration in the working directory and shows it.
 fn init(paths: &[PathBuf], preset: Option<&str>) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let text = crate::init::init(&cwd, paths, preset).map_err(Failure::Init)?;
+    let text = crate::init::init(&cwd, paths, preset)?;
     print!("{text}");
     eprintln!(
         "wrote {}: check the owners and their table patterns, then run chronos-lint",
@@ -454,12 +454,9 @@ fn read_stdin(cli: &Cli) -> Result<(Vec<PathBuf>, Option<source::StdinSource>), 
 /// `--fail-on`. `shadow_connect`: where `--shadow` connects, when it is given.
 fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, Failure> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut config =
-        Config::load(cli.config.as_deref(), &cwd, rules::is_rule).map_err(Failure::Config)?;
+    let mut config = Config::load(cli.config.as_deref(), &cwd, rules::is_rule)?;
     select_rules(&mut config, &cli.select, &cli.ignore)?;
-    let exclude = config
-        .exclude_matcher(&cli.exclude)
-        .map_err(Failure::Exclude)?;
+    let exclude = config.exclude_matcher(&cli.exclude)?;
 
     let format = cli.format.unwrap_or_else(|| {
         let on_github = std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true");
@@ -492,19 +489,16 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         .changed_since
         .as_ref()
         .map(|git_ref| Baseline::load_fetching(git_ref, &cwd, &workspace, cli.fetch))
-        .transpose()
-        .map_err(Failure::ChangedSince)?;
+        .transpose()?;
     let applied = cli
         .database_url
         .as_ref()
         .map(|url| applied::read_drizzle(url, cli.limits().connect))
-        .transpose()
-        .map_err(Failure::DatabaseUrl)?;
+        .transpose()?;
     // What Directus has configured there joins what the snapshot says; before the cache is
     // opened, as its key covers the configuration.
     if let Some(url) = &cli.database_url
-        && let Some(live) =
-            directus::read_live(url, cli.limits().connect).map_err(Failure::DatabaseUrl)?
+        && let Some(live) = directus::read_live(url, cli.limits().connect)?
     {
         config.add_directus(live);
     }

@@ -15,6 +15,84 @@ use crate::source::{Layout, SourceKind};
 
 pub const CONFIG_FILE_NAME: &str = "chronos-lint.toml";
 
+/// Why the configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read config: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: FileError,
+    },
+    /// A TOML error the parser gives no place for.
+    #[error("{}: {}", .path.display(), .source.message())]
+    Toml {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+    /// A mistake at a place of the file: `path:line:column: message`, then the line with the
+    /// place marked. The text is the whole message: the kinds of mistake are only told apart
+    /// by a person reading it.
+    #[error("{text}")]
+    Located {
+        line: usize,
+        column: usize,
+        text: String,
+    },
+    #[error(transparent)]
+    Pattern(#[from] PatternError),
+    #[error("alembic.command: empty command")]
+    EmptyAlembicCommand,
+    #[error("alembic.timeout: must be at least 1 (seconds)")]
+    ZeroAlembicTimeout,
+    #[error("{} (`[directus] snapshot` of {}): {source}", .snapshot.display(), .path.display())]
+    DirectusSnapshot {
+        snapshot: PathBuf,
+        path: PathBuf,
+        #[source]
+        source: directus::SnapshotError,
+    },
+}
+
+/// Why a configuration file's text cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error(transparent)]
+    Read(#[from] regular_file::ReadError),
+    #[error("not valid UTF-8 (invalid byte at offset {at})")]
+    NotUtf8 { at: usize },
+}
+
+/// A glob of the configuration or the command line that cannot be compiled; `key` names the
+/// setting (`owners.drizzle.tables`, `exclude`).
+#[derive(Debug, thiserror::Error)]
+pub enum PatternError {
+    #[error(
+        "{key}: a pattern of {len} bytes (`{start}...`); patterns are at most {MAX_PATTERN_LEN}"
+    )]
+    TooLong {
+        key: String,
+        len: usize,
+        /// The pattern's first characters, to recognise it by.
+        start: String,
+    },
+    #[error("{key}: invalid pattern `{pattern}`: {source}")]
+    Invalid {
+        key: String,
+        pattern: String,
+        #[source]
+        source: globset::Error,
+    },
+    /// The patterns, each valid, do not make one matcher.
+    #[error("{key}: {source}")]
+    Set {
+        key: String,
+        #[source]
+        source: globset::Error,
+    },
+}
+
 /// The `pg_version`s accepted: from 10, the first major version of one number, to 18, the
 /// grammar the parser knows. What the rules tell apart lies in this range (10, 11, 12).
 pub const PG_VERSIONS: std::ops::RangeInclusive<u32> = 10..=18;
@@ -136,7 +214,7 @@ impl std::fmt::Debug for ExpectedIndex {
 
 impl TablePatterns {
     /// `key` names the setting in error messages (`owners.drizzle.tables`).
-    pub fn new(patterns: Vec<String>, key: &str) -> Result<Self, String> {
+    pub fn new(patterns: Vec<String>, key: &str) -> Result<Self, PatternError> {
         let (mut bare, mut qualified) = (GlobSetBuilder::new(), GlobSetBuilder::new());
         for pattern in &patterns {
             let glob = glob(pattern, key)?;
@@ -146,8 +224,8 @@ impl TablePatterns {
                 bare.add(glob);
             }
         }
-        let bare = bare.build().map_err(|err| format!("{key}: {err}"))?;
-        let qualified = qualified.build().map_err(|err| format!("{key}: {err}"))?;
+        let bare = bare.build().map_err(|source| set_error(key, source))?;
+        let qualified = qualified.build().map_err(|source| set_error(key, source))?;
         Ok(TablePatterns {
             patterns,
             bare,
@@ -179,7 +257,7 @@ impl ExpectedIndex {
         tables: Option<Vec<String>>,
         columns: Vec<String>,
         key: &str,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, PatternError> {
         let tables = tables
             .map(|tables| TablePatterns::new(tables, &format!("{key}.tables")))
             .transpose()?;
@@ -189,7 +267,7 @@ impl ExpectedIndex {
         }
         let column_set = builder
             .build()
-            .map_err(|err| format!("{key}.columns: {err}"))?;
+            .map_err(|source| set_error(&format!("{key}.columns"), source))?;
         Ok(ExpectedIndex {
             tables,
             columns,
@@ -311,7 +389,11 @@ impl Default for Config {
 }
 
 impl Owner {
-    fn new(name: String, patterns: Vec<String>, kind: Option<SourceKind>) -> Result<Self, String> {
+    fn new(
+        name: String,
+        patterns: Vec<String>,
+        kind: Option<SourceKind>,
+    ) -> Result<Self, PatternError> {
         let tables = TablePatterns::new(patterns.clone(), &format!("owners.{name}.tables"))?;
         Ok(Owner {
             name,
@@ -334,14 +416,10 @@ const MAX_CONFIG_SIZE: u64 = 16 << 20;
 
 /// The text of a configuration file. Only a regular file is read (a link to one is followed):
 /// a named pipe would block the run and a device could be read forever.
-fn read_config_file(path: &Path) -> Result<String, String> {
-    let bytes =
-        regular_file::read(path, Links::Follow, MAX_CONFIG_SIZE).map_err(|err| err.to_string())?;
-    String::from_utf8(bytes).map_err(|err| {
-        format!(
-            "not valid UTF-8 (invalid byte at offset {})",
-            err.utf8_error().valid_up_to()
-        )
+fn read_config_file(path: &Path) -> Result<String, FileError> {
+    let bytes = regular_file::read(path, Links::Follow, MAX_CONFIG_SIZE)?;
+    String::from_utf8(bytes).map_err(|err| FileError::NotUtf8 {
+        at: err.utf8_error().valid_up_to(),
     })
 }
 
@@ -353,7 +431,7 @@ impl Config {
         path: Option<&Path>,
         start: &Path,
         is_rule: fn(&str) -> bool,
-    ) -> Result<Config, String> {
+    ) -> Result<Config, ConfigError> {
         let found = match path {
             Some(path) => Some(path.to_path_buf()),
             None => start
@@ -364,16 +442,18 @@ impl Config {
         let Some(path) = found else {
             return Ok(Config::default());
         };
-        let text = read_config_file(&path)
-            .map_err(|err| format!("{}: cannot read config: {err}", path.display()))?;
+        let text = read_config_file(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
         let mut config = Config::parse(&text, &path, is_rule)?;
         if let Some((shown, snapshot)) = &config.directus_snapshot {
-            let model = directus::load_snapshot(snapshot, shown).map_err(|err| {
-                format!(
-                    "{} (`[directus] snapshot` of {}): {err}",
-                    snapshot.display(),
-                    path.display()
-                )
+            let model = directus::load_snapshot(snapshot, shown).map_err(|source| {
+                ConfigError::DirectusSnapshot {
+                    snapshot: snapshot.clone(),
+                    path: path.clone(),
+                    source,
+                }
             })?;
             config.directus = Some(Arc::new(model));
         }
@@ -401,11 +481,18 @@ impl Config {
 
     /// Parses config text; relative source paths are taken from the config file's directory.
     /// An error names the file, line and column, with the line and the span marked.
-    pub fn parse(text: &str, path: &Path, is_rule: fn(&str) -> bool) -> Result<Config, String> {
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        is_rule: fn(&str) -> bool,
+    ) -> Result<Config, ConfigError> {
         let at = |span: std::ops::Range<usize>, message: &str| located(path, text, span, message);
-        let file: ConfigFile = toml::from_str(text).map_err(|err| match err.span() {
-            Some(span) => at(span, err.message()),
-            None => format!("{}: {}", path.display(), err.message()),
+        let file: ConfigFile = toml::from_str(text).map_err(|source| match source.span() {
+            Some(span) => at(span, source.message()),
+            None => ConfigError::Toml {
+                path: path.to_path_buf(),
+                source,
+            },
         })?;
         let defaults = match &file.preset {
             None => Config::default(),
@@ -427,10 +514,11 @@ impl Config {
             patterns
                 .into_iter()
                 .map(|pattern| {
-                    glob(pattern.get_ref(), key).map_err(|err| at(pattern.span(), &err))?;
+                    glob(pattern.get_ref(), key)
+                        .map_err(|err| at(pattern.span(), &err.to_string()))?;
                     Ok(pattern.into_inner())
                 })
-                .collect::<Result<Vec<String>, String>>()
+                .collect::<Result<Vec<String>, ConfigError>>()
         };
 
         let pg_version = match file.pg_version {
@@ -469,7 +557,7 @@ impl Config {
                     }
                     Ok(owner)
                 })
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, ConfigError>>()?,
         };
         let (directus_tables, directus_snapshot) = match file.directus {
             None => (defaults.directus_tables, defaults.directus_snapshot),
@@ -547,7 +635,7 @@ impl Config {
                     in_transaction: source.in_transaction,
                 })
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, ConfigError>>()?;
         let exclude = [defaults.exclude, patterns(file.exclude, "exclude")?].concat();
         let alembic = match file.alembic {
             None => defaults.alembic,
@@ -654,18 +742,20 @@ impl Config {
     }
 
     /// Excludes from the config plus the command line, as one matcher.
-    pub fn exclude_matcher(&self, extra: &[String]) -> Result<GlobSet, String> {
+    pub fn exclude_matcher(&self, extra: &[String]) -> Result<GlobSet, PatternError> {
         let mut builder = GlobSetBuilder::new();
         for pattern in self.exclude.iter().chain(extra) {
             builder.add(glob(pattern, "exclude")?);
         }
-        builder.build().map_err(|err| format!("exclude: {err}"))
+        builder
+            .build()
+            .map_err(|source| set_error("exclude", source))
     }
 }
 
 /// `[alembic]` as written, with a relative program path taken from `base` (the configuration's
 /// directory): Alembic runs in its project's directory, not in the working directory.
-fn alembic_settings(file: AlembicFile, base: &Path) -> Result<AlembicSettings, String> {
+fn alembic_settings(file: AlembicFile, base: &Path) -> Result<AlembicSettings, ConfigError> {
     let command = match file.command {
         None => None,
         Some(command) => {
@@ -674,7 +764,7 @@ fn alembic_settings(file: AlembicFile, base: &Path) -> Result<AlembicSettings, S
                 CommandFile::Words(words) => words,
             };
             let Some(program) = words.first_mut() else {
-                return Err("alembic.command: empty command".into());
+                return Err(ConfigError::EmptyAlembicCommand);
             };
             if program.contains('/') && Path::new(program.as_str()).is_relative() {
                 *program = absolute(&base.join(&*program))
@@ -685,7 +775,7 @@ fn alembic_settings(file: AlembicFile, base: &Path) -> Result<AlembicSettings, S
         }
     };
     let timeout = match file.timeout {
-        Some(0) => return Err("alembic.timeout: must be at least 1 (seconds)".into()),
+        Some(0) => return Err(ConfigError::ZeroAlembicTimeout),
         Some(seconds) => seconds,
         None => DEFAULT_ALEMBIC_TIMEOUT,
     };
@@ -700,15 +790,26 @@ fn alembic_settings(file: AlembicFile, base: &Path) -> Result<AlembicSettings, S
 const MAX_PATTERN_LEN: usize = 1024;
 
 /// `pattern` compiled; `key` names the setting in error messages.
-fn glob(pattern: &str, key: &str) -> Result<Glob, String> {
+fn glob(pattern: &str, key: &str) -> Result<Glob, PatternError> {
     if pattern.len() > MAX_PATTERN_LEN {
-        return Err(format!(
-            "{key}: a pattern of {} bytes (`{}...`); patterns are at most {MAX_PATTERN_LEN}",
-            pattern.len(),
-            pattern.chars().take(40).collect::<String>()
-        ));
+        return Err(PatternError::TooLong {
+            key: key.to_owned(),
+            len: pattern.len(),
+            start: pattern.chars().take(40).collect(),
+        });
     }
-    Glob::new(pattern).map_err(|err| format!("{key}: invalid pattern `{pattern}`: {err}"))
+    Glob::new(pattern).map_err(|source| PatternError::Invalid {
+        key: key.to_owned(),
+        pattern: pattern.to_owned(),
+        source,
+    })
+}
+
+fn set_error(key: &str, source: globset::Error) -> PatternError {
+    PatternError::Set {
+        key: key.to_owned(),
+        source,
+    }
 }
 
 /// How much of a line an error shows: a generated configuration may have very long ones.
@@ -716,7 +817,7 @@ const SNIPPET_WIDTH: usize = 100;
 
 /// `message` about `span` of the configuration `text`, as `path:line:column: message`, then the
 /// line with the span underlined (as the TOML parser shows its own errors).
-fn located(path: &Path, text: &str, span: std::ops::Range<usize>, message: &str) -> String {
+fn located(path: &Path, text: &str, span: std::ops::Range<usize>, message: &str) -> ConfigError {
     let start = span.start.min(text.len());
     let line_start = text[..start].rfind('\n').map_or(0, |nl| nl + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |nl| start + nl);
@@ -744,11 +845,15 @@ fn located(path: &Path, text: &str, span: std::ops::Range<usize>, message: &str)
             ""
         },
     );
-    format!(
-        "{}:{line_no}:{column}: {message}\n{gutter} |\n{line_no} | {before}{shown}{after}\n{gutter} | {}{marker}",
-        path.display(),
-        " ".repeat(before.len())
-    )
+    ConfigError::Located {
+        line: line_no,
+        column,
+        text: format!(
+            "{}:{line_no}:{column}: {message}\n{gutter} |\n{line_no} | {before}{shown}{after}\n{gutter} | {}{marker}",
+            path.display(),
+            " ".repeat(before.len())
+        ),
+    }
 }
 
 /// `path` made absolute against the working directory (without touching the file system).
@@ -806,14 +911,16 @@ mod tests {
             Path::new("c.toml"),
             crate::rules::is_rule,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("pg_verison"), "{err}");
         let err = Config::parse(
             "[rules]\nno-such-rule = \"off\"",
             Path::new("c.toml"),
             crate::rules::is_rule,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("no-such-rule"), "{err}");
     }
 
@@ -873,7 +980,9 @@ mod tests {
             ("[extensions]\nallow = []", "allow"),
             ("[extensions]\nowners = [\"nobody\"]", "nobody"),
         ] {
-            let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
+            let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(key), "{err}");
         }
     }
@@ -908,11 +1017,15 @@ mod tests {
             "collections: [\n",
         )
         .unwrap();
-        let err = Config::load(Some(&path), dir.path(), crate::rules::is_rule).unwrap_err();
+        let err = Config::load(Some(&path), dir.path(), crate::rules::is_rule)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("): not a Directus schema snapshot"), "{err}");
         assert!(err.contains("--> directus/snapshot.yaml:1:"), "{err}");
         std::fs::remove_file(dir.path().join("directus/snapshot.yaml")).unwrap();
-        let err = Config::load(Some(&path), dir.path(), crate::rules::is_rule).unwrap_err();
+        let err = Config::load(Some(&path), dir.path(), crate::rules::is_rule)
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("): cannot read the Directus schema snapshot"),
             "{err}"
@@ -922,7 +1035,8 @@ mod tests {
             Path::new("c.toml"),
             crate::rules::is_rule,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("c.toml:2:12: directus.snapshot"), "{err}");
     }
 
@@ -998,7 +1112,9 @@ mod tests {
                 "^^^^^",
             ),
         ] {
-            let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
+            let err = Config::parse(text, Path::new("c.toml"), crate::rules::is_rule)
+                .unwrap_err()
+                .to_string();
             let line: usize = at.split(':').next().unwrap().parse().unwrap();
             assert!(err.starts_with(&format!("c.toml:{at}: ")), "{err}");
             assert!(err.contains(message), "{err}");
@@ -1018,7 +1134,9 @@ mod tests {
     #[test]
     fn a_long_line_is_shown_around_the_error() {
         let text = format!("exclude = [\"{}\", \"[\"]\n", "a".repeat(1000));
-        let err = Config::parse(&text, Path::new("c.toml"), crate::rules::is_rule).unwrap_err();
+        let err = Config::parse(&text, Path::new("c.toml"), crate::rules::is_rule)
+            .unwrap_err()
+            .to_string();
         assert!(err.len() < 400, "{err}");
         assert!(
             err.starts_with("c.toml:1:1016: exclude: invalid pattern `[`"),
@@ -1045,14 +1163,21 @@ mod tests {
         assert!(
             parse("[alembic]\ncommand = \"\"")
                 .unwrap_err()
+                .to_string()
                 .contains("alembic.command")
         );
         assert!(
             parse("[alembic]\ntimeout = 0")
                 .unwrap_err()
+                .to_string()
                 .contains("alembic.timeout")
         );
-        assert!(parse("[alembic]\ncmd = \"x\"").unwrap_err().contains("cmd"));
+        assert!(
+            parse("[alembic]\ncmd = \"x\"")
+                .unwrap_err()
+                .to_string()
+                .contains("cmd")
+        );
         assert_eq!(Config::default().alembic, AlembicSettings::default());
     }
 

@@ -7,6 +7,30 @@ use std::time::Duration;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection, PgConnection};
 
+/// Why a database the tool was pointed at could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("cannot start the database client: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// What the driver said, as [`connection_error`] shows it.
+    #[error("{message}")]
+    Driver {
+        message: String,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl DatabaseError {
+    /// The driver's error on the database at `url`, shown without the URL's password.
+    pub fn driver(source: sqlx::Error, url: &str) -> DatabaseError {
+        DatabaseError::Driver {
+            message: connection_error(&source, url),
+            source,
+        }
+    }
+}
+
 /// How long connecting may take by default (`--connect-timeout`).
 pub const DEFAULT_CONNECT_LIMIT: Duration = Duration::from_secs(10);
 
@@ -28,17 +52,16 @@ pub async fn connect_within(
 }
 
 /// Runs `read` in a session of the database at `url` in which every statement is read-only
-/// (the server refuses writes), then closes the session. Errors are told as
-/// [`connection_error`] tells them.
+/// (the server refuses writes), then closes the session.
 pub fn read_only<T>(
     url: &str,
     connect_limit: Duration,
     read: impl AsyncFnOnce(&mut PgConnection) -> sqlx::Result<T>,
-) -> Result<T, String> {
+) -> Result<T, DatabaseError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| format!("cannot start the database client: {err}"))?;
+        .map_err(DatabaseError::Runtime)?;
     let session = async {
         let options = url.parse::<PgConnectOptions>()?;
         let mut connection = connect_within(&options, connect_limit).await?;
@@ -51,7 +74,7 @@ pub fn read_only<T>(
     };
     runtime
         .block_on(session)
-        .map_err(|err| connection_error(&err, url))
+        .map_err(|err| DatabaseError::driver(err, url))
 }
 
 /// What a database error says, without the URL's password, and, when the server's TLS

@@ -15,7 +15,7 @@ use serde::de::IgnoredAny;
 use sqlx::PgConnection;
 
 use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
-use crate::database;
+use crate::database::{self, DatabaseError};
 use crate::regular_file::{self, Links};
 
 /// Where Directus's configuration was read from: the snapshot path as configured, or the
@@ -189,19 +189,36 @@ struct SnapshotRelationSchema {
     constraint_name: Option<String>,
 }
 
+/// Why a schema snapshot cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read the Directus schema snapshot: {0}")]
+    Read(#[source] regular_file::ReadError),
+    #[error("the Directus schema snapshot is not valid UTF-8 (invalid byte at offset {at})")]
+    NotUtf8 { at: usize },
+    /// The parser's message: `shown` is the path as configured.
+    #[error(
+        "not a Directus schema snapshot (`npx directus schema snapshot {shown}` writes one): \
+         {message}"
+    )]
+    NotASnapshot { shown: String, message: String },
+    #[error(
+        "a Directus schema snapshot of a `{vendor}` database; chronos-lint lints PostgreSQL \
+         migrations"
+    )]
+    OtherVendor { vendor: String },
+}
+
 /// The largest snapshot read: a large instance's is a few MiB.
 const MAX_SNAPSHOT_SIZE: u64 = 64 << 20;
 
 /// Reads the snapshot at `path` (JSON when the name ends in `.json`, else YAML); `shown` is the
 /// path as configured, kept for messages.
-pub fn load_snapshot(path: &Path, shown: &str) -> Result<Model, String> {
-    let bytes = regular_file::read(path, Links::Follow, MAX_SNAPSHOT_SIZE)
-        .map_err(|err| format!("cannot read the Directus schema snapshot: {err}"))?;
-    let text = String::from_utf8(bytes).map_err(|err| {
-        format!(
-            "the Directus schema snapshot is not valid UTF-8 (invalid byte at offset {})",
-            err.utf8_error().valid_up_to()
-        )
+pub fn load_snapshot(path: &Path, shown: &str) -> Result<Model, SnapshotError> {
+    let bytes =
+        regular_file::read(path, Links::Follow, MAX_SNAPSHOT_SIZE).map_err(SnapshotError::Read)?;
+    let text = String::from_utf8(bytes).map_err(|err| SnapshotError::NotUtf8 {
+        at: err.utf8_error().valid_up_to(),
     })?;
     let json = path
         .extension()
@@ -210,12 +227,11 @@ pub fn load_snapshot(path: &Path, shown: &str) -> Result<Model, String> {
 }
 
 /// Parses a snapshot's text.
-pub fn parse_snapshot(text: &str, json: bool, shown: &str) -> Result<Model, String> {
-    let not_a_snapshot = |err: String| {
-        format!(
-            "not a Directus schema snapshot (`npx directus schema snapshot {shown}` writes one): \
-             {err}"
-        )
+pub fn parse_snapshot(text: &str, json: bool, shown: &str) -> Result<Model, SnapshotError> {
+    // The parsers' errors are kept as text: the YAML one is rewritten to name the file.
+    let not_a_snapshot = |message: String| SnapshotError::NotASnapshot {
+        shown: shown.to_owned(),
+        message,
     };
     let file: SnapshotFile = if json {
         serde_json::from_str(text).map_err(|err| not_a_snapshot(err.to_string()))?
@@ -232,10 +248,9 @@ pub fn parse_snapshot(text: &str, json: bool, shown: &str) -> Result<Model, Stri
             "postgres" | "postgresql" | "cockroachdb" | "redshift"
         )
     {
-        return Err(format!(
-            "a Directus schema snapshot of a `{vendor}` database; chronos-lint lints PostgreSQL \
-             migrations"
-        ));
+        return Err(SnapshotError::OtherVendor {
+            vendor: vendor.to_owned(),
+        });
     }
     Ok(Model {
         sources: vec![shown.to_owned()],
@@ -325,7 +340,7 @@ pub fn holds(field: &str, column: &str) -> Option<bool> {
 
 /// Reads Directus's configuration from the live database in a read-only session; `None` when
 /// the database has no Directus tables.
-pub fn read_live(url: &str, connect_limit: Duration) -> Result<Option<Model>, String> {
+pub fn read_live(url: &str, connect_limit: Duration) -> Result<Option<Model>, DatabaseError> {
     database::read_only(url, connect_limit, read)
 }
 
@@ -504,11 +519,17 @@ relations:
 
     #[test]
     fn other_files_and_vendors_are_refused() {
-        let err = parse_snapshot("collections: []\n", false, "s.yaml").unwrap_err();
+        let err = parse_snapshot("collections: []\n", false, "s.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("not a Directus schema snapshot"), "{err}");
-        let err = parse_snapshot(&YAML.replace("postgres", "mysql"), false, "s.yaml").unwrap_err();
+        let err = parse_snapshot(&YAML.replace("postgres", "mysql"), false, "s.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`mysql`"), "{err}");
-        let err = parse_snapshot("version: [", false, "s.yaml").unwrap_err();
+        let err = parse_snapshot("version: [", false, "s.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("not a Directus schema snapshot"), "{err}");
     }
 

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 use crate::catalog::{Catalog, DEFAULT_SCHEMA, Origin, QualifiedName};
-use crate::config::{CONFIG_FILE_NAME, Config, PRESETS};
+use crate::config::{CONFIG_FILE_NAME, Config, PRESETS, PatternError};
 use crate::parse::{self, ast};
 use crate::source::{self, MigrationSet, Workspace};
 
@@ -24,15 +24,32 @@ struct System {
     tables: BTreeSet<QualifiedName>,
 }
 
+/// Why `init` wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    #[error("--preset: unknown preset `{name}` (known: {})", known_presets())]
+    UnknownPreset { name: String },
+    #[error(
+        "{}: exists already; init writes a new file only (remove it, or edit it)",
+        .0.display()
+    )]
+    Exists(PathBuf),
+    #[error(transparent)]
+    Exclude(#[from] PatternError),
+    #[error("{}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Writes `chronos-lint.toml` in `dir` from the migrations under `paths`; returns what it wrote.
-pub fn init(dir: &Path, paths: &[PathBuf], preset: Option<&str>) -> Result<String, String> {
+pub fn init(dir: &Path, paths: &[PathBuf], preset: Option<&str>) -> Result<String, InitError> {
     let preset = preset.map(preset_named).transpose()?;
     let target = dir.join(CONFIG_FILE_NAME);
     if target.symlink_metadata().is_ok() {
-        return Err(format!(
-            "{}: exists already; init writes a new file only (remove it, or edit it)",
-            target.display()
-        ));
+        return Err(InitError::Exists(target));
     }
     let config = Config::default();
     let exclude = config.exclude_matcher(&[])?;
@@ -41,23 +58,28 @@ pub fn init(dir: &Path, paths: &[PathBuf], preset: Option<&str>) -> Result<Strin
         Some((name, text)) => preset_text(name, text, &workspace),
         None => owners_text(&systems(&workspace)),
     };
-    std::fs::write(&target, &text).map_err(|err| format!("{}: {err}", target.display()))?;
+    std::fs::write(&target, &text).map_err(|source| InitError::Write {
+        path: target.clone(),
+        source,
+    })?;
     Ok(text)
 }
 
 /// The preset called `name`, with its text.
-fn preset_named(name: &str) -> Result<(&str, &'static str), String> {
+fn preset_named(name: &str) -> Result<(&str, &'static str), InitError> {
     let (_, text) = PRESETS
         .iter()
         .find(|(preset, _)| *preset == name)
-        .ok_or_else(|| {
-            let known: Vec<&str> = PRESETS.iter().map(|(name, _)| *name).collect();
-            format!(
-                "--preset: unknown preset `{name}` (known: {})",
-                known.join(", ")
-            )
+        .ok_or_else(|| InitError::UnknownPreset {
+            name: name.to_owned(),
         })?;
     Ok((name, text))
+}
+
+/// The names of the presets, for a message.
+fn known_presets() -> String {
+    let known: Vec<&str> = PRESETS.iter().map(|(name, _)| *name).collect();
+    known.join(", ")
 }
 
 /// The preset's text, with the sets found listed for the owners to be given.

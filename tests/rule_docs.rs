@@ -10,6 +10,7 @@ use chronos_lint::rules;
 
 fn parse(toml: &str) -> Result<Config, String> {
     Config::parse(toml, Path::new("/repo/chronos-lint.toml"), rules::is_rule)
+        .map_err(|err| err.to_string())
 }
 
 /// Whether the schema has `key` in `table` (top level when `None`): the configuration does not

@@ -56,6 +56,77 @@ pub trait RenderedStore: Sync {
     fn put(&self, root: &Path, key: &RenderKey, sql: &str);
 }
 
+/// Why an Alembic project has no SQL to lint: the message of its input error. `command` is the
+/// command as shown, in backquotes.
+#[derive(Debug, thiserror::Error)]
+pub enum AlembicError {
+    #[error("cannot read: {0}")]
+    ReadIni(#[source] std::io::Error),
+    #[error("cannot run {command}: {source}; {}", spawn_advice(.configured))]
+    Spawn {
+        command: String,
+        /// Whether the command is `[alembic] command`, rather than the default.
+        configured: bool,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{command} did not finish within {} s and was stopped (`[alembic] timeout` in \
+         chronos-lint.toml sets the limit)",
+        .timeout.as_secs()
+    )]
+    TimedOut { command: String, timeout: Duration },
+    #[error("running {command}: {source}")]
+    Io {
+        command: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Alembic exited with an error; `stderr` is the end of what it wrote there.
+    #[error(
+        "Alembic failed to render the project offline: {command} exited with {status}{}\n{stderr}",
+        fallback_advice(.fallback)
+    )]
+    Failed {
+        command: String,
+        status: std::process::ExitStatus,
+        /// Whether the command was the fallback `python3 -m alembic`.
+        fallback: bool,
+        stderr: String,
+    },
+    #[error("{command} wrote output that is not UTF-8")]
+    NotUtf8 {
+        command: String,
+        #[source]
+        source: std::string::FromUtf8Error,
+    },
+    #[error("no command to run Alembic")]
+    NoCommand,
+    #[error(
+        "Alembic's offline SQL is over {} MiB or {MAX_TOKENS} tokens; not linted",
+        MAX_FILE_SIZE >> 20
+    )]
+    TooLarge,
+}
+
+fn spawn_advice(configured: &bool) -> &'static str {
+    if *configured {
+        "check `[alembic] command` in chronos-lint.toml"
+    } else {
+        "install Alembic, or set `[alembic] command` in chronos-lint.toml (such as \
+         \"uv run alembic\", \"poetry run alembic\" or a virtualenv's bin/alembic)"
+    }
+}
+
+fn fallback_advice(fallback: &bool) -> &'static str {
+    if *fallback {
+        " (no `alembic` on PATH; set `[alembic] command` in chronos-lint.toml to run the \
+         project's own)"
+    } else {
+        ""
+    }
+}
+
 /// Whether `dir` is an Alembic project.
 pub fn has_ini(dir: &Path) -> bool {
     dir.join(INI).is_file()
@@ -85,8 +156,8 @@ struct Project {
 }
 
 impl Project {
-    fn read(ini: &Path) -> Result<Project, String> {
-        let text = std::fs::read_to_string(ini).map_err(|err| format!("cannot read: {err}"))?;
+    fn read(ini: &Path) -> Result<Project, AlembicError> {
+        let text = std::fs::read_to_string(ini).map_err(AlembicError::ReadIni)?;
         let parent = ini.parent().filter(|p| !p.as_os_str().is_empty());
         let root = read::absolute(parent.unwrap_or(Path::new(".")));
         let root = root.canonicalize().unwrap_or(root);
@@ -361,17 +432,17 @@ pub fn read_project(
     store: Option<&dyn RenderedStore>,
     workspace: &mut Workspace,
 ) -> Option<MigrationSet> {
-    let fail = |workspace: &mut Workspace, path: &Path, message: String| {
+    let fail = |workspace: &mut Workspace, path: &Path, err: AlembicError| {
         let shown = display(path);
         workspace.errors.push(InputError {
             path: if shown.is_empty() { ".".into() } else { shown },
-            message,
+            message: err.to_string(),
         });
     };
     let project = match Project::read(ini) {
         Ok(project) => project,
-        Err(message) => {
-            fail(workspace, ini, message);
+        Err(err) => {
+            fail(workspace, ini, err);
             return None;
         }
     };
@@ -387,18 +458,14 @@ pub fn read_project(
                 }
                 sql
             }
-            Err(message) => {
-                fail(workspace, &project.root, message);
+            Err(err) => {
+                fail(workspace, &project.root, err);
                 return None;
             }
         },
     };
     if sql.len() as u64 > MAX_FILE_SIZE || text::count_tokens(&sql, MAX_TOKENS + 1) > MAX_TOKENS {
-        let message = format!(
-            "Alembic's offline SQL is over {} MiB or {MAX_TOKENS} tokens; not linted",
-            MAX_FILE_SIZE >> 20
-        );
-        fail(workspace, &project.root, message);
+        fail(workspace, &project.root, AlembicError::TooLarge);
         return None;
     }
     let ini_name = ini.file_name().map_or_else(
@@ -446,7 +513,7 @@ pub fn read_project(
 }
 
 /// Runs Alembic's offline mode for the project: the SQL it writes, or why there is none.
-fn render(project: &Project, settings: &AlembicSettings) -> Result<String, String> {
+fn render(project: &Project, settings: &AlembicSettings) -> Result<String, AlembicError> {
     let ini = project.ini.to_string_lossy().into_owned();
     let args = ["-c", ini.as_str(), "upgrade", RANGE, "--sql"];
     let words = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
@@ -465,43 +532,40 @@ fn render(project: &Project, settings: &AlembicSettings) -> Result<String, Strin
             {
                 continue;
             }
-            Err(Run::Spawn(err)) => {
-                let hint = if configured {
-                    "check `[alembic] command` in chronos-lint.toml"
-                } else {
-                    "install Alembic, or set `[alembic] command` in chronos-lint.toml (such as \
-                     \"uv run alembic\", \"poetry run alembic\" or a virtualenv's bin/alembic)"
-                };
-                return Err(format!("cannot run {}: {err}; {hint}", shown(command)));
+            Err(Run::Spawn(source)) => {
+                return Err(AlembicError::Spawn {
+                    command: shown(command),
+                    configured,
+                    source,
+                });
             }
             Err(Run::TimedOut) => {
-                return Err(format!(
-                    "{} did not finish within {} s and was stopped (`[alembic] timeout` in \
-                     chronos-lint.toml sets the limit)",
-                    shown(command),
-                    settings.timeout.as_secs()
-                ));
+                return Err(AlembicError::TimedOut {
+                    command: shown(command),
+                    timeout: settings.timeout,
+                });
             }
-            Err(Run::Io(err)) => return Err(format!("running {}: {err}", shown(command))),
+            Err(Run::Io(source)) => {
+                return Err(AlembicError::Io {
+                    command: shown(command),
+                    source,
+                });
+            }
         };
         if !output.status.success() {
-            let hint = if fallback {
-                " (no `alembic` on PATH; set `[alembic] command` in chronos-lint.toml to run the \
-                 project's own)"
-            } else {
-                ""
-            };
-            return Err(format!(
-                "Alembic failed to render the project offline: {} exited with {}{hint}\n{}",
-                shown(command),
-                output.status,
-                tail(&output.stderr)
-            ));
+            return Err(AlembicError::Failed {
+                command: shown(command),
+                status: output.status,
+                fallback,
+                stderr: tail(&output.stderr),
+            });
         }
-        return String::from_utf8(output.stdout)
-            .map_err(|_| format!("{} wrote output that is not UTF-8", shown(command)));
+        return String::from_utf8(output.stdout).map_err(|source| AlembicError::NotUtf8 {
+            command: shown(command),
+            source,
+        });
     }
-    Err("no command to run Alembic".to_owned())
+    Err(AlembicError::NoCommand)
 }
 
 /// The last lines of what a command wrote to stderr, where Python puts the error.

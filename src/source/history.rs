@@ -2,7 +2,7 @@
 //! are new, and which were edited after they were merged.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -18,6 +18,84 @@ pub enum Status {
     Modified,
 }
 
+/// Why `--changed-since` has no baseline: the ref, and what went wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("--changed-since {git_ref}: {source}")]
+pub struct BaselineError {
+    pub git_ref: String,
+    #[source]
+    pub source: GitError,
+}
+
+/// What went wrong reading the history from git.
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot run git: {0}")]
+    Spawn(#[source] io::Error),
+    /// git failed, and said this (nothing, as `git merge-base` when there is no merge base).
+    #[error("{0}")]
+    Failed(String),
+    #[error(transparent)]
+    NotUtf8(#[from] std::string::FromUtf8Error),
+    #[error(
+        "{} is not in a git repository; --changed-since compares with the repository's history",
+        .0.display()
+    )]
+    NotARepository(PathBuf),
+    /// The ref is not here, and fetching it was not asked for; `remote` has its remote and
+    /// branch when it names a remote's branch.
+    #[error("no such commit or branch here; {}", fetch_advice(.remote))]
+    Missing { remote: Option<(String, String)> },
+    #[error("`{git_ref}` and HEAD have no common history to compare")]
+    NoCommonHistory { git_ref: String },
+    #[error(
+        "the clone is shallow and its history does not reach a commit HEAD shares with \
+         `{git_ref}`. Fetch the history: set `fetch-depth: 0` in actions/checkout, or run \
+         `git fetch --unshallow {remote}`; or pass --fetch to deepen it as needed"
+    )]
+    Shallow { git_ref: String, remote: String },
+    #[error("--fetch: git fetch --deepen={step} {remote}: {source}")]
+    Deepen {
+        step: u32,
+        remote: String,
+        #[source]
+        source: Box<GitError>,
+    },
+    #[error("--fetch: git fetch --unshallow {remote}: {source}")]
+    Unshallow {
+        remote: String,
+        #[source]
+        source: Box<GitError>,
+    },
+    #[error("--fetch: cannot fetch branch `{branch}` of {remote}: {source}")]
+    FetchBranch {
+        branch: String,
+        remote: String,
+        #[source]
+        source: Box<GitError>,
+    },
+    #[error("--fetch: not a branch, tag or commit of origin either")]
+    NotOnOrigin,
+    /// Talking to `git cat-file`.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    #[error("git cat-file: bad header {0:?}")]
+    BadHeader(String),
+    #[error("git cat-file writer panicked")]
+    WriterPanicked,
+}
+
+/// How to get a missing ref: `remote` is the remote and branch it names, if any.
+fn fetch_advice(remote: &Option<(String, String)>) -> String {
+    match remote {
+        Some((name, branch)) => format!(
+            "fetch it first (`git fetch {name} {branch}`, or `fetch-depth: 0` in \
+             actions/checkout), or pass --fetch"
+        ),
+        None => "fetch it first, or pass --fetch".to_owned(),
+    }
+}
+
 /// Each migration's and file's status relative to the merge base with a git ref.
 #[derive(Debug, Clone)]
 pub struct Baseline {
@@ -30,7 +108,11 @@ pub struct Baseline {
 impl Baseline {
     /// Reads every workspace file at the merge base of `git_ref` and HEAD of the repository
     /// that contains `dir`.
-    pub fn load(git_ref: &str, dir: &Path, workspace: &Workspace) -> Result<Baseline, String> {
+    pub fn load(
+        git_ref: &str,
+        dir: &Path,
+        workspace: &Workspace,
+    ) -> Result<Baseline, BaselineError> {
         Baseline::load_fetching(git_ref, dir, workspace, false)
     }
 
@@ -42,8 +124,11 @@ impl Baseline {
         dir: &Path,
         workspace: &Workspace,
         fetch: bool,
-    ) -> Result<Baseline, String> {
-        let failed = |reason: String| format!("--changed-since {git_ref}: {reason}");
+    ) -> Result<Baseline, BaselineError> {
+        let failed = |source| BaselineError {
+            git_ref: git_ref.to_owned(),
+            source,
+        };
         let root = repository_root(dir).map_err(failed)?;
         let base_commit = merge_base(git_ref, &root, fetch).map_err(failed)?;
         Baseline::read(git_ref, base_commit, &root, workspace).map_err(failed)
@@ -54,7 +139,7 @@ impl Baseline {
         base_commit: String,
         root: &Path,
         workspace: &Workspace,
-    ) -> Result<Baseline, String> {
+    ) -> Result<Baseline, GitError> {
         let relative: Vec<Option<String>> = workspace
             .files
             .iter()
@@ -143,17 +228,12 @@ fn alembic_status(migration: &Migration, text: &str, old: &str) -> Status {
 }
 
 /// The top of the git repository holding `dir`.
-fn repository_root(dir: &Path) -> Result<PathBuf, String> {
-    let top = git(&["rev-parse", "--show-toplevel"], dir).map_err(|err| {
-        if err.contains("not a git repository") {
-            format!(
-                "{} is not in a git repository; --changed-since compares with the repository's \
-                 history",
-                dir.display()
-            )
-        } else {
-            err
+fn repository_root(dir: &Path) -> Result<PathBuf, GitError> {
+    let top = git(&["rev-parse", "--show-toplevel"], dir).map_err(|err| match err {
+        GitError::Failed(message) if message.contains("not a git repository") => {
+            GitError::NotARepository(dir.to_path_buf())
         }
+        err => err,
     })?;
     let root = PathBuf::from(top.trim());
     Ok(root.canonicalize().unwrap_or(root))
@@ -164,20 +244,16 @@ const DEEPEN_STEPS: &[u32] = &[50, 100, 200, 400, 800, 1600];
 
 /// The merge base of `git_ref` and HEAD; with `fetch`, fetched (as the action's fetch-base.sh
 /// does) when the ref or the history to it is missing.
-fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, String> {
+fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, GitError> {
     let remote = Remote::of(git_ref, root);
     let mut spec = None;
     if !resolves(git_ref, root) {
         if !fetch {
-            let fix = match &remote {
-                Some(remote) => format!(
-                    "fetch it first (`git fetch {} {}`, or `fetch-depth: 0` in actions/checkout), \
-                     or pass --fetch",
-                    remote.name, remote.branch
-                ),
-                None => "fetch it first, or pass --fetch".to_owned(),
-            };
-            return Err(format!("no such commit or branch here; {fix}"));
+            return Err(GitError::Missing {
+                remote: remote
+                    .as_ref()
+                    .map(|remote| (remote.name.clone(), remote.branch.clone())),
+            });
         }
         spec = Some(fetch_ref(git_ref, remote.as_ref(), root)?);
     } else if fetch && let Some(remote) = &remote {
@@ -189,11 +265,14 @@ fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, String>
     }
     let base = || git(&["merge-base", git_ref, "HEAD"], root);
     let found = |base: String| Ok(base.trim().to_owned());
-    let no_common = || format!("`{git_ref}` and HEAD have no common history to compare");
+    let no_common = || GitError::NoCommonHistory {
+        git_ref: git_ref.to_owned(),
+    };
     match base() {
         Ok(base) => return found(base),
-        Err(err) if !err.is_empty() => return Err(err),
-        Err(_) => {}
+        // git says nothing when there is no merge base.
+        Err(GitError::Failed(message)) if message.is_empty() => {}
+        Err(err) => return Err(err),
     }
     if !is_shallow(root) {
         return Err(no_common());
@@ -203,11 +282,10 @@ fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, String>
         .map_or("origin", |r| r.name.as_str())
         .to_owned();
     if !fetch {
-        return Err(format!(
-            "the clone is shallow and its history does not reach a commit HEAD shares with \
-             `{git_ref}`. Fetch the history: set `fetch-depth: 0` in actions/checkout, or run \
-             `git fetch --unshallow {name}`; or pass --fetch to deepen it as needed"
-        ));
+        return Err(GitError::Shallow {
+            git_ref: git_ref.to_owned(),
+            remote: name,
+        });
     }
     let (name, spec) = spec.unwrap_or((name, String::new()));
     let head = git(&["rev-parse", "HEAD"], root)?.trim().to_owned();
@@ -224,8 +302,11 @@ fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, String>
             .map(drop)
     };
     for step in DEEPEN_STEPS {
-        deepen(&format!("--deepen={step}"))
-            .map_err(|err| format!("--fetch: git fetch --deepen={step} {name}: {err}"))?;
+        deepen(&format!("--deepen={step}")).map_err(|err| GitError::Deepen {
+            step: *step,
+            remote: name.clone(),
+            source: Box::new(err),
+        })?;
         if let Ok(base) = base() {
             return found(base);
         }
@@ -233,7 +314,10 @@ fn merge_base(git_ref: &str, root: &Path, fetch: bool) -> Result<String, String>
             return Err(no_common());
         }
     }
-    deepen("--unshallow").map_err(|err| format!("--fetch: git fetch --unshallow {name}: {err}"))?;
+    deepen("--unshallow").map_err(|err| GitError::Unshallow {
+        remote: name.clone(),
+        source: Box::new(err),
+    })?;
     base().map_or_else(|_| Err(no_common()), found)
 }
 
@@ -270,16 +354,15 @@ fn fetch_ref(
     git_ref: &str,
     remote: Option<&Remote>,
     root: &Path,
-) -> Result<(String, String), String> {
+) -> Result<(String, String), GitError> {
     if let Some(remote) = remote {
         let refspec = remote.refspec();
         return fetch_first(&remote.name, &refspec, root)
             .map(|()| (remote.name.clone(), refspec))
-            .map_err(|err| {
-                format!(
-                    "--fetch: cannot fetch branch `{}` of {}: {err}",
-                    remote.branch, remote.name
-                )
+            .map_err(|err| GitError::FetchBranch {
+                branch: remote.branch.clone(),
+                remote: remote.name.clone(),
+                source: Box::new(err),
             });
     }
     let candidates = [
@@ -292,11 +375,11 @@ fn fetch_ref(
             return Ok(("origin".to_owned(), refspec));
         }
     }
-    Err("--fetch: not a branch, tag or commit of origin either".to_owned())
+    Err(GitError::NotOnOrigin)
 }
 
 /// `git fetch` of one refspec, only as deep as the clone is (depth 1 in a shallow clone).
-fn fetch_first(remote: &str, refspec: &str, root: &Path) -> Result<(), String> {
+fn fetch_first(remote: &str, refspec: &str, root: &Path) -> Result<(), GitError> {
     let mut args = vec!["fetch", "--no-tags", "--quiet"];
     if is_shallow(root) {
         args.push("--depth=1");
@@ -316,17 +399,19 @@ fn is_shallow(root: &Path) -> bool {
 
 /// Runs git in `dir`: its output, or its message (empty when git said nothing, as
 /// `git merge-base` does when there is no merge base).
-fn git(args: &[&str], dir: &Path) -> Result<String, String> {
+fn git(args: &[&str], dir: &Path) -> Result<String, GitError> {
     let output = Command::new("git")
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .map_err(|err| format!("cannot run git: {err}"))?;
+        .map_err(GitError::Spawn)?;
     if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).trim().to_owned());
+        return Err(GitError::Failed(
+            String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        ));
     }
-    String::from_utf8(output.stdout).map_err(|err| err.to_string())
+    Ok(String::from_utf8(output.stdout)?)
 }
 
 /// The text of each path at `commit` (`None` where it did not exist), in one `git cat-file`.
@@ -334,14 +419,14 @@ fn read_blobs(
     root: &Path,
     commit: &str,
     paths: &[Option<String>],
-) -> Result<Vec<Option<String>>, String> {
+) -> Result<Vec<Option<String>>, GitError> {
     let mut child = Command::new("git")
         .args(["cat-file", "--batch"])
         .current_dir(root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|err| format!("cannot run git: {err}"))?;
+        .map_err(GitError::Spawn)?;
     let mut stdin = child.stdin.take().expect("piped stdin");
     let requests: String = paths
         .iter()
@@ -359,29 +444,22 @@ fn read_blobs(
     let mut texts = Vec::with_capacity(paths.len());
     for _ in paths {
         let mut header = String::new();
-        reader
-            .read_line(&mut header)
-            .map_err(|err| err.to_string())?;
+        reader.read_line(&mut header)?;
         let fields: Vec<&str> = header.split_whitespace().collect();
         match fields.as_slice() {
             [_, "blob", size] => {
                 let size: usize = size
                     .parse()
-                    .map_err(|_| format!("git cat-file: bad header {header:?}"))?;
+                    .map_err(|_| GitError::BadHeader(header.clone()))?;
                 let mut blob = vec![0; size + 1];
-                reader
-                    .read_exact(&mut blob)
-                    .map_err(|err| err.to_string())?;
+                reader.read_exact(&mut blob)?;
                 blob.pop();
                 texts.push(Some(String::from_utf8_lossy(&blob).into_owned()));
             }
             _ => texts.push(None),
         }
     }
-    writer
-        .join()
-        .map_err(|_| "git cat-file writer panicked".to_owned())?
-        .map_err(|err| err.to_string())?;
-    child.wait().map_err(|err| err.to_string())?;
+    writer.join().map_err(|_| GitError::WriterPanicked)??;
+    child.wait()?;
     Ok(texts)
 }
