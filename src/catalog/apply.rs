@@ -557,6 +557,7 @@ fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {
         type_name,
         not_null,
         has_default,
+        added_in: migration,
     });
 }
 

@@ -84,6 +84,8 @@ pub struct Column {
     pub type_name: String,
     pub not_null: bool,
     pub has_default: bool,
+    /// The migration (index in its set) that added the column, with its table or alone.
+    pub added_in: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

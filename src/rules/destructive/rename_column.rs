@@ -33,6 +33,15 @@ impl Rule for RenameColumn {
             return;
         }
         let (old, new) = (&stmt.subname, &stmt.newname);
+        // A column this migration added is used by no running code yet.
+        let added_here = ctx
+            .catalog
+            .table(&table)
+            .and_then(|known| known.column(old))
+            .is_some_and(|column| column.added_in == ctx.migration.index);
+        if added_here {
+            return;
+        }
         let message = format!(
             "renaming column `{old}` of existing table `{table}` to `{new}` breaks running code that \
              still uses `{old}`"
