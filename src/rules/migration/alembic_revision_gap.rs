@@ -21,6 +21,7 @@ impl Rule for AlembicRevisionGap {
         // Revisions in the database at this point: upgraded to or from, and not downgraded.
         let mut applied: HashSet<&str> = HashSet::new();
         let mut last: Option<&str> = None;
+        let mut previous_file = None;
         for migration in &ctx.set.migrations {
             let Some(revision) = &migration.revision else {
                 continue;
@@ -33,6 +34,7 @@ impl Rule for AlembicRevisionGap {
                 applied.insert(to);
                 seen.insert(to);
                 last = Some(to);
+                previous_file = Some(migration.file);
                 continue;
             }
             let missing: Vec<&str> = revision
@@ -44,7 +46,15 @@ impl Rule for AlembicRevisionGap {
             // An Alembic project is rendered from its whole graph, where another base (a branch
             // of its own, `down_revision = None`) is legitimate.
             let rendered = migration.script.is_some();
-            let new_history = last.is_some() && revision.from.is_empty() && !rendered;
+            // A file that starts from base creates `alembic_version`: it is a render for an
+            // empty database of its own (another project's, say), not a continuation.
+            let own_database = revision.from.is_empty()
+                && previous_file != Some(migration.file)
+                && ctx.files[migration.file]
+                    .text
+                    .contains("CREATE TABLE alembic_version");
+            let new_history =
+                last.is_some() && revision.from.is_empty() && !rendered && !own_database;
             let gap = last.is_some() && !missing.is_empty();
             let previous = last.unwrap_or_default();
             let finding = if revision.from.iter().any(|from| from == to) {
@@ -89,9 +99,10 @@ impl Rule for AlembicRevisionGap {
             }
             // After a gap the sections are not one database's history (a folder of several
             // renders, say): what ran before them says nothing about running again.
-            if new_history || gap {
+            if new_history || gap || own_database {
                 applied.clear();
             }
+            previous_file = Some(migration.file);
             seen.extend(revision.from.iter().map(String::as_str));
             seen.insert(to);
             applied.extend(revision.from.iter().map(String::as_str));
