@@ -100,6 +100,24 @@ fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> Stri
                 })))
                 .unwrap_or_else(|| concurrent_sql.clone())
             };
+            let leftover = if stmt.idxname.is_empty() {
+                String::new()
+            } else {
+                advice::invalid_leftover(&advice::quote(&stmt.idxname))
+            };
+            // A column this migration adds cannot be indexed before it runs.
+            if let Some(column) = column_added_here(ctx, stmt, table) {
+                return format!(
+                    "{lock} Column `{column}` is added by this migration, so the index cannot be \
+                     built before it: take the `CREATE INDEX` out of this migration. {} Then \
+                     record the index in the drizzle schema: the next migration's `CREATE INDEX \
+                     IF NOT EXISTS` finds it built. {leftover}",
+                    advice::drizzle_separate_step(
+                        &prebuilt,
+                        "once `drizzle-kit migrate` has applied this migration"
+                    ),
+                );
+            }
             format!(
                 "{lock} {} Then make this statement `CREATE INDEX IF NOT EXISTS` (it finds the \
                  index built and only takes the lock for a moment) and mark it `-- chronos-lint: \
@@ -108,11 +126,7 @@ fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> Stri
                  this with that reason instead. {}",
                 advice::drizzle_separate_step(&prebuilt, "before `drizzle-kit migrate`"),
                 // Only a named index is built `IF NOT EXISTS`.
-                if stmt.idxname.is_empty() {
-                    String::new()
-                } else {
-                    advice::invalid_leftover(&advice::quote(&stmt.idxname))
-                },
+                leftover,
             )
         }
         SourceKind::Alembic => {
@@ -129,4 +143,24 @@ fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> Stri
             advice::plain_placement(ctx)
         ),
     }
+}
+
+/// A column of the index that the statement's migration added to the (existing) table.
+fn column_added_here<'a>(
+    ctx: &StatementContext,
+    stmt: &'a IndexStmt,
+    table: &QualifiedName,
+) -> Option<&'a str> {
+    let known = ctx.catalog.table(table)?;
+    stmt.index_params
+        .iter()
+        .filter_map(|param| match param.node.as_ref() {
+            Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => Some(elem.name.as_str()),
+            _ => None,
+        })
+        .find(|name| {
+            known
+                .column(name)
+                .is_some_and(|column| column.added_in == ctx.migration.index)
+        })
 }
