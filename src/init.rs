@@ -88,7 +88,7 @@ fn preset_text(name: &str, preset: &str, workspace: &Workspace) -> String {
     let plain: Vec<&MigrationSet> = workspace
         .sets
         .iter()
-        .filter(|set| set_kind(set) == "plain")
+        .filter(|set| set.kind().as_str() == "plain")
         .collect();
     if !plain.is_empty() {
         text.push_str(
@@ -114,7 +114,7 @@ fn systems(workspace: &Workspace) -> Vec<System> {
         .map(|set| System {
             owner: String::new(),
             root: set.root.clone(),
-            kind: set_kind(set),
+            kind: set.kind().as_str(),
             tables: created_tables(set, workspace),
         })
         .collect();
@@ -137,12 +137,6 @@ fn systems(workspace: &Workspace) -> Vec<System> {
         systems[index].owner = name;
     }
     systems
-}
-
-fn set_kind(set: &MigrationSet) -> &'static str {
-    set.migrations
-        .first()
-        .map_or("plain", |migration| migration.kind.as_str())
 }
 
 /// The tables a set's migrations leave, replayed into a catalog.
@@ -316,19 +310,7 @@ fn display(path: &Path) -> String {
     }
 }
 
-/// `text` as a TOML basic string.
+/// `text` as a TOML string.
 fn toml_string(text: &str) -> String {
-    let mut quoted = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            c if c.is_control() => {
-                let _ = write!(quoted, "\\u{:04X}", c as u32);
-            }
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
+    toml::Value::String(text.to_owned()).to_string()
 }

@@ -326,14 +326,22 @@ fn every_suggested_statement_runs_on_postgresql() {
     );
 }
 
-/// The text of the statement `diagnostic` points into.
-fn flagged_statement(workspace: &source::Workspace, diagnostic: &Diagnostic) -> String {
-    let text = &workspace.files[diagnostic.file].text;
-    let set = workspace
+/// The migration set of the file `diagnostic` is in.
+fn set_of<'a>(
+    workspace: &'a source::Workspace,
+    diagnostic: &Diagnostic,
+) -> &'a source::MigrationSet {
+    workspace
         .sets
         .iter()
         .find(|set| set.migrations.iter().any(|m| m.file == diagnostic.file))
-        .expect("the finding's file is in a set");
+        .expect("the finding's file is in a set")
+}
+
+/// The text of the statement `diagnostic` points into.
+fn flagged_statement(workspace: &source::Workspace, diagnostic: &Diagnostic) -> String {
+    let text = &workspace.files[diagnostic.file].text;
+    let set = set_of(workspace, diagnostic);
     for migration in set.migrations.iter().filter(|m| m.file == diagnostic.file) {
         let parsed = chronos_lint::parse::parse_migration(text, migration);
         if let Some(statement) = parsed
@@ -357,11 +365,7 @@ fn replay_before(
     when: chronos_lint::diagnostic::When,
 ) -> String {
     use chronos_lint::diagnostic::When;
-    let set = workspace
-        .sets
-        .iter()
-        .find(|set| set.migrations.iter().any(|m| m.file == diagnostic.file))
-        .expect("the finding's file is in a set");
+    let set = set_of(workspace, diagnostic);
     let mut script = String::new();
     for migration in &set.migrations {
         let text = &workspace.files[migration.file].text;

@@ -65,10 +65,7 @@ impl<'a> WorkspaceContext<'a> {
     /// Set `set` named for a person: its folder and kind (`` `db/drizzle` (drizzle) ``).
     pub fn system(&self, set: usize) -> String {
         let set = &self.workspace.sets[set];
-        let kind = set
-            .migrations
-            .first()
-            .map_or("plain", |migration| migration.kind.as_str());
+        let kind = set.kind().as_str();
         // As file names are shown: without a leading `./`.
         let root = set.root.strip_prefix(".").unwrap_or(&set.root);
         let root = if root.as_os_str().is_empty() {

@@ -19,6 +19,8 @@ pub fn qualified_name(node: &Node) -> Option<Vec<&str>> {
     match node.node.as_ref()? {
         NodeEnum::List(list) => list.items.iter().map(string).collect(),
         NodeEnum::String(value) => Some(vec![value.sval.as_str()]),
+        // `DROP TYPE` and `DROP DOMAIN` name their objects as type names.
+        NodeEnum::TypeName(type_name) => Some(strings(&type_name.names)),
         _ => None,
     }
 }

@@ -127,6 +127,15 @@ pub struct MigrationSet {
     pub journal: Option<Journal>,
 }
 
+impl MigrationSet {
+    /// The kind of its migrations (a set holds one kind): what the set is named by.
+    pub fn kind(&self) -> SourceKind {
+        self.migrations
+            .first()
+            .map_or(SourceKind::Plain, |migration| migration.kind)
+    }
+}
+
 /// A drizzle `meta/_journal.json` and how it matches the folder.
 #[derive(Debug, Clone)]
 pub struct Journal {

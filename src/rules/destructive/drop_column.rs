@@ -98,7 +98,7 @@ fn check_dropped_types(ctx: &StatementContext, out: &mut Vec<Finding>) {
         _ => return,
     };
     for object in &stmt.objects {
-        let Some(parts) = object_name(object) else {
+        let Some(parts) = ast::qualified_name(object) else {
             continue;
         };
         let dropped = parts.join(".");
@@ -144,16 +144,6 @@ fn check_dropped_types(ctx: &StatementContext, out: &mut Vec<Finding>) {
             kind.to_lowercase()
         );
         out.push(ctx.finding(ctx.name_span(None, last), message).help(help));
-    }
-}
-
-/// The name parts of a dropped object: `["public", "mood"]`, `["citext"]`.
-fn object_name(object: &pg_query::protobuf::Node) -> Option<Vec<&str>> {
-    match object.node.as_ref()? {
-        NodeEnum::TypeName(type_name) => Some(ast::strings(&type_name.names)),
-        NodeEnum::String(name) => Some(vec![name.sval.as_str()]),
-        NodeEnum::List(list) => Some(ast::strings(&list.items)),
-        _ => None,
     }
 }
 

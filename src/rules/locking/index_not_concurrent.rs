@@ -4,7 +4,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::{Finding, Suggestion};
+use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{self, ast};
 use crate::rules::support::advice;
@@ -60,18 +60,12 @@ impl Rule for IndexNotConcurrent {
             "`CREATE {unique}INDEX{method}` on existing table `{table}` blocks writes while it builds"
         );
         if partitioned {
-            let statements = advice::partitioned_index_statements(ctx.catalog, stmt, &table);
-            let help = advice::partitioned_index_help(
+            out.push(advice::partitioned_index_finding(
+                ctx.finding(span, message),
                 ctx,
+                stmt,
                 &table,
-                statements.as_deref(),
-                "op.create_index(..., postgresql_concurrently=True)",
-            );
-            let mut finding = ctx.finding(span, message).help(help);
-            if let Some(statements) = statements {
-                finding = finding.suggest(Suggestion::instead(statements));
-            }
-            out.push(finding);
+            ));
             return;
         }
         out.push(ctx.finding(span, message).help(help(ctx, stmt, &table)));

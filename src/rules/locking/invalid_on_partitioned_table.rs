@@ -43,22 +43,12 @@ impl Rule for InvalidOnPartitionedTable {
                      refuses it (\"cannot create index on partitioned table concurrently\") and \
                      the migration fails"
                 );
-                let statements = advice::partitioned_index_statements(
-                    ctx.catalog,
+                out.push(advice::partitioned_index_finding(
+                    ctx.finding(span, message),
+                    ctx,
                     &ast_without_concurrently(stmt),
                     &table,
-                );
-                let help = advice::partitioned_index_help(
-                    ctx,
-                    &table,
-                    statements.as_deref(),
-                    "op.create_index(..., postgresql_concurrently=True)",
-                );
-                let mut finding = ctx.finding(span, message).help(help);
-                if let Some(statements) = statements {
-                    finding = finding.suggest(Suggestion::instead(statements));
-                }
-                out.push(finding);
+                ));
             }
             NodeEnum::DropStmt(stmt)
                 if stmt.concurrent && stmt.remove_type == ObjectType::ObjectIndex as i32 =>

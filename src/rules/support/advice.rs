@@ -12,7 +12,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Constraint, IndexStmt};
 
 use crate::catalog::{Catalog, DEFAULT_SCHEMA, QualifiedName};
-use crate::diagnostic::Suggestion;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{MigrationContext, StatementContext};
 use crate::source::SourceKind;
 
@@ -462,6 +462,29 @@ pub fn partitioned_index_statements(
 /// Help for building an index on partitioned table `table` without blocking its writes, around
 /// `statements` ([`partitioned_index_statements`], when known); `alembic` is the operation that
 /// runs a partition's concurrent build.
+/// `finding` about an index on partitioned table `table`, with the recipe that builds it a
+/// partition at a time: as help, and as the statements to run instead where the partitions are
+/// known.
+pub fn partitioned_index_finding(
+    finding: Finding,
+    ctx: &StatementContext,
+    stmt: &IndexStmt,
+    table: &QualifiedName,
+) -> Finding {
+    let statements = partitioned_index_statements(ctx.catalog, stmt, table);
+    let help = partitioned_index_help(
+        ctx,
+        table,
+        statements.as_deref(),
+        "op.create_index(..., postgresql_concurrently=True)",
+    );
+    let finding = finding.help(help);
+    match statements {
+        Some(statements) => finding.suggest(Suggestion::instead(statements)),
+        None => finding,
+    }
+}
+
 pub fn partitioned_index_help(
     ctx: &StatementContext,
     table: &QualifiedName,
