@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::{Action, QualifiedName};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Severity, Suggestion, Text, When};
+use crate::diagnostic::{Diagnostic, Severity, StoredSuggestion, Text};
 use crate::engine::{MigrationResults, RuleId, TableUse};
 use crate::parse::ParsedMigration;
 use crate::regular_file::{self, Links};
@@ -479,46 +479,6 @@ struct StoredDiagnostic {
     migration: Option<u32>,
     #[prost(message, repeated, tag = "9")]
     suggestions: Vec<StoredSuggestion>,
-}
-
-/// A [`Suggestion`].
-#[derive(Clone, PartialEq, Message)]
-struct StoredSuggestion {
-    #[prost(string, repeated, tag = "1")]
-    statements: Vec<String>,
-    /// Position in [`When::ALL`].
-    #[prost(uint32, tag = "2")]
-    when: u32,
-    #[prost(uint64, optional, tag = "3")]
-    replaces_start: Option<u64>,
-    #[prost(uint64, optional, tag = "4")]
-    replaces_end: Option<u64>,
-}
-
-impl StoredSuggestion {
-    fn new(suggestion: &Suggestion) -> Self {
-        StoredSuggestion {
-            statements: suggestion.statements.clone(),
-            when: When::ALL
-                .iter()
-                .position(|&when| when == suggestion.when)
-                .expect("every placement is in the list") as u32,
-            replaces_start: suggestion.replaces.as_ref().map(|span| span.start as u64),
-            replaces_end: suggestion.replaces.as_ref().map(|span| span.end as u64),
-        }
-    }
-
-    fn restore(self) -> Option<Suggestion> {
-        let offset = |value: u64| usize::try_from(value).ok();
-        Some(Suggestion {
-            statements: self.statements,
-            when: *When::ALL.get(self.when as usize)?,
-            replaces: match (self.replaces_start, self.replaces_end) {
-                (Some(start), Some(end)) => Some(offset(start)?..offset(end)?),
-                _ => None,
-            },
-        })
-    }
 }
 
 /// The texts a results file's diagnostics share (rule ids, help, file and migration names),

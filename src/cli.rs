@@ -355,11 +355,11 @@ fn completions(shell: clap_complete::Shell) -> ExitCode {
 
 /// `--statistics`: findings per rule, most first (then by id), as `count  rule  summary`.
 fn write_statistics(
-    diagnostics: &[crate::diagnostic::Diagnostic],
+    findings: &[crate::findings::Kept],
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut counts: std::collections::BTreeMap<crate::engine::RuleId, usize> = Default::default();
-    for diagnostic in diagnostics {
+    for diagnostic in findings {
         *counts.entry(diagnostic.rule).or_default() += 1;
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
@@ -531,7 +531,8 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     }
     if let Some(baseline) = &baseline {
         output
-            .diagnostics
+            .findings
+            .kept
             .retain(|d| baseline.is_reportable(d.file, d.migration.as_deref()));
     }
 
@@ -555,7 +556,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         };
     let report = Report {
         files: &workspace.files,
-        diagnostics: &output.diagnostics,
+        findings: &output.findings,
         input_errors: &workspace.errors,
         stats: output.stats,
         color,
@@ -570,7 +571,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     // Stdout flushes every line by itself; thousands of diagnostics want one buffer.
     let mut out = std::io::BufWriter::new(&mut destination);
     let written = if cli.statistics {
-        write_statistics(&output.diagnostics, &mut out)
+        write_statistics(&output.findings.kept, &mut out)
     } else {
         report::write(format, &report, &mut out)
     };
@@ -590,7 +591,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     } else if cli
         .fail_on
         .threshold()
-        .is_some_and(|threshold| output.diagnostics.iter().any(|d| d.severity >= threshold))
+        .is_some_and(|threshold| output.findings.kept.iter().any(|d| d.severity >= threshold))
     {
         ExitCode::from(EXIT_FINDINGS)
     } else {

@@ -3,6 +3,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use prost::Message;
 use serde::Serialize;
 
 use crate::engine::RuleId;
@@ -162,6 +163,46 @@ impl Suggestion {
     }
 }
 
+/// A [`Suggestion`] as the cache and the findings kept for the report encode it.
+#[derive(Clone, PartialEq, Message)]
+pub(crate) struct StoredSuggestion {
+    #[prost(string, repeated, tag = "1")]
+    statements: Vec<String>,
+    /// Position in [`When::ALL`].
+    #[prost(uint32, tag = "2")]
+    when: u32,
+    #[prost(uint64, optional, tag = "3")]
+    replaces_start: Option<u64>,
+    #[prost(uint64, optional, tag = "4")]
+    replaces_end: Option<u64>,
+}
+
+impl StoredSuggestion {
+    pub(crate) fn new(suggestion: &Suggestion) -> Self {
+        StoredSuggestion {
+            statements: suggestion.statements.clone(),
+            when: When::ALL
+                .iter()
+                .position(|&when| when == suggestion.when)
+                .expect("every placement is in the list") as u32,
+            replaces_start: suggestion.replaces.as_ref().map(|span| span.start as u64),
+            replaces_end: suggestion.replaces.as_ref().map(|span| span.end as u64),
+        }
+    }
+
+    pub(crate) fn restore(self) -> Option<Suggestion> {
+        let offset = |value: u64| usize::try_from(value).ok();
+        Some(Suggestion {
+            statements: self.statements,
+            when: *When::ALL.get(self.when as usize)?,
+            replaces: match (self.replaces_start, self.replaces_end) {
+                (Some(start), Some(end)) => Some(offset(start)?..offset(end)?),
+                _ => None,
+            },
+        })
+    }
+}
+
 /// `statement` ending in exactly one `;`.
 fn terminated(statement: String) -> String {
     let trimmed = statement.trim_end().trim_end_matches(';');
@@ -183,8 +224,9 @@ pub struct Diagnostic {
     pub suggestions: Box<[Suggestion]>,
 }
 
-/// Text that many findings may carry: borrowed when it is fixed, else shared.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Text that many findings may carry: borrowed when it is fixed, else shared. Equal when the
+/// words are, however held.
+#[derive(Debug, Clone, Eq)]
 pub enum Text {
     Static(&'static str),
     Shared(Arc<str>),
@@ -198,6 +240,18 @@ impl std::ops::Deref for Text {
             Text::Static(text) => text,
             Text::Shared(text) => text,
         }
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self)
+    }
+}
+
+impl PartialEq for Text {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
     }
 }
 

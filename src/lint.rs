@@ -17,7 +17,10 @@ use crate::cache::{Cache, SetCache, SetWriter};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 pub use crate::engine::History;
-use crate::engine::{ActiveRule, MigrationResults, SetDriver, WorkspaceContext, check_workspace};
+use crate::engine::{
+    ActiveRule, MigrationResults, SetDriver, TableUse, WorkspaceContext, check_workspace,
+};
+use crate::findings::{Arena, Findings, Kept};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
 use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
@@ -35,7 +38,7 @@ pub struct Stats {
 
 pub struct LintOutput {
     /// Sorted by file, position and rule.
-    pub diagnostics: Vec<Diagnostic>,
+    pub findings: Findings,
     pub stats: Stats,
 }
 
@@ -52,14 +55,25 @@ pub fn lint(
     // Shadow rules judge what the server did this time, from every tree of the set: a run with
     // a trace neither reads nor writes the cache.
     let cache = cache.filter(|_| history.trace.is_none());
-    // Sets are independent: each replays its own catalog.
-    let outputs: Vec<SetOutput> = workspace
+    let arena = Arena::default();
+    let run = Run {
+        workspace,
+        config,
+        history,
+        active: &active,
+        cache,
+    };
+    // Sets are independent: each replays its own catalog, and its findings are kept (their
+    // texts out of the way) as soon as it is done.
+    let judged: Vec<JudgedSet> = workspace
         .sets
         .par_iter()
         .enumerate()
         .map(|(index, set)| {
             let trace = history.trace.and_then(|trace| trace.sets.get(index));
-            lint_set(set, workspace, config, history, trace, &active, cache)
+            let mut findings = SetFindings::new(index, workspace, &arena);
+            let set_diagnostics = lint_set(set, trace, run, &mut findings);
+            findings.finish(set_diagnostics)
         })
         .collect();
 
@@ -70,50 +84,30 @@ pub fn lint(
             .count(),
         ..Stats::default()
     };
-    let total = outputs
-        .iter()
-        .map(|output| {
-            let per_migration = output.migrations.iter().map(|(_, m)| m.diagnostics.len());
-            output.set_diagnostics.len() + per_migration.sum::<usize>()
-        })
-        .sum();
-    let mut raw = Vec::with_capacity(total);
-    // Statement spans per file, for placing `ignore` comments: of the files that have any.
-    let commented: Vec<bool> = workspace
-        .files
-        .iter()
-        .map(|file| suppress::may_have_directives(&file.text))
-        .collect();
-    let mut statement_spans: HashMap<FileId, Vec<Range<usize>>> = HashMap::new();
-    let mut table_uses = Vec::with_capacity(outputs.len());
-    for output in outputs {
-        let mut set_uses = Vec::new();
-        for (file, results) in output.migrations {
-            if workspace.is_reported(file) {
-                stats.migrations += 1;
-                stats.statements += results.statements;
-            }
-            raw.extend(results.diagnostics);
-            set_uses.extend(results.table_uses);
-            if commented[file] {
-                statement_spans
-                    .entry(file)
-                    .or_default()
-                    .extend(results.statement_spans);
-            }
-        }
-        raw.extend(output.set_diagnostics);
-        table_uses.push(set_uses);
+    let mut kept = Vec::with_capacity(judged.iter().map(|set| set.kept.len()).sum());
+    let mut suppressions = Suppressions::default();
+    let mut table_uses = Vec::with_capacity(judged.len());
+    for set in judged {
+        stats.migrations += set.migrations;
+        stats.statements += set.statements;
+        kept.extend(set.kept);
+        suppressions.merge(set.suppressions);
+        table_uses.push(set.table_uses);
     }
+    // Findings of the workspace as a whole, then those about the suppression comments, which
+    // need every other finding judged first.
+    let mut last = Vec::new();
     if !config.owners_by_pattern() {
         let ctx = WorkspaceContext::new(config, workspace, &table_uses);
-        raw.extend(check_workspace(&ctx, &active));
+        last.extend(check_workspace(&ctx, &active));
+        last.retain(|diagnostic| !suppressions.silences(diagnostic));
     }
+    last.extend(suppressions.unused(&active, history.trace.is_some()));
+    kept.extend(arena.keep(
+        (workspace.sets.len() as u32, 0),
+        reportable(workspace, last),
+    ));
 
-    let shadow_ran = history.trace.is_some();
-    let mut diagnostics = apply_suppressions(workspace, &statement_spans, raw, &active, shadow_ran);
-    relocate_generated(workspace, &mut diagnostics);
-    diagnostics.retain(|d| workspace.is_reported(d.file));
     // By file name, position and rule; files ranked once by name.
     let mut by_name: Vec<FileId> = (0..workspace.files.len()).collect();
     by_name.sort_by(|&a, &b| workspace.files[a].name.cmp(&workspace.files[b].name));
@@ -121,16 +115,111 @@ pub fn lint(
     for (position, file) in by_name.into_iter().enumerate() {
         rank[file] = position;
     }
-    // Unstable (no buffer the size of the findings) with a key that leaves no ties that show.
-    diagnostics.par_sort_unstable_by(|a, b| {
-        let key = |d: &Diagnostic| (rank[d.file], d.span.start, d.rule, d.span.end);
-        key(a)
-            .cmp(&key(b))
-            .then_with(|| a.message.cmp(&b.message))
-            .then_with(|| a.migration.cmp(&b.migration))
-            .then_with(|| a.help.as_deref().cmp(&b.help.as_deref()))
-    });
-    LintOutput { diagnostics, stats }
+    // Where several findings share a place and rule, the order they were made in decides:
+    // within a set it does not depend on threads, and sets are numbered.
+    kept.par_sort_unstable_by_key(|k| (rank[k.file], k.span.start, k.rule, k.span.end, k.made));
+    LintOutput {
+        findings: Findings::new(kept, arena),
+        stats,
+    }
+}
+
+/// One set's findings, kept, with what the whole run needs from it.
+struct JudgedSet {
+    kept: Vec<Kept>,
+    suppressions: Suppressions,
+    table_uses: Vec<TableUse>,
+    /// Reported migrations and their statements.
+    migrations: usize,
+    statements: usize,
+}
+
+/// Keeps a set's findings file by file, as soon as every migration of a file is judged:
+/// suppression comments applied, moved to where they are reported, texts into the arena. A
+/// large set then holds the findings of one file at a time.
+struct SetFindings<'a> {
+    set: u32,
+    workspace: &'a Workspace,
+    arena: &'a Arena,
+    judged: JudgedSet,
+    /// The file whose migrations are being judged, with their findings and statement spans.
+    file: Option<FileId>,
+    diagnostics: Vec<Diagnostic>,
+    statement_spans: Vec<Range<usize>>,
+}
+
+impl<'a> SetFindings<'a> {
+    fn new(set: usize, workspace: &'a Workspace, arena: &'a Arena) -> Self {
+        SetFindings {
+            set: set as u32,
+            workspace,
+            arena,
+            judged: JudgedSet {
+                kept: Vec::new(),
+                suppressions: Suppressions::default(),
+                table_uses: Vec::new(),
+                migrations: 0,
+                statements: 0,
+            },
+            file: None,
+            diagnostics: Vec::new(),
+            statement_spans: Vec::new(),
+        }
+    }
+
+    /// The results of the set's next migration, in order.
+    fn add(&mut self, file: FileId, results: MigrationResults) {
+        if self.file != Some(file) {
+            self.keep_file();
+            self.file = Some(file);
+        }
+        if self.workspace.is_reported(file) {
+            self.judged.migrations += 1;
+            self.judged.statements += results.statements;
+        }
+        self.diagnostics.extend(results.diagnostics);
+        self.judged.table_uses.extend(results.table_uses);
+        if suppress::may_have_directives(&self.workspace.files[file].text) {
+            self.statement_spans.extend(results.statement_spans);
+        }
+    }
+
+    /// Keeps the findings of the file judged last.
+    fn keep_file(&mut self) {
+        let Some(file) = self.file.take() else {
+            return;
+        };
+        let spans = std::mem::take(&mut self.statement_spans);
+        self.judged
+            .suppressions
+            .read(&self.workspace.files[file], file, &spans);
+        let diagnostics = std::mem::take(&mut self.diagnostics);
+        self.keep(diagnostics);
+    }
+
+    fn keep(&mut self, mut diagnostics: Vec<Diagnostic>) {
+        diagnostics.retain(|diagnostic| !self.judged.suppressions.silences(diagnostic));
+        let first = self.judged.kept.len();
+        let kept = self
+            .arena
+            .keep((self.set, first), reportable(self.workspace, diagnostics));
+        self.judged.kept.extend(kept);
+    }
+
+    /// With the findings about the set as a whole, made after its last migration.
+    fn finish(mut self, set_diagnostics: Vec<Diagnostic>) -> JudgedSet {
+        self.keep_file();
+        self.keep(set_diagnostics);
+        self.judged
+    }
+}
+
+/// `diagnostics` moved to where they are reported, without those on files read only as
+/// context.
+fn reportable(workspace: &Workspace, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    relocate_generated(workspace, &mut diagnostics);
+    diagnostics.retain(|d| workspace.is_reported(d.file));
+    diagnostics
 }
 
 /// Findings on SQL generated from other files (an Alembic project's) move to where the SQL is
@@ -152,34 +241,38 @@ fn relocate_generated(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
     }
 }
 
-/// What linting one set produced.
-struct SetOutput {
-    /// Per migration, in order, with its file.
-    migrations: Vec<(FileId, MigrationResults)>,
-    /// Findings about the set as a whole (and the shadow rules').
-    set_diagnostics: Vec<Diagnostic>,
-}
-
 /// Migrations are parsed this many at a time, in parallel, while the rules judge the batch
 /// before.
 const PARSE_AHEAD: usize = 8;
 
+/// What every set of a run is linted with.
+#[derive(Clone, Copy)]
+struct Run<'a> {
+    workspace: &'a Workspace,
+    config: &'a Config,
+    history: History<'a>,
+    active: &'a [ActiveRule],
+    cache: Option<&'a Cache>,
+}
+
+/// Lints `set`, handing each migration's findings to `findings` in order; returns the findings
+/// about the set as a whole.
 fn lint_set(
     set: &MigrationSet,
-    workspace: &Workspace,
-    config: &Config,
-    history: History,
     trace: Option<&SetTrace>,
-    active: &[ActiveRule],
-    cache: Option<&Cache>,
-) -> SetOutput {
+    run: Run,
+    findings: &mut SetFindings,
+) -> Vec<Diagnostic> {
+    let Run {
+        workspace,
+        config,
+        history,
+        active,
+        cache,
+    } = run;
     let migrations = &set.migrations;
     let files = &workspace.files;
     let mut linter = SetDriver::new(set, workspace, config, history, active);
-    let mut output = SetOutput {
-        migrations: Vec::with_capacity(migrations.len()),
-        set_diagnostics: Vec::new(),
-    };
     let mut stored = cache.map(|cache| cache.open_set(set, files, history.baseline));
     let mut reused = stored
         .as_mut()
@@ -187,10 +280,10 @@ fn lint_set(
         .unwrap_or_default()
         .into_iter();
     if reused.len() == migrations.len() {
-        let files = migrations.iter().map(|migration| migration.file);
-        output.migrations.extend(files.zip(reused));
-        output.set_diagnostics = linter.finish(trace, &[]);
-        return output;
+        for (migration, results) in migrations.iter().zip(reused) {
+            findings.add(migration.file, results);
+        }
+        return linter.finish(trace, &[]);
     }
     // From the first migration without stored results on, every migration is linted again
     // (those before are replayed into the catalog), and everything is stored anew.
@@ -266,11 +359,9 @@ fn lint_set(
                 parse_batch(to)
             },
         );
-        output.migrations.extend(
-            pending
-                .drain(..)
-                .map(|(index, results, _)| (migrations[index].file, results)),
-        );
+        for (index, results, _) in pending.drain(..) {
+            findings.add(migrations[index].file, results);
+        }
         pending.extend(
             (from..to)
                 .zip(batch)
@@ -293,8 +384,7 @@ fn lint_set(
     if let Some(Err(err)) = writer.map(SetWriter::commit) {
         eprintln!("warning: cannot write the cache: {err}");
     }
-    output.set_diagnostics = linter.finish(trace, &parsed);
-    output
+    linter.finish(trace, &parsed)
 }
 
 /// A migration's findings and its tree's bytes, to store (by the migration's index).
@@ -320,78 +410,84 @@ fn write_records(
     }
 }
 
-/// Drops suppressed diagnostics and reports suppressions that are unknown or unused.
-fn apply_suppressions(
-    workspace: &Workspace,
-    statement_spans: &HashMap<FileId, Vec<Range<usize>>>,
-    diagnostics: Vec<Diagnostic>,
-    active: &[ActiveRule],
-    shadow_ran: bool,
-) -> Vec<Diagnostic> {
-    let mut directives: HashMap<FileId, Vec<suppress::Directive>> = HashMap::new();
-    let mut malformed = Vec::new();
-    for (&file, spans) in statement_spans {
-        let (found, bad) = suppress::directives(file, &workspace.files[file].text, spans);
-        if !found.is_empty() {
-            directives.insert(file, found);
+/// The suppression comments of the files linted, and which of their rule ids silenced a
+/// finding.
+#[derive(Default)]
+struct Suppressions {
+    files: HashMap<FileId, Vec<(suppress::Directive, Vec<bool>)>>,
+    malformed: Vec<suppress::Malformed>,
+}
+
+impl Suppressions {
+    /// Reads the comments of `source`, file `file` of the workspace, whose statements are at
+    /// `statement_spans`.
+    fn read(&mut self, source: &SourceFile, file: FileId, statement_spans: &[Range<usize>]) {
+        if statement_spans.is_empty() {
+            return;
         }
-        malformed.extend(bad);
+        let (found, bad) = suppress::directives(file, &source.text, statement_spans);
+        if !found.is_empty() {
+            let found = found.into_iter().map(|directive| {
+                let used = vec![false; directive.ids.len()];
+                (directive, used)
+            });
+            self.files.insert(file, found.collect());
+        }
+        self.malformed.extend(bad);
     }
-    let mut used: HashMap<(FileId, usize), Vec<bool>> = HashMap::new();
-    let mut kept = diagnostics;
-    kept.retain(|diagnostic| {
-        let mut suppressed = false;
-        for (index, directive) in directives
-            .get(&diagnostic.file)
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
+
+    fn merge(&mut self, other: Suppressions) {
+        self.files.extend(other.files);
+        self.malformed.extend(other.malformed);
+    }
+
+    /// Whether a comment silences `diagnostic`; marks every id that does as used.
+    fn silences(&mut self, diagnostic: &Diagnostic) -> bool {
+        let mut silenced = false;
+        for (directive, used) in self.files.get_mut(&diagnostic.file).into_iter().flatten() {
             if let Some(id_index) =
                 directive.covers(diagnostic.rule.as_str(), diagnostic.span.start)
             {
-                used.entry((diagnostic.file, index))
-                    .or_insert_with(|| vec![false; directive.ids.len()])[id_index] = true;
-                suppressed = true;
+                used[id_index] = true;
+                silenced = true;
             }
         }
-        !suppressed
-    });
+        silenced
+    }
 
-    let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
-        return kept;
-    };
-    let mut findings = Vec::new();
-    for (&file, file_directives) in &directives {
-        for (index, directive) in file_directives.iter().enumerate() {
-            let mut flags = used
-                .get(&(file, index))
-                .cloned()
-                .unwrap_or_else(|| vec![false; directive.ids.len()]);
-            // A suppression of a rule the config turned off, or of a shadow rule in a run without
-            // `--shadow`, is not stale.
-            for ((id, _), flag) in directive.ids.iter().zip(&mut flags) {
+    /// Findings about suppressions that are malformed, name unknown rules or silence nothing.
+    fn unused(self, active: &[ActiveRule], shadow_ran: bool) -> Vec<Diagnostic> {
+        let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
+            return Vec::new();
+        };
+        let mut findings = Vec::new();
+        for (directive, mut used) in self.files.into_values().flatten() {
+            // A suppression of a rule the config turned off, or of a shadow rule in a run
+            // without `--shadow`, is not stale.
+            for ((id, _), flag) in directive.ids.iter().zip(&mut used) {
                 let Some(rule) = rules::find(id) else {
                     continue;
                 };
                 *flag |= !active.iter().any(|a| a.rule.id() == rule.id())
                     || (rule.meta().needs_shadow() && !shadow_ran);
             }
-            unused_suppression::check(directive, &flags, &mut findings);
+            unused_suppression::check(&directive, &used, &mut findings);
         }
+        for bad in &self.malformed {
+            unused_suppression::check_malformed(bad, &mut findings);
+        }
+        findings
+            .into_iter()
+            .map(|(finding, severity)| Diagnostic {
+                rule: unused_rule.rule.id(),
+                severity: severity.unwrap_or(unused_rule.severity),
+                message: finding.message,
+                help: finding.help,
+                file: finding.file,
+                span: finding.span,
+                migration: None,
+                suggestions: finding.suggestions.into_boxed_slice(),
+            })
+            .collect()
     }
-    for bad in &malformed {
-        unused_suppression::check_malformed(bad, &mut findings);
-    }
-    kept.extend(findings.into_iter().map(|(finding, severity)| Diagnostic {
-        rule: unused_rule.rule.id(),
-        severity: severity.unwrap_or(unused_rule.severity),
-        message: finding.message,
-        help: finding.help,
-        file: finding.file,
-        span: finding.span,
-        migration: None,
-        suggestions: finding.suggestions.into_boxed_slice(),
-    }));
-    kept
 }

@@ -233,3 +233,31 @@ fn names_and_text_from_the_files_cannot_break_a_format_or_reach_the_terminal() {
         assert_eq!(cells, 5, "{row}");
     }
 }
+
+/// Findings kept in a temporary file (as a large run keeps them) are reported byte for byte as
+/// those kept in memory, in every format, over every fixture.
+#[test]
+fn findings_spilled_to_a_temporary_file_report_the_same() {
+    let run = |format: &str, spill_at: &str| {
+        let output = Command::cargo_bin("chronos-lint")
+            .unwrap()
+            .env_remove("GITHUB_ACTIONS")
+            .env("CHRONOS_LINT_SPILL_AT", spill_at)
+            .args(["--no-cache", "--format", format, "fixtures"])
+            .output()
+            .unwrap();
+        assert!(output.status.code().unwrap() <= 2);
+        (output.stdout, output.status.code())
+    };
+    for format in ["json", "sarif", "human", "gitlab", "compact"] {
+        let in_memory = run(format, "1000000000");
+        assert!(
+            in_memory.0.len() > 100_000,
+            "{format}: the fixtures have findings"
+        );
+        assert!(
+            in_memory == run(format, "0"),
+            "{format}: spilled findings differ"
+        );
+    }
+}

@@ -154,7 +154,8 @@ fn regression_suite_lints_without_panics_and_only_expected_syntax_errors() {
         let text = &workspace.files[0].text;
         let pieces = parse::text::split_statements(text);
         for diagnostic in output
-            .diagnostics
+            .findings
+            .kept
             .iter()
             .filter(|d| d.rule.as_str() == "syntax-error")
         {

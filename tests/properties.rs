@@ -108,7 +108,7 @@ fn check(path: &Path, text: &str, paths: &[PathBuf]) -> Result<(), TestCaseError
     };
     let workspace = source::discover(paths, &config, &exclude, Some(stdin));
     let output = lint::lint(&workspace, &config, lint::History::default(), None);
-    for d in &output.diagnostics {
+    for d in &output.findings.kept {
         let file = &workspace.files[d.file].text;
         prop_assert!(
             d.span.start <= d.span.end && d.span.end <= file.len(),
@@ -127,7 +127,7 @@ fn check(path: &Path, text: &str, paths: &[PathBuf]) -> Result<(), TestCaseError
 
     let report = Report {
         files: &workspace.files,
-        diagnostics: &output.diagnostics,
+        findings: &output.findings,
         input_errors: &workspace.errors,
         stats: output.stats,
         color: false,

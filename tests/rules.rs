@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use chronos_lint::config::Config;
 use chronos_lint::diagnostic::Diagnostic;
+use chronos_lint::findings::Findings;
 use chronos_lint::report::{self, Format, Report};
 use chronos_lint::shadow::cluster::Cluster;
 use chronos_lint::source::history::Baseline;
@@ -108,17 +109,20 @@ fn lint_case(
     let mut output = lint::lint(&workspace, config, history, None);
     if let Some(baseline) = &baseline {
         output
-            .diagnostics
+            .findings
+            .kept
             .retain(|d| baseline.is_reportable(d.file, d.migration.as_deref()));
     }
     let diagnostics: Vec<Diagnostic> = output
-        .diagnostics
+        .findings
+        .diagnostics()
+        .unwrap()
         .into_iter()
         .filter(|d| d.rule.as_str() == rule)
         .collect();
     let report = Report {
         files: &workspace.files,
-        diagnostics: &diagnostics,
+        findings: &Findings::in_memory(diagnostics.clone()),
         input_errors: &[],
         stats: output.stats,
         color: false,

@@ -7,8 +7,8 @@ use super::{LineIndexes, Report, printable};
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
-    for diagnostic in report.diagnostics {
-        let (start, _) = indexes.span(diagnostic);
+    for diagnostic in report.findings.iter() {
+        let (start, _) = indexes.span(&diagnostic);
         writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",

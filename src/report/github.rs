@@ -7,8 +7,8 @@ use crate::diagnostic::Severity;
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
-    for d in report.diagnostics {
-        let (start, end) = indexes.span(d);
+    for d in report.findings.iter() {
+        let (start, end) = indexes.span(&d);
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",

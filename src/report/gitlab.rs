@@ -7,14 +7,14 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Fingerprints, INPUT_ERROR, LineIndexes, Report, Streamed, input_error_fingerprint};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Text};
 
 #[derive(Serialize)]
 struct Issue<'a> {
     categories: [&'static str; 1],
     check_name: &'static str,
-    content: Content<'a>,
-    description: &'a str,
+    content: Content,
+    description: String,
     fingerprint: String,
     location: Location<'a>,
     severity: &'static str,
@@ -23,8 +23,8 @@ struct Issue<'a> {
 }
 
 #[derive(Serialize)]
-struct Content<'a> {
-    body: &'a str,
+struct Content {
+    body: Text,
 }
 
 #[derive(Serialize)]
@@ -57,8 +57,9 @@ struct Position {
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
     let mut fingerprints = Fingerprints::default();
-    let issues = report.diagnostics.iter().map(move |d| {
-        let (start, end) = indexes.span(d);
+    let issues = report.findings.iter().map(move |d| {
+        let (start, end) = indexes.span(&d);
+        let fingerprint = fingerprints.next(report, &d);
         let severity = match d.severity {
             Severity::Error => "major",
             Severity::Warning => "minor",
@@ -68,10 +69,10 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             categories: ["Bug Risk"],
             check_name: d.rule.as_str(),
             content: Content {
-                body: d.help.as_deref().unwrap_or_default(),
+                body: d.help.unwrap_or(Text::Static("")),
             },
-            description: &d.message,
-            fingerprint: fingerprints.next(report, d),
+            description: d.message,
+            fingerprint,
             location: Location {
                 lines: None,
                 path: &report.files[d.file].name,
@@ -94,9 +95,9 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         categories: ["Bug Risk"],
         check_name: INPUT_ERROR,
         content: Content {
-            body: "The file could not be linted.",
+            body: Text::Static("The file could not be linted."),
         },
-        description: &error.message,
+        description: error.message.clone(),
         fingerprint: input_error_fingerprint(error),
         location: Location {
             lines: Some(Lines { begin: 1 }),

@@ -32,13 +32,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     // Per file, its text as shown: control characters masked (made once, for the files that
     // have findings).
     let mut shown: std::collections::HashMap<usize, (String, Cow<str>)> = Default::default();
-    for diagnostic in report.diagnostics {
+    for diagnostic in report.findings.iter() {
         let file = &report.files[diagnostic.file];
         let (name, text) = shown
             .entry(diagnostic.file)
             .or_insert_with(|| (printable(&file.name).into_owned(), masked(&file.text)));
         let view = View {
-            diagnostic,
+            diagnostic: &diagnostic,
             message: terminal_safe(&diagnostic.message),
             help: diagnostic.help.as_deref().map(terminal_safe),
             source: NamedText { name, text },
@@ -260,7 +260,7 @@ mod tests {
         }];
         let report = Report {
             files: &files,
-            diagnostics: &diagnostics,
+            findings: &crate::findings::Findings::in_memory(diagnostics.to_vec()),
             input_errors: &[],
             stats: Default::default(),
             color: false,

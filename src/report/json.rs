@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{LineIndexes, Report, Streamed};
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Severity, Text};
 
 #[derive(Serialize)]
 struct Output<D, E> {
@@ -19,8 +19,8 @@ struct Output<D, E> {
 struct JsonDiagnostic<'a> {
     rule: &'a str,
     severity: Severity,
-    message: &'a str,
-    help: Option<&'a str>,
+    message: String,
+    help: Option<Text>,
     path: &'a str,
     line: usize,
     column: usize,
@@ -28,16 +28,16 @@ struct JsonDiagnostic<'a> {
     end_column: usize,
     start_byte: usize,
     end_byte: usize,
-    migration: Option<&'a str>,
-    suggestions: Vec<JsonSuggestion<'a>>,
+    migration: Option<String>,
+    suggestions: Vec<JsonSuggestion>,
 }
 
 /// A suggestion: statements to run in order, each in a transaction of its own, `instead` of the
 /// flagged statement or `after` its migration.
 #[derive(Serialize)]
-struct JsonSuggestion<'a> {
+struct JsonSuggestion {
     when: &'static str,
-    statements: &'a [String],
+    statements: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -59,13 +59,13 @@ struct Summary {
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut indexes = LineIndexes::new(report.files);
-    let diagnostics = report.diagnostics.iter().map(move |d| {
-        let (start, end) = indexes.span(d);
+    let diagnostics = report.findings.iter().map(move |d| {
+        let (start, end) = indexes.span(&d);
         JsonDiagnostic {
             rule: d.rule.as_str(),
             severity: d.severity,
-            message: &d.message,
-            help: d.help.as_deref(),
+            message: d.message,
+            help: d.help,
             path: &report.files[d.file].name,
             line: start.line,
             column: start.column,
@@ -73,13 +73,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             end_column: end.column,
             start_byte: d.span.start,
             end_byte: d.span.end,
-            migration: d.migration.as_deref(),
+            migration: d.migration.as_deref().map(str::to_owned),
             suggestions: d
                 .suggestions
-                .iter()
+                .into_iter()
                 .map(|suggestion| JsonSuggestion {
                     when: suggestion.when.as_str(),
-                    statements: &suggestion.statements,
+                    statements: suggestion.statements,
                 })
                 .collect(),
         }

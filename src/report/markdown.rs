@@ -13,7 +13,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         report.count(Severity::Info),
     );
     let stats = report.stats;
-    if report.diagnostics.is_empty() && report.input_errors.is_empty() {
+    if report.findings.is_empty() && report.input_errors.is_empty() {
         writeln!(out, "### chronos-lint: no findings\n")?;
     } else {
         writeln!(
@@ -26,12 +26,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "Linted {} file(s): {} migration(s), {} statement(s).\n",
         stats.files, stats.migrations, stats.statements
     )?;
-    if !report.diagnostics.is_empty() {
+    if !report.findings.is_empty() {
         writeln!(out, "| | Rule | Location | Finding |")?;
         writeln!(out, "|---|---|---|---|")?;
         let mut indexes = LineIndexes::new(report.files);
-        for d in report.diagnostics {
-            let (start, _) = indexes.span(d);
+        for d in report.findings.iter() {
+            let (start, _) = indexes.span(&d);
             let icon = match d.severity {
                 Severity::Error => "❌",
                 Severity::Warning => "⚠️",

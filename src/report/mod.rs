@@ -16,6 +16,7 @@ use std::ops::Range;
 pub use line_index::{LineIndex, Position};
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::findings::Findings;
 use crate::lint::Stats;
 use crate::source::{InputError, SourceFile};
 
@@ -33,7 +34,7 @@ pub enum Format {
 /// Everything a format may show.
 pub struct Report<'a> {
     pub files: &'a [SourceFile],
-    pub diagnostics: &'a [Diagnostic],
+    pub findings: &'a Findings,
     pub input_errors: &'a [InputError],
     pub stats: Stats,
     /// Human output uses colour.
@@ -44,14 +45,22 @@ pub struct Report<'a> {
 
 impl Report<'_> {
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
+        self.findings.count(severity)
     }
 }
 
 pub fn write(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_format(format, report, out)?;
+    // A finding whose texts could not be read back ends the report early: say so.
+    match report.findings.take_read_error() {
+        Some(err) => Err(io::Error::other(format!(
+            "cannot read back the findings kept in a temporary file: {err}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn write_format(format: Format, report: &Report, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Human => human::write(report, out),
         Format::Json => json::write(report, out),
@@ -228,7 +237,7 @@ mod tests {
         }];
         let report = Report {
             files: &files,
-            diagnostics: &diagnostics,
+            findings: &Findings::in_memory(diagnostics.to_vec()),
             input_errors: &input_errors,
             stats: Stats::default(),
             color: false,

@@ -214,8 +214,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
     let mut indexes = LineIndexes::new(report.files);
     let mut fingerprints = Fingerprints::default();
-    let results = report.diagnostics.iter().map(move |d| {
-        let (start, end) = indexes.span(d);
+    let results = report.findings.iter().map(move |d| {
+        let (start, end) = indexes.span(&d);
         let rule_index = rules::REGISTRY.iter().position(|rule| rule.id() == d.rule);
         let text = match &d.help {
             Some(help) => format!("{}\n\n{help}", d.message),
@@ -258,7 +258,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }],
             message: Text { text },
             partial_fingerprints: PartialFingerprints {
-                v1: fingerprints.next(report, d),
+                v1: fingerprints.next(report, &d),
             },
             rule_id: d.rule.as_str(),
             rule_index,

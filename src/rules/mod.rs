@@ -116,7 +116,9 @@ pub(crate) mod testing {
             crate::source::discover(&[dir.path().to_path_buf()], config, &exclude, None);
         assert!(workspace.errors.is_empty(), "{:?}", workspace.errors);
         crate::lint::lint(&workspace, config, crate::lint::History::default(), None)
-            .diagnostics
+            .findings
+            .diagnostics()
+            .unwrap()
             .into_iter()
             .filter(|diagnostic| diagnostic.rule == id)
             .collect()
