@@ -199,11 +199,22 @@ fn help(
                 advice::outside_transaction(ctx, concurrent_sql, &op)
             )
         }
-        SourceKind::Plain => format!(
-            "{lock} Build it with `{concurrent_sql}`, which lets writes go on; it cannot run \
-             inside a transaction block.{}",
-            advice::plain_placement(ctx)
-        ),
+        SourceKind::Plain => {
+            // The suggested build keeps the statement's `IF NOT EXISTS`.
+            let leftover = if stmt.if_not_exists && !stmt.idxname.is_empty() {
+                format!(
+                    " {}",
+                    advice::invalid_leftover(&advice::quote(&stmt.idxname))
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{lock} Build it with `{concurrent_sql}`, which lets writes go on; it cannot run \
+                 inside a transaction block.{}{leftover}",
+                advice::plain_placement(ctx)
+            )
+        }
     }
 }
 
