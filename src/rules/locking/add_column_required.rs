@@ -87,10 +87,12 @@ impl Rule for AddColumnRequired {
             );
             let finding = ctx.finding(action.span.clone(), message).help(help);
             out.push(match add {
-                // The backfill, between the ADD and the rest, is the help's to describe.
-                Some(add) => finding.suggest(
-                    ctx.in_place(Suggestion::instead(std::iter::once(add).chain(not_null))),
-                ),
+                // The backfill, between the ADD and the rest, is the help's to describe; and
+                // no text edit, for the rest needs the backfill (and the VALIDATE a transaction
+                // of its own).
+                Some(add) => {
+                    finding.suggest(Suggestion::instead(std::iter::once(add).chain(not_null)))
+                }
                 None => finding,
             });
         }

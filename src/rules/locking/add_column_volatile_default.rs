@@ -154,8 +154,13 @@ impl Rule for AddColumnVolatileDefault {
             };
             let finding = ctx.finding(span, message).help(help);
             out.push(match statements {
-                // The backfill, after the default is set, is the help's to describe.
-                Some(statements) => finding.suggest(ctx.in_place(Suggestion::instead(statements))),
+                // The backfill, after the default is set, is the help's to describe. The ADD
+                // and SET DEFAULT alone can replace the statement; the NOT NULL steps need the
+                // backfill first (and the VALIDATE a transaction of its own).
+                Some(statements) if statements.len() == 2 => {
+                    finding.suggest(ctx.in_place(Suggestion::instead(statements)))
+                }
+                Some(statements) => finding.suggest(Suggestion::instead(statements)),
                 None => finding,
             });
         }
