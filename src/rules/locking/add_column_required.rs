@@ -4,8 +4,9 @@
 use pg_query::protobuf::ConstrType;
 
 use super::set_not_null::CHECK_SKIPS_SCAN_SINCE;
+use crate::catalog::QualifiedName;
 use crate::catalog::expr::column_default;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
@@ -41,31 +42,30 @@ impl Rule for AddColumnRequired {
             }
             let table = &action.table;
             let name = &column.colname;
-            let (table_sql, name_sql) = (table.to_sql(), quote_ident(name));
             let message = format!(
                 "new NOT NULL column `{name}` has no default, so adding it to existing table \
                  `{table}` fails as soon as the table has a row"
             );
             let check_first = pg_version >= CHECK_SKIPS_SCAN_SINCE;
-            let steps = if check_first {
-                let check = advice::unused_constraint_name(
-                    ctx.catalog,
-                    table,
-                    &format!("{}_{name}_not_null", table.name),
-                );
-                let check = quote_ident(&check).into_owned();
-                format!(
-                    "add `CONSTRAINT {check} CHECK ({name_sql} IS NOT NULL) NOT VALID`, run \
-                     `VALIDATE CONSTRAINT {check}` in a later transaction, then `ALTER TABLE \
-                     {table_sql} ALTER COLUMN {name_sql} SET NOT NULL` (it skips its scan) and \
-                     drop the check"
-                )
-            } else {
-                format!(
-                    "then `ALTER TABLE {table_sql} ALTER COLUMN {name_sql} SET NOT NULL` (on \
-                     PostgreSQL {pg_version} this scans the table under ACCESS EXCLUSIVE; 12+ can \
-                     skip the scan with a validated CHECK)"
-                )
+            let not_null = not_null_statements(ctx, table, name);
+            let steps = match not_null_help(&not_null, pg_version) {
+                steps if not_null.len() == 1 => format!("then {steps}"),
+                steps => steps,
+            };
+            // The column added nullable: not for a primary key, which has no nullable form.
+            let primary_key = ast::constraints(&column.constraints)
+                .any(|constraint| ast::constraint_type(constraint) == ConstrType::ConstrPrimary);
+            let add = (!primary_key)
+                .then(|| {
+                    advice::add_column_keeping(action.cmd, |constraint| {
+                        ast::constraint_type(constraint) != ConstrType::ConstrNotnull
+                    })
+                })
+                .flatten()
+                .and_then(|cmd| advice::alter_table_sql(ctx, vec![cmd]));
+            let nullable = match &add {
+                Some(add) => format!("Add `{name}` as a nullable column (`{add}`)"),
+                None => format!("Add `{name}` as a nullable column"),
             };
             let note = advice::tool_note(
                 kind,
@@ -81,11 +81,67 @@ impl Rule for AddColumnRequired {
                 format!("though on PostgreSQL {pg_version} that rewrites the table (11+ does not)")
             };
             let help = format!(
-                "Add `{name}` as a nullable column, backfill existing rows in batches that each \
-                 commit, {steps}. Or, when one value suits every existing row, add the column \
-                 with a constant DEFAULT, {constant_default}.{note}"
+                "{nullable}, backfill existing rows in batches that each commit, {steps}. Or, \
+                 when one value suits every existing row, add the column with a constant \
+                 DEFAULT, {constant_default}.{note}"
             );
-            out.push(ctx.finding(action.span.clone(), message).help(help));
+            let finding = ctx.finding(action.span.clone(), message).help(help);
+            out.push(match add {
+                // The backfill, between the ADD and the rest, is the help's to describe; and
+                // no text edit, for the rest needs the backfill (and the VALIDATE a transaction
+                // of its own).
+                Some(add) => {
+                    finding.suggest(Suggestion::instead(std::iter::once(add).chain(not_null)))
+                }
+                None => finding,
+            });
         }
+    }
+}
+
+/// The statements that make `name`, a column of `table` whose rows have been filled, NOT NULL:
+/// from PostgreSQL 12 a CHECK added `NOT VALID` and validated in a later transaction (which lets
+/// reads and writes go on) spares `SET NOT NULL` its scan, and is dropped after; before 12 there
+/// is only `SET NOT NULL`, which scans.
+pub(super) fn not_null_statements(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    name: &str,
+) -> Vec<String> {
+    let (table_sql, name_sql) = (table.to_sql(), quote_ident(name));
+    let set_not_null = format!("ALTER TABLE {table_sql} ALTER COLUMN {name_sql} SET NOT NULL");
+    if ctx.migration.config.pg_version < CHECK_SKIPS_SCAN_SINCE {
+        return vec![set_not_null];
+    }
+    let check = advice::unused_constraint_name(
+        ctx.catalog,
+        table,
+        &format!("{}_{name}_not_null", table.name),
+    );
+    let check = quote_ident(&check);
+    vec![
+        format!(
+            "ALTER TABLE {table_sql} ADD CONSTRAINT {check} CHECK ({name_sql} IS NOT NULL) NOT \
+             VALID"
+        ),
+        format!("ALTER TABLE {table_sql} VALIDATE CONSTRAINT {check}"),
+        set_not_null,
+        format!("ALTER TABLE {table_sql} DROP CONSTRAINT {check}"),
+    ]
+}
+
+/// The steps of [`not_null_statements`], for a help text: "add `...`, run `...` in a later
+/// transaction, ...", or before PostgreSQL 12 "`... SET NOT NULL` (on PostgreSQL ...)".
+pub(super) fn not_null_help(statements: &[String], pg_version: u32) -> String {
+    match statements {
+        [check, validate, set_not_null, drop] => format!(
+            "add `{check}`, run `{validate}` in a later transaction, then `{set_not_null}` (it \
+             skips its scan) and drop the check with `{drop}`"
+        ),
+        _ => format!(
+            "`{}` (on PostgreSQL {pg_version} this scans the table under ACCESS EXCLUSIVE; \
+             12+ can skip the scan with a validated CHECK)",
+            statements.join("; ")
+        ),
     }
 }

@@ -6,11 +6,13 @@ use std::ops::Range;
 use pg_query::protobuf::{ColumnDef, ConstrType};
 
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
-use crate::rules::support::alter_table::existing_table_actions;
+use crate::rules::support::alter_table::{TableAction, existing_table_actions};
+
+use super::add_column_required::{not_null_help, not_null_statements};
 
 declare_rule! {
     pub struct AddColumnVolatileDefault {
@@ -46,6 +48,9 @@ impl Rule for AddColumnVolatileDefault {
                     ..Steps::default()
                 },
             );
+            // The column added without its default, which is then set for new rows only.
+            let split = split_default(ctx, &action, column);
+            let mut statements: Option<Vec<String>> = None;
             let (span, message, help) = match &default {
                 ColumnDefault::Volatile { function, location } => (
                     ctx.name_span(Some(*location), function),
@@ -53,13 +58,28 @@ impl Rule for AddColumnVolatileDefault {
                         "new column `{name}` with volatile default `{function}()` rewrites \
                          existing table `{table}` to give every row its own value, {lock}"
                     ),
-                    format!(
-                        "Add `{name}` without a default (or with a constant one), {backfill}, \
-                         then `ALTER TABLE {table_sql} ALTER COLUMN {name_sql} SET DEFAULT {}` so \
-                         that new rows get one. Constant and STABLE defaults (`now()`, literals) \
-                         do not rewrite on PostgreSQL 11+.{note}",
-                        default_text(ctx, column, &action.span).unwrap_or("...")
-                    ),
+                    match split {
+                        Some(split) => {
+                            let help = format!(
+                                "Add `{name}` without a default (or with a constant one): `{}`; \
+                                 then `{}` so that new rows get one, and {backfill}{}. Constant \
+                                 and STABLE defaults (`now()`, literals) do not rewrite on \
+                                 PostgreSQL 11+.{note}",
+                                split.add,
+                                split.set_default,
+                                split.not_null_help(pg_version),
+                            );
+                            statements = Some(split.statements());
+                            help
+                        }
+                        None => format!(
+                            "Add `{name}` without a default (or with a constant one), {backfill}, \
+                             then `ALTER TABLE {table_sql} ALTER COLUMN {name_sql} SET DEFAULT \
+                             {}` so that new rows get one. Constant and STABLE defaults \
+                             (`now()`, literals) do not rewrite on PostgreSQL 11+.{note}",
+                            default_text(ctx, column, &action.span).unwrap_or("...")
+                        ),
+                    },
                 ),
                 ColumnDefault::Serial {
                     type_name,
@@ -110,18 +130,114 @@ impl Rule for AddColumnVolatileDefault {
                          PostgreSQL {pg_version} (`pg_version`), {lock}; only PostgreSQL 11+ \
                          stores the default without a rewrite"
                     ),
-                    format!(
-                        "Add `{name}` without a default, then `ALTER TABLE {table_sql} ALTER \
-                         COLUMN {name_sql} SET DEFAULT {}` (new rows only, no rewrite), then \
-                         {backfill}.{note}",
-                        default_text(ctx, column, &action.span).unwrap_or("...")
-                    ),
+                    match split {
+                        Some(split) => {
+                            let help = format!(
+                                "Add `{name}` without a default (`{}`), then `{}` (new rows \
+                                 only, no rewrite), then {backfill}{}.{note}",
+                                split.add,
+                                split.set_default,
+                                split.not_null_help(pg_version),
+                            );
+                            statements = Some(split.statements());
+                            help
+                        }
+                        None => format!(
+                            "Add `{name}` without a default, then `ALTER TABLE {table_sql} ALTER \
+                             COLUMN {name_sql} SET DEFAULT {}` (new rows only, no rewrite), then \
+                             {backfill}.{note}",
+                            default_text(ctx, column, &action.span).unwrap_or("...")
+                        ),
+                    },
                 ),
                 ColumnDefault::None | ColumnDefault::Null | ColumnDefault::Once => continue,
             };
-            out.push(ctx.finding(span, message).help(help));
+            let finding = ctx.finding(span, message).help(help);
+            out.push(match statements {
+                // The backfill, after the default is set, is the help's to describe. The ADD
+                // and SET DEFAULT alone can replace the statement; the NOT NULL steps need the
+                // backfill first (and the VALIDATE a transaction of its own).
+                Some(statements) if statements.len() == 2 => {
+                    finding.suggest(ctx.in_place(Suggestion::instead(statements)))
+                }
+                Some(statements) => finding.suggest(Suggestion::instead(statements)),
+                None => finding,
+            });
         }
     }
+}
+
+/// A column added with a default, as the statements that add it without one and then set the
+/// default for new rows, and (for a NOT NULL column, added nullable) make it NOT NULL once the
+/// existing rows are filled.
+struct SplitDefault {
+    add: String,
+    set_default: String,
+    not_null: Vec<String>,
+}
+
+impl SplitDefault {
+    fn statements(self) -> Vec<String> {
+        [self.add, self.set_default]
+            .into_iter()
+            .chain(self.not_null)
+            .collect()
+    }
+
+    /// The NOT NULL steps, for a help text: empty for a nullable column.
+    fn not_null_help(&self, pg_version: u32) -> String {
+        if self.not_null.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; then make it NOT NULL: {}",
+                not_null_help(&self.not_null, pg_version)
+            )
+        }
+    }
+}
+
+/// `None` for a primary key column, which has no nullable form, or when a statement cannot be
+/// written.
+fn split_default(
+    ctx: &StatementContext,
+    action: &TableAction,
+    column: &ColumnDef,
+) -> Option<SplitDefault> {
+    let constraints: Vec<_> = ast::constraints(&column.constraints).collect();
+    if constraints
+        .iter()
+        .any(|c| ast::constraint_type(c) == ConstrType::ConstrPrimary)
+    {
+        return None;
+    }
+    let default = constraints
+        .iter()
+        .find(|c| ast::constraint_type(c) == ConstrType::ConstrDefault)?
+        .raw_expr
+        .as_deref()?;
+    let not_null = column.is_not_null
+        || constraints
+            .iter()
+            .any(|c| ast::constraint_type(c) == ConstrType::ConstrNotnull);
+    let add = advice::add_column_keeping(action.cmd, |c| {
+        !matches!(
+            ast::constraint_type(c),
+            ConstrType::ConstrDefault | ConstrType::ConstrNotnull
+        )
+    })?;
+    Some(SplitDefault {
+        add: advice::alter_table_sql(ctx, vec![add])?,
+        set_default: advice::alter_table_sql(
+            ctx,
+            vec![advice::set_default(&column.colname, default)],
+        )?,
+        not_null: if not_null {
+            not_null_statements(ctx, &action.table, &column.colname)
+        } else {
+            Vec::new()
+        },
+    })
 }
 
 /// The text of a column's `DEFAULT` expression as written: from after the `DEFAULT` keyword to

@@ -4,10 +4,10 @@
 use std::ops::Range;
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, ObjectType, ReindexObjectType};
+use pg_query::protobuf::{AlterTableType, DropStmt, IndexStmt, ObjectType, ReindexObjectType};
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
 use crate::rules::support::advice::{self, py_str};
@@ -60,10 +60,22 @@ impl Rule for ConcurrentInTransaction {
         if statement.in_transaction {
             help.push_str(&advice::outside_transaction(ctx, what, &refused.alembic));
         }
+        // On a table nobody uses yet, the statement without CONCURRENTLY runs where it is.
+        let plain = if refused.new_table {
+            without_concurrently(&statement.node)
+        } else {
+            None
+        };
         if refused.new_table {
-            help = "The table is created in this same migration, so nobody uses it yet: drop \
-                    CONCURRENTLY."
-                .to_owned();
+            help = match &plain {
+                Some(plain) => format!(
+                    "The table is created in this same migration, so nobody uses it yet: drop \
+                     CONCURRENTLY (`{plain}`)."
+                ),
+                None => "The table is created in this same migration, so nobody uses it yet: \
+                         drop CONCURRENTLY."
+                    .to_owned(),
+            };
         } else if ctx.migration.migration.kind == SourceKind::Drizzle
             && matches!(&statement.node, NodeEnum::IndexStmt(_))
         {
@@ -72,10 +84,30 @@ impl Rule for ConcurrentInTransaction {
                  (index-not-concurrent then asks for a reason).",
             );
         }
-        out.push(
-            ctx.finding(refused.span, message)
-                .help(help.trim_end().to_owned()),
-        );
+        let finding = ctx
+            .finding(refused.span, message)
+            .help(help.trim_end().to_owned());
+        out.push(match plain {
+            Some(plain) => finding.suggest(ctx.in_place(Suggestion::instead([plain]))),
+            None => finding,
+        });
+    }
+}
+
+/// `CREATE INDEX` or `DROP INDEX` without CONCURRENTLY.
+fn without_concurrently(node: &NodeEnum) -> Option<String> {
+    match node {
+        NodeEnum::IndexStmt(stmt) => {
+            crate::parse::deparse(&NodeEnum::IndexStmt(Box::new(IndexStmt {
+                concurrent: false,
+                ..(**stmt).clone()
+            })))
+        }
+        NodeEnum::DropStmt(stmt) => crate::parse::deparse(&NodeEnum::DropStmt(DropStmt {
+            concurrent: false,
+            ..stmt.clone()
+        })),
+        _ => None,
     }
 }
 

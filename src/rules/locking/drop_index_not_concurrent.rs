@@ -5,7 +5,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
 use crate::rules::support::advice;
@@ -53,40 +53,71 @@ impl Rule for DropIndexNotConcurrent {
                 out.push(ctx.finding(span, message).help(partitioned_help(table)));
                 continue;
             }
-            out.push(ctx.finding(span, message).help(help(
-                ctx,
-                &index,
-                table.as_ref(),
-                stmt.missing_ok,
-            )));
+            let index_sql = index.to_sql();
+            let mut finding = ctx.finding(span, message);
+            // A statement that drops this index alone can be replaced as a whole.
+            let sole = stmt.objects.len() == 1;
+            let in_place = |suggestion: Suggestion| {
+                if sole {
+                    ctx.in_place(suggestion)
+                } else {
+                    suggestion
+                }
+            };
+            let help = if ctx.migration.migration.kind == SourceKind::Drizzle {
+                // Dropped outside the migration first; the migration's own drop then finds it
+                // gone.
+                let prebuilt = format!("DROP INDEX CONCURRENTLY IF EXISTS {index_sql}");
+                let kept = format!("DROP INDEX IF EXISTS {index_sql}");
+                finding = finding
+                    .suggest(Suggestion::before([prebuilt.clone()]))
+                    .suggest(in_place(Suggestion::instead([kept.clone()])));
+                drizzle_help(&prebuilt, &kept)
+            } else {
+                let if_exists = if stmt.missing_ok { "IF EXISTS " } else { "" };
+                let sql = format!("DROP INDEX CONCURRENTLY {if_exists}{index_sql}");
+                let instead = Suggestion::instead([sql.clone()]);
+                // It cannot run where the statement runs: no text edit then.
+                finding = finding.suggest(
+                    if ctx.statement.in_transaction || ctx.statement.in_do_block {
+                        instead
+                    } else {
+                        in_place(instead)
+                    },
+                );
+                help(ctx, &sql, &index, table.as_ref())
+            };
+            out.push(finding.help(help));
         }
     }
 }
 
+const WHY: &str = "The drop itself is quick, but it must wait for every query on the table to \
+                   finish, and every query that arrives meanwhile waits behind it.";
+
+/// drizzle-kit: `prebuilt` drops the index before the migration, which `kept` then finds gone.
+fn drizzle_help(prebuilt: &str, kept: &str) -> String {
+    format!(
+        "{WHY} {} Then make this statement `{kept}` (a no-op once the index is gone) and mark it \
+         `-- chronos-lint: ignore drop-index-not-concurrent -- dropped concurrently before \
+         migrate`. If the table is small and quiet, keep the statement and suppress this with \
+         that reason instead.",
+        advice::drizzle_separate_step(prebuilt, "before `drizzle-kit migrate`")
+    )
+}
+
+/// `sql`: the concurrent drop to run instead.
 fn help(
     ctx: &StatementContext,
+    sql: &str,
     index: &QualifiedName,
     table: Option<&QualifiedName>,
-    missing_ok: bool,
 ) -> String {
-    let if_exists = if missing_ok { "IF EXISTS " } else { "" };
-    let sql = format!("DROP INDEX CONCURRENTLY {if_exists}{index}");
-    let why = "The drop itself is quick, but it must wait for every query on the table to finish, \
-               and every query that arrives meanwhile waits behind it.";
+    let why = WHY;
     match ctx.migration.migration.kind {
-        SourceKind::Drizzle => format!(
-            "{why} {} Then make this statement `DROP INDEX IF EXISTS` (a no-op once the index is \
-             gone) and mark it `-- chronos-lint: ignore drop-index-not-concurrent -- dropped \
-             concurrently before migrate`. If the table is small and quiet, keep the statement and \
-             suppress this with that reason instead.",
-            advice::drizzle_separate_step(
-                &format!("DROP INDEX CONCURRENTLY IF EXISTS {index}"),
-                "before `drizzle-kit migrate`"
-            )
-        ),
-        SourceKind::Alembic => {
+        SourceKind::Alembic | SourceKind::Drizzle => {
             let op = advice::alembic_drop_index(index, table);
-            format!("{why} {}", advice::outside_transaction(ctx, &sql, &op))
+            format!("{why} {}", advice::outside_transaction(ctx, sql, &op))
         }
         SourceKind::Plain => format!(
             "{why} Use `{sql}` (one index per statement, no CASCADE): it waits for running \

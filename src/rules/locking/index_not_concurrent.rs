@@ -4,7 +4,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{self, ast};
 use crate::rules::support::advice;
@@ -68,32 +68,96 @@ impl Rule for IndexNotConcurrent {
             ));
             return;
         }
-        out.push(ctx.finding(span, message).help(help(ctx, stmt, &table)));
+        let (help, suggestions) = advise(ctx, stmt, &table);
+        let mut finding = ctx.finding(span, message).help(help);
+        for suggestion in suggestions {
+            finding = finding.suggest(suggestion);
+        }
+        out.push(finding);
     }
 }
 
-fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> String {
+/// The help, and the statements it asks for (none when the index statement cannot be written).
+fn advise(
+    ctx: &StatementContext,
+    stmt: &IndexStmt,
+    table: &QualifiedName,
+) -> (String, Vec<Suggestion>) {
     let concurrent = IndexStmt {
         concurrent: true,
         ..stmt.clone()
     };
-    let concurrent_sql = parse::deparse(&NodeEnum::IndexStmt(Box::new(concurrent.clone())))
-        .unwrap_or_else(|| "CREATE INDEX CONCURRENTLY ...".to_owned());
+    let Some(concurrent_sql) = parse::deparse(&NodeEnum::IndexStmt(Box::new(concurrent.clone())))
+    else {
+        return (
+            help(ctx, stmt, table, "CREATE INDEX CONCURRENTLY ...", None),
+            Vec::new(),
+        );
+    };
+    let named = !stmt.idxname.is_empty();
+    if ctx.migration.migration.kind != SourceKind::Drizzle {
+        let instead = Suggestion::instead([concurrent_sql.clone()]);
+        // It cannot run where the statement runs: no text edit then.
+        let instead = if ctx.statement.in_transaction || ctx.statement.in_do_block {
+            instead
+        } else {
+            ctx.in_place(instead)
+        };
+        return (help(ctx, stmt, table, &concurrent_sql, None), vec![instead]);
+    }
+    // drizzle-kit: the index is built outside the migration, `IF NOT EXISTS` when it has a name
+    // (so that a second run, and the migration's own statement, find it built).
+    let prebuilt = if named {
+        parse::deparse(&NodeEnum::IndexStmt(Box::new(IndexStmt {
+            if_not_exists: true,
+            ..concurrent
+        })))
+        .unwrap_or_else(|| concurrent_sql.clone())
+    } else {
+        concurrent_sql.clone()
+    };
+    // A column this migration adds cannot be indexed before it runs: the build comes after.
+    if column_added_here(ctx, stmt, table).is_some() {
+        return (
+            help(ctx, stmt, table, &prebuilt, None),
+            vec![Suggestion::after([prebuilt])],
+        );
+    }
+    // The migration's own statement then finds the index built.
+    let kept = named
+        .then(|| {
+            parse::deparse(&NodeEnum::IndexStmt(Box::new(IndexStmt {
+                if_not_exists: true,
+                ..stmt.clone()
+            })))
+        })
+        .flatten();
+    let mut suggestions = vec![Suggestion::before([prebuilt.clone()])];
+    if let Some(kept) = &kept {
+        suggestions.push(ctx.in_place(Suggestion::instead([kept.clone()])));
+    }
+    (
+        help(ctx, stmt, table, &prebuilt, kept.as_deref()),
+        suggestions,
+    )
+}
+
+/// `concurrent_sql`: the concurrent build to run (for drizzle, the one to run outside the
+/// migration); `kept`: what a drizzle migration's statement becomes once that build is done.
+fn help(
+    ctx: &StatementContext,
+    stmt: &IndexStmt,
+    table: &QualifiedName,
+    concurrent_sql: &str,
+    kept: Option<&str>,
+) -> String {
     let lock = format!(
         "A plain `CREATE INDEX` holds a SHARE lock on `{table}` for the whole build: reads go on, \
          every INSERT, UPDATE and DELETE waits."
     );
     match ctx.migration.migration.kind {
         SourceKind::Drizzle => {
-            let prebuilt = if stmt.idxname.is_empty() {
-                concurrent_sql.clone()
-            } else {
-                parse::deparse(&NodeEnum::IndexStmt(Box::new(IndexStmt {
-                    if_not_exists: true,
-                    ..concurrent
-                })))
-                .unwrap_or_else(|| concurrent_sql.clone())
-            };
+            let prebuilt = concurrent_sql;
             let leftover = if stmt.idxname.is_empty() {
                 String::new()
             } else {
@@ -107,18 +171,22 @@ fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> Stri
                      record the index in the drizzle schema: the next migration's `CREATE INDEX \
                      IF NOT EXISTS` finds it built. {leftover}",
                     advice::drizzle_separate_step(
-                        &prebuilt,
+                        prebuilt,
                         "once `drizzle-kit migrate` has applied this migration"
                     ),
                 );
             }
+            let kept = kept.map_or_else(
+                || "`CREATE INDEX IF NOT EXISTS`".to_owned(),
+                |kept| format!("`{kept}`"),
+            );
             format!(
-                "{lock} {} Then make this statement `CREATE INDEX IF NOT EXISTS` (it finds the \
-                 index built and only takes the lock for a moment) and mark it `-- chronos-lint: \
-                 ignore index-not-concurrent -- built concurrently before migrate`. If `{table}` \
-                 is small enough to block writes for the build, keep the statement and suppress \
-                 this with that reason instead. {}",
-                advice::drizzle_separate_step(&prebuilt, "before `drizzle-kit migrate`"),
+                "{lock} {} Then make this statement {kept} (it finds the index built and only \
+                 takes the lock for a moment) and mark it `-- chronos-lint: ignore \
+                 index-not-concurrent -- built concurrently before migrate`. If `{table}` is small \
+                 enough to block writes for the build, keep the statement and suppress this with \
+                 that reason instead. {}",
+                advice::drizzle_separate_step(prebuilt, "before `drizzle-kit migrate`"),
                 // Only a named index is built `IF NOT EXISTS`.
                 leftover,
             )
@@ -128,14 +196,25 @@ fn help(ctx: &StatementContext, stmt: &IndexStmt, table: &QualifiedName) -> Stri
             format!(
                 "{lock} {} A concurrent build that fails leaves an INVALID index: drop it and run \
                  the revision again.",
-                advice::outside_transaction(ctx, &concurrent_sql, &op)
+                advice::outside_transaction(ctx, concurrent_sql, &op)
             )
         }
-        SourceKind::Plain => format!(
-            "{lock} Build it with `{concurrent_sql}`, which lets writes go on; it cannot run \
-             inside a transaction block.{}",
-            advice::plain_placement(ctx)
-        ),
+        SourceKind::Plain => {
+            // The suggested build keeps the statement's `IF NOT EXISTS`.
+            let leftover = if stmt.if_not_exists && !stmt.idxname.is_empty() {
+                format!(
+                    " {}",
+                    advice::invalid_leftover(&advice::quote(&stmt.idxname))
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{lock} Build it with `{concurrent_sql}`, which lets writes go on; it cannot run \
+                 inside a transaction block.{}{leftover}",
+                advice::plain_placement(ctx)
+            )
+        }
     }
 }
 

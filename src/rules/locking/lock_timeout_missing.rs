@@ -5,8 +5,9 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
 use crate::catalog::{LockMode, TableLock};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, Timeout, declare_rule, strong_lock_on_existing_table};
+use crate::rules::support::advice::py_str;
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -37,7 +38,42 @@ impl Rule for LockTimeoutMissing {
             lock.mode.a_lock(),
             locked(&lock),
         );
-        out.push(ctx.finding(span, message).help(help(ctx)));
+        let set = set_timeout(ctx, "lock_timeout", "'5s'");
+        out.push(
+            ctx.finding(span, message)
+                .help(help(ctx, &set))
+                .suggest(Suggestion::before([set])),
+        );
+    }
+}
+
+/// `SET [LOCAL] <setting> = <value>`, to run before the statement, at the top of its migration:
+/// `LOCAL` where the migration runs in a transaction (drizzle-kit and Alembic run each in one),
+/// so that the setting ends with it.
+pub(crate) fn set_timeout(ctx: &StatementContext, setting: &str, value: &str) -> String {
+    let local = match ctx.migration.migration.kind {
+        SourceKind::Drizzle | SourceKind::Alembic => true,
+        SourceKind::Plain => ctx.statement.in_transaction,
+    };
+    let local = if local { "LOCAL " } else { "" };
+    format!("SET {local}{setting} = {value}")
+}
+
+/// Where `set` ([`set_timeout`]) goes in the migration, for a help text.
+pub(crate) fn where_to_set(ctx: &StatementContext, set: &str) -> String {
+    match ctx.migration.migration.kind {
+        SourceKind::Drizzle => format!(
+            "`{set};--> statement-breakpoint` at the top of the migration (drizzle-kit migrate \
+             runs it inside its transaction, so it lasts until the commit)"
+        ),
+        SourceKind::Alembic => format!("`op.execute({})` at the start of upgrade()", py_str(set)),
+        SourceKind::Plain if ctx.statement.in_transaction => format!(
+            "`{set};` at the top of the file's transaction (the file runs in one, and `SET \
+             LOCAL` lasts until it ends)"
+        ),
+        SourceKind::Plain => format!(
+            "`{set};` at the top of the file (`SET LOCAL` when the file runs in a transaction)"
+        ),
     }
 }
 
@@ -93,24 +129,22 @@ pub(crate) fn verb(node: &NodeEnum) -> &'static str {
     }
 }
 
-fn help(ctx: &StatementContext) -> String {
+fn help(ctx: &StatementContext, set: &str) -> String {
     let why = "With a timeout the statement gives up when it cannot get the lock in time: the \
                migration fails and can be retried, instead of stalling the application.";
     let tool = match ctx.migration.migration.kind {
-        SourceKind::Drizzle => {
-            "Start the migration with `SET LOCAL lock_timeout = '5s';--> statement-breakpoint` \
-             (drizzle-kit migrate runs it inside its transaction, so it lasts until the commit). \
-             Only this migration counts: earlier ones may have been applied by another run."
-        }
-        SourceKind::Alembic => {
-            "Start upgrade() with `op.execute(\"SET LOCAL lock_timeout = '5s'\")`, or set it for \
-             every revision in env.py: `context.execute(\"SET lock_timeout = '5s'\")` inside \
-             `with context.begin_transaction():`, before `context.run_migrations()`."
-        }
-        SourceKind::Plain => {
-            "Put `SET lock_timeout = '5s';` at the top of the file (`SET LOCAL` when the file runs \
-             in a transaction)."
-        }
+        SourceKind::Drizzle => format!(
+            "Start the migration with `{set};--> statement-breakpoint` (drizzle-kit migrate runs \
+             it inside its transaction, so it lasts until the commit). Only this migration \
+             counts: earlier ones may have been applied by another run."
+        ),
+        SourceKind::Alembic => format!(
+            "Start upgrade() with `op.execute({})`, or set it for every revision in env.py: \
+             `context.execute(\"SET lock_timeout = '5s'\")` inside `with \
+             context.begin_transaction():`, before `context.run_migrations()`.",
+            py_str(set)
+        ),
+        SourceKind::Plain => format!("Put {}.", where_to_set(ctx, set)),
     };
     format!(
         "{why} {tool} A role or database setting (`ALTER ROLE migrator SET lock_timeout = '5s'`) \

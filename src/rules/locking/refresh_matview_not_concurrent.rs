@@ -2,11 +2,12 @@
 //! materialized view that already exists.
 
 use pg_query::NodeEnum;
+use pg_query::protobuf::RefreshMatViewStmt;
 
 use crate::catalog::QualifiedName;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
-use crate::parse::ast;
+use crate::parse::{self, ast};
 
 declare_rule! {
     pub struct RefreshMatviewNotConcurrent {
@@ -38,24 +39,35 @@ impl Rule for RefreshMatviewNotConcurrent {
             "`REFRESH MATERIALIZED VIEW` takes an ACCESS EXCLUSIVE lock on existing materialized \
              view `{view}`: reads of it wait until the refresh finishes"
         );
+        let has_key = ctx.catalog.indexes_on(&view).any(|index| {
+            index.unique && !index.partial && index.columns.iter().all(Option::is_some)
+        });
         let index = if ctx.catalog.table(&view).is_none() {
             "create one first if it has none"
-        } else if ctx.catalog.indexes_on(&view).any(|index| {
-            index.unique && !index.partial && index.columns.iter().all(Option::is_some)
-        }) {
+        } else if has_key {
             "it has one"
         } else {
             "it has none yet: create one first (`CREATE UNIQUE INDEX ... ON` the view's key columns)"
         };
+        let concurrent = parse::deparse(&NodeEnum::RefreshMatViewStmt(RefreshMatViewStmt {
+            concurrent: true,
+            ..stmt.clone()
+        }))
+        .unwrap_or_else(|| format!("REFRESH MATERIALIZED VIEW CONCURRENTLY {}", view.to_sql()));
         let help = format!(
-            "Use `REFRESH MATERIALIZED VIEW CONCURRENTLY {view}`: it builds the new contents and \
+            "Use `{concurrent}`: it builds the new contents and \
              merges them in while reads go on (EXCLUSIVE lock), and it can run inside a \
              transaction, so it works in drizzle and Alembic migrations as they are. It needs a \
              populated view and a UNIQUE index on plain columns without WHERE; {index}."
         );
-        out.push(
-            ctx.finding(ctx.name_span(Some(rel.location), &rel.relname), message)
-                .help(help),
-        );
+        let finding = ctx
+            .finding(ctx.name_span(Some(rel.location), &rel.relname), message)
+            .help(help);
+        // Only a view with such an index can be refreshed concurrently.
+        out.push(if has_key {
+            finding.suggest(ctx.in_place(Suggestion::instead([concurrent])))
+        } else {
+            finding
+        });
     }
 }

@@ -3,9 +3,11 @@
 //! The companion of `lock-timeout-missing`: one finding per migration, on the first such
 //! statement.
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
-use crate::rules::locking::lock_timeout_missing::{locked, unguarded_lock, verb};
+use crate::rules::locking::lock_timeout_missing::{
+    locked, set_timeout, unguarded_lock, verb, where_to_set,
+};
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -32,20 +34,11 @@ impl Rule for StatementTimeoutMissing {
             locked(&lock),
             lock.mode.blocks(),
         );
-        let set = match ctx.migration.migration.kind {
-            SourceKind::Drizzle => {
-                "`SET LOCAL statement_timeout = '15min';--> statement-breakpoint` at the top of \
-                 the migration (drizzle-kit migrate runs it inside its transaction)"
-            }
-            SourceKind::Alembic => {
-                "`op.execute(\"SET LOCAL statement_timeout = '15min'\")` at the start of \
-                 upgrade(), or `context.execute(...)` in env.py for every revision"
-            }
-            SourceKind::Plain => {
-                "`SET statement_timeout = '15min';` at the top of the file (`SET LOCAL` when it \
-                 runs in a transaction)"
-            }
-        };
+        let statement = set_timeout(ctx, "statement_timeout", "'15min'");
+        let mut set = where_to_set(ctx, &statement);
+        if ctx.migration.migration.kind == SourceKind::Alembic {
+            set.push_str(", or `context.execute(...)` in env.py for every revision");
+        }
         let help = format!(
             "Set {set}, sized above what the statement needs on production data: past it, \
              PostgreSQL cancels the statement, the migration rolls back and the lock is \
@@ -54,6 +47,10 @@ impl Rule for StatementTimeoutMissing {
              role or database setting works too but is invisible to the linter: then turn this \
              rule off in chronos-lint.toml (`[rules]`, `statement-timeout-missing = \"off\"`)."
         );
-        out.push(ctx.finding(span, message).help(help));
+        out.push(
+            ctx.finding(span, message)
+                .help(help)
+                .suggest(Suggestion::before([statement])),
+        );
     }
 }

@@ -278,6 +278,53 @@ pub fn add_not_valid(constraint: &Constraint, name: &str) -> AlterTableCmd {
     }
 }
 
+/// `cmd`, an `ADD COLUMN`, with only the column constraints `keep` keeps (and without the
+/// column's own NOT NULL when `keep` drops NOT NULL constraints); `None` for another command.
+pub fn add_column_keeping(
+    cmd: &AlterTableCmd,
+    keep: impl Fn(&Constraint) -> bool,
+) -> Option<AlterTableCmd> {
+    let Some(NodeEnum::ColumnDef(column)) = cmd.def.as_ref().and_then(|def| def.node.as_ref())
+    else {
+        return None;
+    };
+    let constraints = column
+        .constraints
+        .iter()
+        .filter(|node| match node.node.as_ref() {
+            Some(NodeEnum::Constraint(constraint)) => keep(constraint),
+            _ => true,
+        })
+        .cloned()
+        .collect();
+    let keeps_not_null = keep(&Constraint {
+        contype: pg_query::protobuf::ConstrType::ConstrNotnull as i32,
+        ..Constraint::default()
+    });
+    let column = pg_query::protobuf::ColumnDef {
+        constraints,
+        is_not_null: column.is_not_null && keeps_not_null,
+        ..(**column).clone()
+    };
+    Some(AlterTableCmd {
+        def: Some(Box::new(pg_query::protobuf::Node {
+            node: Some(NodeEnum::ColumnDef(Box::new(column))),
+        })),
+        ..cmd.clone()
+    })
+}
+
+/// `ALTER COLUMN <column> SET DEFAULT <default>`, as an `ALTER TABLE` command.
+pub fn set_default(column: &str, default: &pg_query::protobuf::Node) -> AlterTableCmd {
+    AlterTableCmd {
+        subtype: AlterTableType::AtColumnDefault as i32,
+        name: column.to_owned(),
+        def: Some(Box::new(default.clone())),
+        behavior: pg_query::protobuf::DropBehavior::DropRestrict as i32,
+        ..AlterTableCmd::default()
+    }
+}
+
 /// `base`, or else `base_2`, `base_3`, ...: the first name no constraint of `table` has, for a
 /// constraint the advice adds.
 pub fn unused_constraint_name(catalog: &Catalog, table: &QualifiedName, base: &str) -> String {
