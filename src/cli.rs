@@ -236,7 +236,7 @@ enum Failure {
     #[error("--database-url: {0}")]
     DatabaseUrl(#[from] crate::database::DatabaseError),
     #[error("--shadow: {0}")]
-    Shadow(String),
+    Shadow(#[from] shadow::ShadowError),
     #[error("cannot write the report: {0}")]
     WriteReport(std::io::Error),
     #[error("init: {0}")]
@@ -514,7 +514,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
                 && std::io::stdout().is_terminal()
                 && std::io::stderr().is_terminal(),
         };
-        Some(shadow::run(&workspace, &options).map_err(Failure::Shadow)?)
+        Some(shadow::run(&workspace, &options)?)
     } else {
         None
     };

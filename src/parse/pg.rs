@@ -151,17 +151,26 @@ const DEEP_DECODE_STACK: usize = 512 << 20;
 /// Decodes libpg_query's parse tree, however deep (`a || b || ... ` with 50 terms is already
 /// deeper than prost's default limit of 100).
 fn decode(bytes: &[u8]) -> Result<protobuf::ParseResult, SyntaxError> {
-    decode_deep(bytes).map_err(|message| SyntaxError {
-        message,
+    decode_deep(bytes).map_err(|err| SyntaxError {
+        message: err.to_string(),
         offset: None,
     })
 }
 
+/// Why a parse tree cannot be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("could not decode the parse tree: {0}")]
+    Decode(#[from] prost::DecodeError),
+    /// No thread with a stack deep enough for the tree could be started.
+    #[error("could not decode a deeply nested parse tree: {0}")]
+    Thread(#[source] std::io::Error),
+}
+
 /// Decodes a message that may hold a parse tree of any depth: a deep one on a thread with a
 /// stack large enough for prost's recursion.
-pub fn decode_deep<M: Message + Default>(bytes: &[u8]) -> Result<M, String> {
-    let decode =
-        || M::decode(bytes).map_err(|err| format!("could not decode the parse tree: {err}"));
+pub fn decode_deep<M: Message + Default>(bytes: &[u8]) -> Result<M, DecodeError> {
+    let decode = || M::decode(bytes).map_err(DecodeError::from);
     if nesting_depth(bytes) <= INLINE_DECODE_DEPTH {
         return decode();
     }
@@ -170,7 +179,7 @@ pub fn decode_deep<M: Message + Default>(bytes: &[u8]) -> Result<M, String> {
             .name("decode-deep-tree".into())
             .stack_size(DEEP_DECODE_STACK)
             .spawn_scoped(scope, decode)
-            .map_err(|err| format!("could not decode a deeply nested parse tree: {err}"))?
+            .map_err(DecodeError::Thread)?
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })

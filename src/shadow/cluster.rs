@@ -21,6 +21,64 @@ use std::time::{Duration, Instant};
 
 use super::cleanup;
 
+/// Why a throwaway cluster cannot be found, made or started.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    #[error(
+        "no PostgreSQL server binaries found (initdb, pg_ctl, postgres). Install the server \
+         (Debian/Ubuntu: `apt-get install postgresql`), set PG_BIN to their directory, or pass \
+         --shadow-url postgres://... to use an existing server"
+    )]
+    NoBinaries,
+    #[error("cannot read the version from `postgres --version`: {0}")]
+    Version(String),
+    #[error(
+        "running as root, but there is no `postgres` user to run the shadow cluster as (initdb \
+         and postgres refuse root); install the PostgreSQL server package, which creates it, or \
+         run as an unprivileged user"
+    )]
+    NoPostgresUser,
+    /// A file or directory of the cluster cannot be made, read or given to its user.
+    #[error("{}: {source}", .path.display())]
+    Path {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: cannot create a temp dir: {source}", .base.display())]
+    TempDir {
+        base: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot run {program}: {source}")]
+    Spawn {
+        program: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A program (`initdb`, `cp`) failed, and said this.
+    #[error("{program} failed: {stderr}{stdout}")]
+    Failed {
+        program: String,
+        stderr: String,
+        stdout: String,
+    },
+    #[error("cannot start {}: {source}", .program.display())]
+    Start {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server exited, or did not start in time; the last lines of its log.
+    #[error("postgres {what}:\n{log}")]
+    NotStarted { what: &'static str, log: String },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Pid(#[from] std::num::TryFromIntError),
+}
+
 /// Where the PostgreSQL server programs are.
 #[derive(Debug, Clone)]
 pub struct Binaries {
@@ -31,7 +89,7 @@ pub struct Binaries {
 
 /// Finds `initdb`, `pg_ctl` and `postgres`: `$PG_BIN`, then `pg_config --bindir`, then `PATH`,
 /// then the newest `/usr/lib/postgresql/*/bin`.
-pub fn find_binaries() -> Result<Binaries, String> {
+pub fn find_binaries() -> Result<Binaries, ClusterError> {
     let mut candidates: Vec<PathBuf> = Vec::new();
     if let Some(dir) = std::env::var_os("PG_BIN") {
         candidates.push(dir.into());
@@ -62,7 +120,7 @@ pub fn find_binaries() -> Result<Binaries, String> {
 }
 
 /// The first of `candidates` that holds the server programs.
-fn find_in(candidates: Vec<PathBuf>) -> Result<Binaries, String> {
+fn find_in(candidates: Vec<PathBuf>) -> Result<Binaries, ClusterError> {
     let dir = candidates
         .into_iter()
         .find(|dir| {
@@ -70,21 +128,19 @@ fn find_in(candidates: Vec<PathBuf>) -> Result<Binaries, String> {
                 .iter()
                 .all(|program| dir.join(program).is_file())
         })
-        .ok_or_else(|| {
-            "no PostgreSQL server binaries found (initdb, pg_ctl, postgres). Install the server \
-             (Debian/Ubuntu: `apt-get install postgresql`), set PG_BIN to their directory, or pass \
-             --shadow-url postgres://... to use an existing server"
-                .to_owned()
-        })?;
+        .ok_or(ClusterError::NoBinaries)?;
     let output = Command::new(dir.join("postgres"))
         .arg("--version")
         .output()
-        .map_err(|err| format!("{}: {err}", dir.join("postgres").display()))?;
+        .map_err(|source| ClusterError::Path {
+            path: dir.join("postgres"),
+            source,
+        })?;
     let text = String::from_utf8_lossy(&output.stdout);
     let major = text
         .split_whitespace()
         .find_map(|word| word.split('.').next()?.parse().ok())
-        .ok_or_else(|| format!("cannot read the version from `postgres --version`: {text}"))?;
+        .ok_or_else(|| ClusterError::Version(text.to_string()))?;
     Ok(Binaries { dir, major })
 }
 
@@ -115,7 +171,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 struct RunAs(Option<(u32, u32)>);
 
 impl RunAs {
-    fn current() -> Result<RunAs, String> {
+    fn current() -> Result<RunAs, ClusterError> {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
             return Ok(RunAs(None));
@@ -125,12 +181,7 @@ impl RunAs {
         unsafe {
             let entry = libc::getpwnam(name.as_ptr());
             if entry.is_null() {
-                return Err(
-                    "running as root, but there is no `postgres` user to run the shadow cluster \
-                     as (initdb and postgres refuse root); install the PostgreSQL server package, \
-                     which creates it, or run as an unprivileged user"
-                        .to_owned(),
-                );
+                return Err(ClusterError::NoPostgresUser);
             }
             Ok(RunAs(Some(((*entry).pw_uid, (*entry).pw_gid))))
         }
@@ -151,27 +202,40 @@ impl RunAs {
     }
 
     /// Makes `path` the cluster user's.
-    fn own(self, path: &Path) -> Result<(), String> {
+    fn own(self, path: &Path) -> Result<(), ClusterError> {
         match self.0 {
-            Some((uid, gid)) => std::os::unix::fs::chown(path, Some(uid), Some(gid))
-                .map_err(|err| format!("{}: {err}", path.display())),
+            Some((uid, gid)) => {
+                std::os::unix::fs::chown(path, Some(uid), Some(gid)).map_err(|source| {
+                    ClusterError::Path {
+                        path: path.to_path_buf(),
+                        source,
+                    }
+                })
+            }
             None => Ok(()),
         }
     }
 
     /// Runs a command as this user; fails with its output when it fails.
-    fn run(self, command: &mut Command) -> Result<Output, String> {
+    fn run(self, command: &mut Command) -> Result<Output, ClusterError> {
         let shown = format!("{:?}", command.get_program());
-        let output = cleanup::run_child(self.apply(command))
-            .map_err(|err| format!("cannot run {shown}: {err}"))?;
+        let output = match cleanup::run_child(self.apply(command)) {
+            Ok(output) => output,
+            Err(source) => {
+                return Err(ClusterError::Spawn {
+                    program: shown,
+                    source,
+                });
+            }
+        };
         if output.status.success() {
             Ok(output)
         } else {
-            Err(format!(
-                "{shown} failed: {}{}",
-                String::from_utf8_lossy(&output.stderr).trim(),
-                String::from_utf8_lossy(&output.stdout).trim()
-            ))
+            Err(ClusterError::Failed {
+                program: shown,
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                stdout: String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            })
         }
     }
 }
@@ -180,13 +244,16 @@ impl Cluster {
     /// Starts a new cluster. The data directory is copied from a cached initdb template when
     /// there is one, and the template is made on first use. The server stops when the thread
     /// that started it ends, so start it on a thread that outlives the cluster.
-    pub fn start(binaries: &Binaries) -> Result<Cluster, String> {
+    pub fn start(binaries: &Binaries) -> Result<Cluster, ClusterError> {
         Cluster::start_with(binaries, &[])
     }
 
     /// Starts a new cluster with server `settings` on top of the shadow's own (later ones
     /// win): what a test needs to stand in for a remote server (TCP, TLS, an `hba_file`).
-    pub fn start_with(binaries: &Binaries, settings: &[(&str, &str)]) -> Result<Cluster, String> {
+    pub fn start_with(
+        binaries: &Binaries,
+        settings: &[(&str, &str)],
+    ) -> Result<Cluster, ClusterError> {
         let user = RunAs::current()?;
         let base = base_dir(user)?;
         let clusters = clusters_dir(&base, user);
@@ -202,8 +269,7 @@ impl Cluster {
             cleanup::register(move || stop(&root, server.load(Ordering::SeqCst)))
         };
         // Record the owner so that a later run can clean up after a killed one.
-        fs::write(root.join("owner.pid"), std::process::id().to_string())
-            .map_err(|err| err.to_string())?;
+        fs::write(root.join("owner.pid"), std::process::id().to_string())?;
         let template = template_path(&base, binaries);
         let from_cache = template.join("PG_VERSION").is_file();
         let cluster = Cluster {
@@ -224,7 +290,7 @@ impl Cluster {
                 .arg(cluster.data_dir())
                 .current_dir(&cluster.root),
         )?;
-        let log = fs::File::create(cluster.log_path()).map_err(|e| e.to_string())?;
+        let log = fs::File::create(cluster.log_path())?;
         user.own(&cluster.log_path())?;
         let mut server_command = Command::new(binaries.dir.join("postgres"));
         user.apply(
@@ -247,7 +313,7 @@ impl Cluster {
                 )
                 .current_dir(&cluster.root)
                 .stdin(Stdio::null())
-                .stdout(log.try_clone().map_err(|e| e.to_string())?)
+                .stdout(log.try_clone()?)
                 .stderr(log)
                 // Not in our process group: a terminal's Ctrl-C goes to us, not to it.
                 .process_group(0),
@@ -262,13 +328,13 @@ impl Cluster {
                 Ok(())
             });
         }
-        let mut child = server_command.spawn().map_err(|err| {
-            format!(
-                "cannot start {}: {err}",
-                binaries.dir.join("postgres").display()
-            )
-        })?;
-        let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
+        let mut child = server_command
+            .spawn()
+            .map_err(|source| ClusterError::Start {
+                program: binaries.dir.join("postgres"),
+                source,
+            })?;
+        let pid = i32::try_from(child.id())?;
         server.store(pid, Ordering::SeqCst);
 
         // Ready when postmaster.pid says so (what `pg_ctl -w` waits for), checked often.
@@ -293,7 +359,10 @@ impl Cluster {
                 } else {
                     "did not start in time"
                 };
-                return Err(format!("postgres {what}:\n{}", tail.join("\n")));
+                return Err(ClusterError::NotStarted {
+                    what,
+                    log: tail.join("\n"),
+                });
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -448,7 +517,7 @@ fn is_zombie(pid: i32) -> bool {
 
 /// Where clusters and the template live. As root this must be a place the `postgres` user can
 /// reach, so not root's home.
-fn base_dir(user: RunAs) -> Result<PathBuf, String> {
+fn base_dir(user: RunAs) -> Result<PathBuf, ClusterError> {
     let as_postgres = user.0.is_some();
     let base = match std::env::var_os("CHRONOS_SHADOW_DIR") {
         Some(dir) => PathBuf::from(dir),
@@ -459,10 +528,12 @@ fn base_dir(user: RunAs) -> Result<PathBuf, String> {
             .unwrap_or_else(std::env::temp_dir)
             .join("chronos-lint"),
     };
-    fs::create_dir_all(&base).map_err(|err| format!("{}: {err}", base.display()))?;
+    fs::create_dir_all(&base).map_err(|source| ClusterError::Path {
+        path: base.clone(),
+        source,
+    })?;
     if as_postgres {
-        fs::set_permissions(&base, fs::Permissions::from_mode(0o755))
-            .map_err(|err| err.to_string())?;
+        fs::set_permissions(&base, fs::Permissions::from_mode(0o755))?;
     }
     Ok(base)
 }
@@ -500,17 +571,20 @@ fn clusters_dir(base: &Path, user: RunAs) -> PathBuf {
     }
 }
 
-fn make_temp_dir(base: &Path) -> Result<PathBuf, String> {
+fn make_temp_dir(base: &Path) -> Result<PathBuf, ClusterError> {
     tempfile::Builder::new()
         .prefix(ROOT_PREFIX)
         .tempdir_in(base)
         .map(tempfile::TempDir::keep)
-        .map_err(|err| format!("{}: cannot create a temp dir: {err}", base.display()))
+        .map_err(|source| ClusterError::TempDir {
+            base: base.to_path_buf(),
+            source,
+        })
 }
 
 /// The cached initdb output for this server version, made once (atomically, so concurrent runs
 /// do not see half a template).
-fn template_dir(base: &Path, binaries: &Binaries, user: RunAs) -> Result<PathBuf, String> {
+fn template_dir(base: &Path, binaries: &Binaries, user: RunAs) -> Result<PathBuf, ClusterError> {
     let template = template_path(base, binaries);
     if template.join("PG_VERSION").is_file() {
         return Ok(template);
@@ -544,7 +618,10 @@ fn template_dir(base: &Path, binaries: &Binaries, user: RunAs) -> Result<PathBuf
         Ok(()) => Ok(()),
         // Another run made it first.
         Err(_) if template.join("PG_VERSION").is_file() => Ok(()),
-        Err(err) => Err(format!("{}: {err}", template.display())),
+        Err(source) => Err(ClusterError::Path {
+            path: template.clone(),
+            source,
+        }),
     });
     result.map(|()| template)
 }
@@ -595,7 +672,9 @@ mod tests {
     #[test]
     fn says_what_to_install_when_nothing_is_found() {
         let empty = tempfile::tempdir().unwrap();
-        let err = find_in(vec![empty.path().to_path_buf()]).unwrap_err();
+        let err = find_in(vec![empty.path().to_path_buf()])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("apt-get install postgresql"), "{err}");
         assert!(err.contains("PG_BIN"), "{err}");
         assert!(err.contains("--shadow-url"), "{err}");

@@ -29,6 +29,30 @@ use self::progress::Progress;
 pub use self::target::Connect;
 use self::target::Target;
 
+/// Why the shadow stage could not run: about the shadow itself, never the migrations.
+#[derive(Debug, thiserror::Error)]
+pub enum ShadowError {
+    #[error("cannot start the database client: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// No server binaries (or none that say their version).
+    #[error(transparent)]
+    Binaries(#[from] cluster::ClusterError),
+    #[error("cannot start the shadow PostgreSQL: {0}")]
+    Start(#[source] cluster::ClusterError),
+    #[error(transparent)]
+    Target(#[from] target::TargetError),
+    #[error("the server of {description} stopped during the run (was it killed?): {source}")]
+    ServerStopped {
+        description: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A session on the shadow database failed (the reason, with any password of
+    /// `--shadow-url` redacted).
+    #[error("shadow database ({description}): {reason}")]
+    Session { description: String, reason: String },
+}
+
 /// How to run the shadow stage.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -66,13 +90,13 @@ impl Default for Limits {
 /// Applies every migration set of `workspace` to a fresh database and records what happened.
 /// Errors are about the shadow itself (no server binaries, no connection), never about the
 /// migrations, whose failures are part of the trace.
-pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
+pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, ShadowError> {
     let timings = Timings::new();
     let progress = Progress::new(options.progress);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|err| format!("cannot start the database client: {err}"))?;
+        .map_err(ShadowError::Runtime)?;
 
     // Declared before the target so it is dropped after it.
     let cluster: Option<Cluster>;
@@ -90,10 +114,7 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
                 binaries.major,
                 binaries.dir.display()
             ));
-            cluster = Some(
-                Cluster::start(&binaries)
-                    .map_err(|err| format!("cannot start the shadow PostgreSQL: {err}"))?,
-            );
+            cluster = Some(Cluster::start(&binaries).map_err(ShadowError::Start)?);
             let started = cluster.as_ref().expect("just started");
             timings.phase(if started.from_cache() {
                 "cluster start (cached template)"
@@ -179,15 +200,18 @@ pub fn run(workspace: &Workspace, options: &Options) -> Result<Trace, String> {
         if let Some(cluster) = &cluster
             && cluster.stopped_within(Duration::from_secs(2))
         {
-            return format!(
-                "the server of {} stopped during the run (was it killed?): {err}",
-                target.description
-            );
+            return ShadowError::ServerStopped {
+                description: target.description.clone(),
+                source: err,
+            };
         }
-        let message = format!("shadow database ({}): {err}", target.description);
-        match url {
-            Some(url) => redact(&message, url),
-            None => message,
+        let reason = err.to_string();
+        ShadowError::Session {
+            description: target.description.clone(),
+            reason: match url {
+                Some(url) => redact(&reason, url),
+                None => reason,
+            },
         }
     })?;
     timings.phase(&format!(

@@ -22,6 +22,60 @@ use super::cleanup;
 use super::cluster::{self, Cluster};
 use crate::database::{connect_within, connection_error, redact};
 
+/// `--shadow-url` is no connection URL sqlx reads (the reason, with any password redacted).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("--shadow-url: {0}")]
+pub struct InvalidUrl(String);
+
+/// Why the database the migrations go to cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    #[error(transparent)]
+    Url(#[from] InvalidUrl),
+    #[error("--shadow-url: no URL given")]
+    NoUrl,
+    /// The `--shadow-url` server refused or failed (its reason, with any password redacted).
+    #[error("--shadow-url: {0}")]
+    Server(String),
+    #[error(
+        "--shadow-url: cannot create the shadow database `{name}` (the role needs CREATEDB): \
+         {reason}"
+    )]
+    CreateDatabase { name: String, reason: String },
+    #[error(
+        "--shadow-url: the role `{name}` made for this run cannot log in ({reason}). The \
+         migrations run as that role, confined to the shadow database, so that nothing they do \
+         can change the rest of the server; running them as the URL's role instead would let \
+         them. Let password logins through for `chronos_shadow_*` roles (pg_hba.conf, e.g. \
+         `host all all <network> scram-sha-256`), or use --shadow, a private throwaway cluster"
+    )]
+    RoleCannotLogIn { name: String, reason: String },
+    #[error(
+        "--shadow-url: refusing to apply migrations to `{name}`: it already holds user tables \
+         ({tables}), copied from the server's template1. Migrations are only ever applied to an \
+         empty database; clean template1 or use another server"
+    )]
+    DatabaseNotEmpty { name: String, tables: String },
+    /// The throwaway cluster's `postgres` database cannot be read.
+    #[error("shadow database ({description}): {source}")]
+    Cluster {
+        description: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error(
+        "refusing to apply migrations to {description}: its `postgres` database already holds \
+         user tables ({tables}), copied from the cached template {}. Migrations are only ever \
+         applied to an empty database; delete that directory to have it made again",
+        .template.display()
+    )]
+    TemplateNotEmpty {
+        description: String,
+        tables: String,
+        template: std::path::PathBuf,
+    },
+}
+
 /// Variables of the libpq environment that say where to connect, as whom, or with which session
 /// settings. sqlx takes from them what a URL leaves out, and `PGOPTIONS` always.
 const STEERING: &[&str] = &[
@@ -52,7 +106,7 @@ pub struct Connect {
     /// What the cluster's socket, port, user and database are set on.
     base: PgConnectOptions,
     /// `--shadow-url` as given, and parsed.
-    url: Option<(String, Result<PgConnectOptions, String>)>,
+    url: Option<(String, Result<PgConnectOptions, InvalidUrl>)>,
     /// Whether the migrations run on that server as a role confined to the shadow database
     /// (always, but for a server the caller started for the run and removes: see
     /// [`Connect::unconfined`]).
@@ -125,9 +179,8 @@ impl Connect {
     }
 }
 
-fn parse(url: &str) -> Result<PgConnectOptions, String> {
-    PgConnectOptions::from_str(url)
-        .map_err(|err| format!("--shadow-url: {}", redact(&err.to_string(), url)))
+fn parse(url: &str) -> Result<PgConnectOptions, InvalidUrl> {
+    PgConnectOptions::from_str(url).map_err(|err| InvalidUrl(redact(&err.to_string(), url)))
 }
 
 /// Runs `make` with the environment variables `names` unset, and sets them back.
@@ -171,7 +224,7 @@ impl Target {
         connect: &Connect,
         cluster: &Cluster,
         connect_limit: Duration,
-    ) -> Result<Target, String> {
+    ) -> Result<Target, TargetError> {
         let target = Target {
             options: connect.cluster(cluster, "postgres"),
             shared: false,
@@ -181,29 +234,32 @@ impl Target {
         };
         let tables = user_tables(&target.options, connect_limit)
             .await
-            .map_err(|err| format!("shadow database ({}): {err}", target.description))?;
+            .map_err(|source| TargetError::Cluster {
+                description: target.description.clone(),
+                source,
+            })?;
         if !tables.is_empty() {
-            return Err(format!(
-                "refusing to apply migrations to {}: its `postgres` database already holds user \
-                 tables ({}), copied from the cached template {}. Migrations are only ever \
-                 applied to an empty database; delete that directory to have it made again",
-                target.description,
-                tables.join(", "),
-                cluster.template().display()
-            ));
+            return Err(TargetError::TemplateNotEmpty {
+                description: target.description,
+                tables: tables.join(", "),
+                template: cluster.template().to_path_buf(),
+            });
         }
         Ok(target)
     }
 
     /// Creates an empty database on the `--shadow-url` server, owned by a role made for the run
     /// that the migrations then run as; refuses a database that holds tables.
-    pub async fn create_on(connect: &Connect, connect_limit: Duration) -> Result<Target, String> {
+    pub async fn create_on(
+        connect: &Connect,
+        connect_limit: Duration,
+    ) -> Result<Target, TargetError> {
         let Some((url, admin)) = &connect.url else {
-            return Err("--shadow-url: no URL given".to_owned());
+            return Err(TargetError::NoUrl);
         };
         let admin = admin.clone()?;
         let name = format!("chronos_shadow_{}", random_suffix());
-        let shown = |err: sqlx::Error| format!("--shadow-url: {}", connection_error(&err, url));
+        let shown = |err: sqlx::Error| TargetError::Server(connection_error(&err, url));
 
         let mut conn = connect_within(&admin, connect_limit).await.map_err(shown)?;
         let (superuser, may_create_roles): (bool, bool) = sqlx::query_as(
@@ -237,12 +293,9 @@ impl Target {
         )))
         .execute(&mut conn)
         .await
-        .map_err(|err| {
-            format!(
-                "--shadow-url: cannot create the shadow database `{name}` (the role needs \
-                 CREATEDB): {}",
-                connection_error(&err, url)
-            )
+        .map_err(|err| TargetError::CreateDatabase {
+            name: name.clone(),
+            reason: connection_error(&err, url),
         })?;
         let _ = conn.close().await;
 
@@ -254,25 +307,18 @@ impl Target {
         let tables = match user_tables(&options, connect_limit).await {
             Ok(tables) => tables,
             Err(err) if run_as.is_some() => {
-                return Err(format!(
-                    "--shadow-url: the role `{name}` made for this run cannot log in ({}). The \
-                     migrations run as that role, confined to the shadow database, so that \
-                     nothing they do can change the rest of the server; running them as the \
-                     URL's role instead would let them. Let password logins through for \
-                     `chronos_shadow_*` roles (pg_hba.conf, e.g. `host all all <network> \
-                     scram-sha-256`), or use --shadow, a private throwaway cluster",
-                    connection_error(&err, url)
-                ));
+                return Err(TargetError::RoleCannotLogIn {
+                    name,
+                    reason: connection_error(&err, url),
+                });
             }
             Err(err) => return Err(shown(err)),
         };
         if !tables.is_empty() {
-            return Err(format!(
-                "--shadow-url: refusing to apply migrations to `{name}`: it already holds user \
-                 tables ({}), copied from the server's template1. Migrations are only ever \
-                 applied to an empty database; clean template1 or use another server",
-                tables.join(", ")
-            ));
+            return Err(TargetError::DatabaseNotEmpty {
+                name,
+                tables: tables.join(", "),
+            });
         }
         if connect.confine && run_as.is_none() {
             eprintln!(

@@ -116,8 +116,8 @@ pub struct KeyConstraint {
 }
 
 impl Snapshot {
-    pub fn parse(text: &str) -> Result<Snapshot, String> {
-        serde_json::from_str(text).map_err(|err| err.to_string())
+    pub fn parse(text: &str) -> Result<Snapshot, serde_json::Error> {
+        serde_json::from_str(text)
     }
 
     /// Whether this is a PostgreSQL snapshot (`postgresql`, or `pg` in older formats).

@@ -2,12 +2,13 @@
 //! and the columns `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` take with them.
 
 use pg_query::NodeEnum;
-use pg_query::protobuf::{AlterTableType, DropBehavior, ObjectType};
+use pg_query::protobuf::{AlterTableCmd, AlterTableType, DropBehavior, ObjectType};
 
 use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
+use crate::rules::support::advice;
 use crate::rules::support::alter_table::existing_table_actions;
 use crate::source::SourceKind;
 
@@ -55,28 +56,46 @@ impl Rule for DropColumn {
                     "drop the column in a later migration",
                 ),
             };
-            let required = ctx
-                .catalog
-                .table(table)
-                .and_then(|t| t.column(column))
-                .is_some_and(|c| c.not_null && !c.has_default);
-            let required_note = if required {
-                format!(
-                    " `{column}` is NOT NULL without a default: make it nullable (`ALTER COLUMN \
-                     \"{column}\" DROP NOT NULL`) in the first step, or the new code's inserts fail."
-                )
-            } else {
-                String::new()
+            // A key column stays NOT NULL: PostgreSQL refuses to drop that.
+            let required = ctx.catalog.table(table).is_some_and(|t| {
+                t.column(column)
+                    .is_some_and(|c| c.not_null && !c.has_default)
+                    && t.primary_key()
+                        .is_none_or(|key| !key.columns.contains(column))
+            });
+            // Making it nullable, the first step's change to the schema.
+            let nullable = required
+                .then(|| {
+                    advice::alter_table_sql(
+                        ctx,
+                        vec![AlterTableCmd {
+                            subtype: AlterTableType::AtDropNotNull as i32,
+                            name: column.clone(),
+                            behavior: DropBehavior::DropRestrict as i32,
+                            ..AlterTableCmd::default()
+                        }],
+                    )
+                })
+                .flatten();
+            let required_note = match &nullable {
+                Some(sql) => format!(
+                    " `{column}` is NOT NULL without a default: make it nullable (`{sql};`) in \
+                     the first step, or the new code's inserts fail."
+                ),
+                None => String::new(),
             };
             let help = format!(
                 "Expand/contract: the release that is still running during the deploy uses \
                  `{column}`, and its queries fail as soon as the column is gone. 1. First {remove}. \
                  2. Once no running instance uses it, {later}.{required_note}"
             );
-            out.push(
-                ctx.finding(ctx.name_span_after(action.span.start, column), message)
-                    .help(help),
-            );
+            let finding = ctx
+                .finding(ctx.name_span_after(action.span.start, column), message)
+                .help(help);
+            out.push(match nullable {
+                Some(sql) => finding.suggest(Suggestion::before([sql])),
+                None => finding,
+            });
         }
     }
 }

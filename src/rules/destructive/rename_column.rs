@@ -4,8 +4,9 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ObjectType;
 
 use crate::catalog::range_var;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::parse::quote_ident;
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -34,14 +35,32 @@ impl Rule for RenameColumn {
         }
         let (old, new) = (&stmt.subname, &stmt.newname);
         // A column this migration added is used by no running code yet.
-        let added_here = ctx
+        let known = ctx
             .catalog
             .table(&table)
-            .and_then(|known| known.column(old))
-            .is_some_and(|column| column.added_in == ctx.migration.index);
-        if added_here {
+            .and_then(|known| known.column(old));
+        if known.is_some_and(|column| column.added_in == ctx.migration.index) {
             return;
         }
+        // The expand step in the rename's place: the new column, of the old one's type (a
+        // serial's integer: the new column takes no sequence of its own).
+        let add = known.and_then(|column| {
+            let type_name = match column.type_name.as_str() {
+                "serial" | "serial4" => "int4",
+                "bigserial" | "serial8" => "int8",
+                "smallserial" | "serial2" => "int2",
+                other => other,
+            };
+            let sql = format!(
+                "ALTER TABLE {} ADD COLUMN {} {type_name}",
+                table.to_sql(),
+                quote_ident(new)
+            );
+            pg_query::parse(&sql, 0)
+                .ok()?
+                .deparse(pg_query::DeparseOptions::default())
+                .ok()
+        });
         let message = format!(
             "renaming column `{old}` of existing table `{table}` to `{new}` breaks running code that \
              still uses `{old}`"
@@ -63,15 +82,22 @@ impl Rule for RenameColumn {
         };
         let help = format!(
             "During a deploy the old release keeps running until the new one replaces it, and its \
-             queries name `{old}`. Expand/contract instead: 1. add column `{new}`; 2. write both \
+             queries name `{old}`. Expand/contract instead: 1. add column `{new}`{add_sql}; 2. write both \
              columns (from the application, or with a trigger) and backfill `{new}` from `{old}` in \
              batches; 3. switch readers to `{new}`; 4. stop writing `{old}` and drop it in a later \
-             migration.{tool}"
+             migration.{tool}",
+            add_sql = add
+                .as_ref()
+                .map(|sql| format!(" (`{sql};`)"))
+                .unwrap_or_default()
         );
         let after = ctx.name_span(Some(rel.location), &rel.relname).end;
-        out.push(
-            ctx.finding(ctx.name_span_after(after, old), message)
-                .help(help),
-        );
+        let finding = ctx
+            .finding(ctx.name_span_after(after, old), message)
+            .help(help);
+        out.push(match add {
+            Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
+            None => finding,
+        });
     }
 }

@@ -1,7 +1,8 @@
 //! `ban-char`: a column is `char(n)` / `character(n)`.
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -26,13 +27,23 @@ impl Rule for BanChar {
                 "column `{}` of `{}` is `{written}`: values are padded with spaces to its length",
                 typed.column.name, typed.column.table
             );
-            let help = "`char(n)` pads with spaces, then ignores them in `=` comparisons and \
-                        drops them in casts to `text` and in concatenation, but keeps them for \
-                        `LIKE`, regular expressions and `octet_length`; it saves no space over \
-                        `text`. Use `text` or `varchar(n)`, with `CHECK (char_length(col) = n)` \
-                        when every value must have that length. drizzle: \
-                        `text()`/`varchar({ length })`; SQLAlchemy: `sa.String`.";
-            out.push(ctx.finding(span, message).help(help));
+            // The statement with the column as `text`.
+            let instead =
+                typed.statement_with(ctx, |column| advice::retype(column, &["text"], false));
+            let help = format!(
+                "`char(n)` pads with spaces, then ignores them in `=` comparisons and drops them \
+                 in casts to `text` and in concatenation, but keeps them for `LIKE`, regular \
+                 expressions and `octet_length`; it saves no space over `text`. Use `text` or \
+                 `varchar(n)`, with `CHECK (char_length(col) = n)` when every value must have \
+                 that length.{} drizzle: `text()`/`varchar({{ length }})`; SQLAlchemy: \
+                 `sa.String`.",
+                advice::here(instead.as_ref().map(std::slice::from_ref))
+            );
+            let finding = ctx.finding(span, message).help(help);
+            out.push(match instead {
+                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
+                None => finding,
+            });
         }
     }
 }

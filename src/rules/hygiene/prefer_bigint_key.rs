@@ -6,9 +6,10 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ColumnDef;
 
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::catalog::{ConstraintKind, QualifiedName, written_constraints};
-use crate::diagnostic::Finding;
+use crate::catalog::{ColumnChange, ConstraintKind, QualifiedName, written_constraints};
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -83,15 +84,31 @@ impl Rule for PreferBigintKey {
             } else {
                 ""
             };
+            // The statement with the column a bigint: for a serial one, the identity the help
+            // prefers (`ALTER COLUMN ... TYPE serial` is no statement PostgreSQL runs).
+            let bigint = match (instead, typed.column.change) {
+                ("bigserial", ColumnChange::AlterType) => None,
+                ("bigserial", _) => {
+                    typed.statement_with(ctx, |column| advice::make_identity(column, "int8"))
+                }
+                _ => typed.statement_with(ctx, |column| {
+                    advice::retype(column, &["pg_catalog", "int8"], false)
+                }),
+            };
             let help = format!(
                 "Make it `{instead}`{identity}: 8 bytes a row instead of {}, and no ceiling any \
-                 table reaches. Widening it later rewrites the table and every index under \
+                 table reaches.{} Widening it later rewrites the table and every index under \
                  ACCESS EXCLUSIVE, along with every foreign key column that references it. \
                  drizzle: `bigint(\"{column}\", {{ mode: \"number\" }})` / `bigserial(...)`; \
                  SQLAlchemy: `sa.BigInteger`.",
-                if max == "32767" { 2 } else { 4 }
+                if max == "32767" { 2 } else { 4 },
+                advice::here(bigint.as_ref().map(std::slice::from_ref))
             );
-            out.push(ctx.finding(typed.span(ctx), message).help(help));
+            let finding = ctx.finding(typed.span(ctx), message).help(help);
+            out.push(match bigint {
+                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
+                None => finding,
+            });
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `prefer-jsonb`: a column is `json`.
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -26,11 +27,21 @@ impl Rule for PreferJsonb {
                 typed.column.table,
                 typed.spelled()
             );
-            let help = "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
-                        `sqlalchemy.dialects.postgresql.JSONB`). Keep `json` only when the exact \
-                        text must survive (key order, duplicate keys, whitespace, e.g. a payload \
-                        whose signature is checked), and suppress this with that reason.";
-            out.push(ctx.finding(typed.span(ctx), message).help(help));
+            // The statement with the column as `jsonb`.
+            let instead =
+                typed.statement_with(ctx, |column| advice::retype(column, &["jsonb"], false));
+            let help = format!(
+                "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
+                 `sqlalchemy.dialects.postgresql.JSONB`).{} Keep `json` only when the exact text \
+                 must survive (key order, duplicate keys, whitespace, e.g. a payload whose \
+                 signature is checked), and suppress this with that reason.",
+                advice::here(instead.as_ref().map(std::slice::from_ref))
+            );
+            let finding = ctx.finding(typed.span(ctx), message).help(help);
+            out.push(match instead {
+                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
+                None => finding,
+            });
         }
     }
 }

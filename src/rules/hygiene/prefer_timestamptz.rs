@@ -1,7 +1,8 @@
 //! `prefer-timestamptz`: a column is `timestamp` (without time zone).
 
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
+use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -26,10 +27,21 @@ impl Rule for PreferTimestamptz {
                 typed.column.table,
                 typed.spelled()
             );
-            let help = "Use `timestamptz` (`timestamp with time zone`): it stores an instant and \
-                        shows it in each session's time zone. drizzle: `timestamp(\"...\", { \
-                        withTimezone: true })`; SQLAlchemy: `sa.DateTime(timezone=True)`.";
-            out.push(ctx.finding(typed.span(ctx), message).help(help));
+            // The statement with the column as `timestamptz`, of the same precision.
+            let instead = typed.statement_with(ctx, |column| {
+                advice::retype(column, &["pg_catalog", "timestamptz"], true)
+            });
+            let help = format!(
+                "Use `timestamptz` (`timestamp with time zone`): it stores an instant and shows \
+                 it in each session's time zone.{} drizzle: `timestamp(\"...\", {{ \
+                 withTimezone: true }})`; SQLAlchemy: `sa.DateTime(timezone=True)`.",
+                advice::here(instead.as_ref().map(std::slice::from_ref))
+            );
+            let finding = ctx.finding(typed.span(ctx), message).help(help);
+            out.push(match instead {
+                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
+                None => finding,
+            });
         }
     }
 }

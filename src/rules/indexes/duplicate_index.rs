@@ -7,8 +7,9 @@ use std::ops::Range;
 use pg_query::NodeEnum;
 
 use crate::catalog::{Catalog, ConstraintKind, Index, written_constraints};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{MigrationContext, Rule, StatementContext, declare_rule};
+use crate::parse::quote_ident;
 
 declare_rule! {
     pub struct DuplicateIndex {
@@ -67,12 +68,13 @@ impl Rule for DuplicateIndex {
                     index.table,
                     columns(index)
                 );
+                let drop = drop_statement(ctx, catalog, index);
                 let help = format!(
                     "Every index is updated on each INSERT and on UPDATEs of its columns, and costs \
                      space and vacuum time; `{}` already serves every lookup `{}` can{}. Leave \
                      `{}` out of the migration (drizzle: remove its `index()`/`uniqueIndex()` or \
                      `.unique()` from the schema; Alembic: its `op.create_index` or \
-                     `sa.UniqueConstraint`).",
+                     `sa.UniqueConstraint`){}.",
                     other.name.name,
                     index.name.name,
                     if index.unique {
@@ -80,13 +82,20 @@ impl Rule for DuplicateIndex {
                     } else {
                         ""
                     },
-                    index.name.name
+                    index.name.name,
+                    drop.as_ref()
+                        .map(|drop| format!(
+                            ", or drop it once the migration has run: {}",
+                            drop.how()
+                        ))
+                        .unwrap_or_default()
                 );
-                out.push(
+                out.push(suggest_drop(
                     statement_ctx
                         .finding(span(&statement_ctx, index), message)
                         .help(help),
-                );
+                    drop,
+                ));
                 continue;
             }
             // An index of an earlier migration that this one makes redundant.
@@ -103,19 +112,85 @@ impl Rule for DuplicateIndex {
                     describe(other),
                     columns(other)
                 );
+                let drop = drop_statement(ctx, catalog, other);
                 let help = format!(
                     "`{}` serves every lookup `{}` can, and each index is updated on every \
                      write. Drop `{}` once `{}` is built (drizzle: remove it from the schema; \
-                     Alembic: `op.drop_index`), in this migration or the next.",
-                    index.name.name, other.name.name, other.name.name, index.name.name
+                     Alembic: `op.drop_index`), in this migration or the next{}.",
+                    index.name.name,
+                    other.name.name,
+                    other.name.name,
+                    index.name.name,
+                    drop.as_ref()
+                        .map(|drop| format!(": {}", drop.how()))
+                        .unwrap_or_default()
                 );
-                out.push(
+                out.push(suggest_drop(
                     statement_ctx
                         .finding(span(&statement_ctx, index), message)
                         .help(help),
-                );
+                    drop,
+                ));
             }
         }
+    }
+}
+
+/// The statement that drops a redundant index, to run once the migration has run.
+struct DropIndex {
+    sql: String,
+    /// `DROP INDEX CONCURRENTLY`, which cannot run in a transaction block.
+    concurrently: bool,
+}
+
+impl DropIndex {
+    /// For the help text.
+    fn how(&self) -> String {
+        if self.concurrently {
+            format!(
+                "`{};` on its own, outside a transaction block, which does not block the table's \
+                 reads and writes",
+                self.sql
+            )
+        } else {
+            format!("`{};`", self.sql)
+        }
+    }
+}
+
+/// How to drop `index`: a constraint's index with its constraint (a primary key's not at all); on
+/// a table that existed before the migration `CONCURRENTLY`, unless it is partitioned
+/// (PostgreSQL refuses that there).
+fn drop_statement(ctx: &MigrationContext, catalog: &Catalog, index: &Index) -> Option<DropIndex> {
+    if index.primary {
+        return None;
+    }
+    if index.constraint {
+        return Some(DropIndex {
+            sql: format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                index.table.to_sql(),
+                quote_ident(&index.name.name)
+            ),
+            concurrently: false,
+        });
+    }
+    let table = catalog.table(&index.table)?;
+    let concurrently = table.created_in != ctx.index && !table.partitioned;
+    Some(DropIndex {
+        sql: if concurrently {
+            format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index.name.to_sql())
+        } else {
+            format!("DROP INDEX {}", index.name.to_sql())
+        },
+        concurrently,
+    })
+}
+
+fn suggest_drop(finding: Finding, drop: Option<DropIndex>) -> Finding {
+    match drop {
+        Some(drop) => finding.suggest(Suggestion::after([drop.sql])),
+        None => finding,
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use pg_query::NodeEnum;
 
 use crate::catalog::{Catalog, QualifiedName, RelationKind, is_tracking_table};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{MigrationContext, Rule, declare_rule};
 use crate::parse::ast;
 
@@ -58,15 +58,30 @@ impl Rule for MissingPrimaryKey {
             let statement_ctx = ctx.statement_context(statement, catalog);
             let span = statement_ctx.name_span(Some(relation.location), &name.name);
             let message = format!("table `{name}` has no primary key");
+            // The surrogate key as a statement, where the table has no `id` to collide with
+            // (and is not partitioned: its key would have to hold the partition key).
+            let add = (table.column("id").is_none() && !table.partitioned).then(|| {
+                format!(
+                    "ALTER TABLE {} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+                    name.to_sql()
+                )
+            });
+            let surrogate = match &add {
+                Some(sql) => format!("`{sql};`"),
+                None => "`id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY`".to_owned(),
+            };
             let help = format!(
                 "Without a primary key a row cannot be addressed on its own: logical replication \
                  cannot replicate UPDATE or DELETE on `{name}`, Directus and most ORMs cannot edit \
                  its rows, and duplicate rows go unnoticed. Add one in this migration: a \
-                 surrogate `id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY` (drizzle: \
-                 `.primaryKey()`; SQLAlchemy: `primary_key=True`) or `PRIMARY KEY (...)` on the \
-                 natural key."
+                 surrogate {surrogate} (drizzle: `.primaryKey()`; SQLAlchemy: \
+                 `primary_key=True`) or `PRIMARY KEY (...)` on the natural key."
             );
-            out.push(statement_ctx.finding(span, message).help(help));
+            let finding = statement_ctx.finding(span, message).help(help);
+            out.push(match add {
+                Some(sql) => finding.suggest(Suggestion::after([sql])),
+                None => finding,
+            });
         }
     }
 }

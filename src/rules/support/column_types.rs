@@ -4,11 +4,12 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use pg_query::protobuf::TypeName;
+use pg_query::protobuf::{ColumnDef, TypeName};
 
 use crate::catalog::{WrittenColumn, types, written_columns};
 use crate::engine::StatementContext;
 use crate::parse::{ast, text};
+use crate::rules::support::advice;
 
 /// A column type in the statement, with its canonical base name. Its spelling and span are
 /// worked out only for the columns a rule reports.
@@ -32,6 +33,16 @@ impl TypedColumn<'_> {
         } else {
             ctx.name_span(self.column.location, self.column.name)
         }
+    }
+
+    /// The statement again with `change` made to this column's definition
+    /// ([`advice::statement_with_column`]).
+    pub fn statement_with(
+        &self,
+        ctx: &StatementContext,
+        change: impl FnOnce(&mut ColumnDef),
+    ) -> Option<String> {
+        advice::statement_with_column(ctx, self.type_name.location, change)
     }
 }
 
