@@ -8,7 +8,6 @@
 //! itself.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -23,9 +22,8 @@ use crate::engine::{
 use crate::findings::{Arena, Findings, Kept};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
-use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
 use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
-use crate::suppress;
+use crate::suppress::{self, Suppressions};
 use crate::trace::SetTrace;
 
 /// Figures about one run, for the summary.
@@ -407,87 +405,5 @@ fn write_records(
             *writer = None;
             return;
         }
-    }
-}
-
-/// The suppression comments of the files linted, and which of their rule ids silenced a
-/// finding.
-#[derive(Default)]
-struct Suppressions {
-    files: HashMap<FileId, Vec<(suppress::Directive, Vec<bool>)>>,
-    malformed: Vec<suppress::Malformed>,
-}
-
-impl Suppressions {
-    /// Reads the comments of `source`, file `file` of the workspace, whose statements are at
-    /// `statement_spans`.
-    fn read(&mut self, source: &SourceFile, file: FileId, statement_spans: &[Range<usize>]) {
-        if statement_spans.is_empty() {
-            return;
-        }
-        let (found, bad) = suppress::directives(file, &source.text, statement_spans);
-        if !found.is_empty() {
-            let found = found.into_iter().map(|directive| {
-                let used = vec![false; directive.ids.len()];
-                (directive, used)
-            });
-            self.files.insert(file, found.collect());
-        }
-        self.malformed.extend(bad);
-    }
-
-    fn merge(&mut self, other: Suppressions) {
-        self.files.extend(other.files);
-        self.malformed.extend(other.malformed);
-    }
-
-    /// Whether a comment silences `diagnostic`; marks every id that does as used.
-    fn silences(&mut self, diagnostic: &Diagnostic) -> bool {
-        let mut silenced = false;
-        for (directive, used) in self.files.get_mut(&diagnostic.file).into_iter().flatten() {
-            if let Some(id_index) =
-                directive.covers(diagnostic.rule.as_str(), diagnostic.span.start)
-            {
-                used[id_index] = true;
-                silenced = true;
-            }
-        }
-        silenced
-    }
-
-    /// Findings about suppressions that are malformed, name unknown rules or silence nothing.
-    fn unused(self, active: &[ActiveRule], shadow_ran: bool) -> Vec<Diagnostic> {
-        let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
-            return Vec::new();
-        };
-        let mut findings = Vec::new();
-        for (directive, mut used) in self.files.into_values().flatten() {
-            // A suppression of a rule the config turned off, or of a shadow rule in a run
-            // without `--shadow`, is not stale.
-            for ((id, _), flag) in directive.ids.iter().zip(&mut used) {
-                let Some(rule) = rules::find(id) else {
-                    continue;
-                };
-                *flag |= !active.iter().any(|a| a.rule.id() == rule.id())
-                    || (rule.meta().needs_shadow() && !shadow_ran);
-            }
-            unused_suppression::check(&directive, &used, &mut findings);
-        }
-        for bad in &self.malformed {
-            unused_suppression::check_malformed(bad, &mut findings);
-        }
-        findings
-            .into_iter()
-            .map(|(finding, severity)| Diagnostic {
-                rule: unused_rule.rule.id(),
-                severity: severity.unwrap_or(unused_rule.severity),
-                message: finding.message,
-                help: finding.help,
-                file: finding.file,
-                span: finding.span,
-                migration: None,
-                suggestions: finding.suggestions.into_boxed_slice(),
-            })
-            .collect()
     }
 }

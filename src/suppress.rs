@@ -6,10 +6,15 @@
 //! comments work the same way. A comment that starts with `chronos-lint` and is not one of these
 //! is reported, so a suppression that silences nothing for a typo does not go unnoticed.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
+use crate::diagnostic::Diagnostic;
+use crate::engine::ActiveRule;
 use crate::parse;
-use crate::source::FileId;
+use crate::rules;
+use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
+use crate::source::{FileId, SourceFile};
 
 /// What a suppression comment starts with.
 const MARKER: &str = "chronos-lint";
@@ -190,6 +195,88 @@ impl Directive {
             Scope::File => Some(index),
             Scope::Next(range) => range.contains(&span_start).then_some(index),
         }
+    }
+}
+
+/// The suppression comments of the files linted, and which of their rule ids silenced a
+/// finding.
+#[derive(Default)]
+pub struct Suppressions {
+    files: HashMap<FileId, Vec<(Directive, Vec<bool>)>>,
+    malformed: Vec<Malformed>,
+}
+
+impl Suppressions {
+    /// Reads the comments of `source`, file `file` of the workspace, whose statements are at
+    /// `statement_spans`.
+    pub fn read(&mut self, source: &SourceFile, file: FileId, statement_spans: &[Range<usize>]) {
+        if statement_spans.is_empty() {
+            return;
+        }
+        let (found, bad) = directives(file, &source.text, statement_spans);
+        if !found.is_empty() {
+            let found = found.into_iter().map(|directive| {
+                let used = vec![false; directive.ids.len()];
+                (directive, used)
+            });
+            self.files.insert(file, found.collect());
+        }
+        self.malformed.extend(bad);
+    }
+
+    pub fn merge(&mut self, other: Suppressions) {
+        self.files.extend(other.files);
+        self.malformed.extend(other.malformed);
+    }
+
+    /// Whether a comment silences `diagnostic`; marks every id that does as used.
+    pub fn silences(&mut self, diagnostic: &Diagnostic) -> bool {
+        let mut silenced = false;
+        for (directive, used) in self.files.get_mut(&diagnostic.file).into_iter().flatten() {
+            if let Some(id_index) =
+                directive.covers(diagnostic.rule.as_str(), diagnostic.span.start)
+            {
+                used[id_index] = true;
+                silenced = true;
+            }
+        }
+        silenced
+    }
+
+    /// Findings about suppressions that are malformed, name unknown rules or silence nothing.
+    pub fn unused(self, active: &[ActiveRule], shadow_ran: bool) -> Vec<Diagnostic> {
+        let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
+            return Vec::new();
+        };
+        let mut findings = Vec::new();
+        for (directive, mut used) in self.files.into_values().flatten() {
+            // A suppression of a rule the config turned off, or of a shadow rule in a run
+            // without `--shadow`, is not stale.
+            for ((id, _), flag) in directive.ids.iter().zip(&mut used) {
+                let Some(rule) = rules::find(id) else {
+                    continue;
+                };
+                *flag |= !active.iter().any(|a| a.rule.id() == rule.id())
+                    || (rule.meta().needs_shadow() && !shadow_ran);
+            }
+            unused_suppression::check(&directive, &used, &mut findings);
+        }
+        for bad in &self.malformed {
+            unused_suppression::check_malformed(bad, &mut findings);
+        }
+        findings
+            .into_iter()
+            .map(|(finding, severity)| Diagnostic {
+                rule: unused_rule.rule.id(),
+                severity: severity.unwrap_or(unused_rule.severity),
+                message: finding.message,
+                help: finding.help,
+                file: finding.file,
+                span: finding.span,
+                migration: None,
+                suggestions: finding.suggestions.into_boxed_slice(),
+            })
+            .collect()
     }
 }
 
