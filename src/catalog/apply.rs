@@ -83,6 +83,7 @@ impl Catalog {
     }
 
     fn add_relation(&mut self, name: QualifiedName, kind: RelationKind, migration: usize) {
+        self.outside.remove(&name);
         let table = Table {
             name: name.clone(),
             kind,
@@ -170,6 +171,10 @@ impl Catalog {
             return;
         };
         let name = range_var(relation);
+        if !self.tables.contains_key(&name) {
+            self.alter_outside(stmt, &name, migration);
+            return;
+        }
         for cmd in &stmt.cmds {
             let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
                 continue;
@@ -406,6 +411,63 @@ impl Catalog {
         });
     }
 
+    /// `ALTER TABLE` of a table the migrations never created: only the columns they add are
+    /// followed (see [`Catalog::outside`]).
+    fn alter_outside(&mut self, stmt: &AlterTableStmt, name: &QualifiedName, migration: usize) {
+        let mut stub = Table {
+            name: name.clone(),
+            kind: RelationKind::Table,
+            columns: self.outside.remove(name).unwrap_or_default(),
+            constraints: Vec::new(),
+            created_in: migration,
+            hypertable: false,
+            partitioned: false,
+            partition_of: None,
+        };
+        for cmd in &stmt.cmds {
+            let Some(NodeEnum::AlterTableCmd(cmd)) = cmd.node.as_ref() else {
+                continue;
+            };
+            let subtype =
+                AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
+            let def = cmd.def.as_deref().and_then(|def| def.node.as_ref());
+            let column = stub.columns.iter_mut().find(|c| c.name == cmd.name);
+            match (subtype, def) {
+                (AlterTableType::AtAddColumn, Some(NodeEnum::ColumnDef(column))) => {
+                    if cmd.missing_ok {
+                        // Whether the column was there already is not known.
+                        continue;
+                    }
+                    stub.columns.retain(|c| c.name != column.colname);
+                    add_column(&mut stub, column, migration);
+                    stub.constraints.clear();
+                }
+                (AlterTableType::AtDropColumn, _) => {
+                    stub.columns.retain(|c| c.name != cmd.name);
+                }
+                (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(def))) => {
+                    if let (Some(existing), Some(type_name)) = (column, &def.type_name) {
+                        existing.type_name = types::type_name(type_name);
+                    }
+                }
+                (AlterTableType::AtSetNotNull | AlterTableType::AtDropNotNull, _) => {
+                    if let Some(existing) = column {
+                        existing.not_null = subtype == AlterTableType::AtSetNotNull;
+                    }
+                }
+                (AlterTableType::AtColumnDefault, _) => {
+                    if let Some(existing) = column {
+                        existing.has_default = cmd.def.is_some();
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !stub.columns.is_empty() {
+            self.outside.insert(name.clone(), stub.columns);
+        }
+    }
+
     fn rename(&mut self, stmt: &RenameStmt) {
         let rename_type = ObjectType::try_from(stmt.rename_type).unwrap_or(ObjectType::Undefined);
         let Some(relation) = &stmt.relation else {
@@ -415,6 +477,10 @@ impl Catalog {
         match rename_type {
             ObjectType::ObjectTable | ObjectType::ObjectView | ObjectType::ObjectMatview => {
                 let Some(mut table) = self.tables.remove(&old) else {
+                    if let Some(columns) = self.outside.remove(&old) {
+                        let new = QualifiedName::new(Some(&old.schema), &stmt.newname);
+                        self.outside.insert(new, columns);
+                    }
                     return;
                 };
                 let new = QualifiedName::new(Some(&old.schema), &stmt.newname);
@@ -429,6 +495,11 @@ impl Catalog {
             }
             ObjectType::ObjectColumn => {
                 let Some(table) = self.tables.get_mut(&old) else {
+                    for column in self.outside.get_mut(&old).into_iter().flatten() {
+                        if column.name == stmt.subname {
+                            column.name = stmt.newname.clone();
+                        }
+                    }
                     return;
                 };
                 for column in table.columns.iter_mut().filter(|c| c.name == stmt.subname) {
@@ -478,6 +549,7 @@ impl Catalog {
 
     /// Drops a table and, as PostgreSQL does, its partitions.
     fn drop_table(&mut self, name: &QualifiedName) {
+        self.outside.remove(name);
         let partitions: Vec<QualifiedName> = self
             .partitions_of(name)
             .map(|partition| partition.name.clone())

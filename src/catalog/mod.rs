@@ -271,11 +271,24 @@ pub struct Catalog {
     pub schemas: BTreeSet<String>,
     pub tables: BTreeMap<QualifiedName, Table>,
     pub indexes: Indexes,
+    /// The columns the migrations added to tables they never created (made outside the set,
+    /// e.g. by a migration that is not there), as those migrations left them: what the set
+    /// itself says about such a table. The table's other columns are not known.
+    pub outside: BTreeMap<QualifiedName, Vec<Column>>,
 }
 
 impl Catalog {
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.get(name)
+    }
+
+    /// A column of a table the catalog knows, or one the migrations added to a table made
+    /// outside them; `None` when nothing says what the column is.
+    pub fn column_of(&self, table: &QualifiedName, column: &str) -> Option<&Column> {
+        match self.tables.get(table) {
+            Some(known) => known.column(column),
+            None => self.outside.get(table)?.iter().find(|c| c.name == column),
+        }
     }
 
     pub fn index(&self, name: &QualifiedName) -> Option<&Index> {
@@ -308,6 +321,10 @@ impl Catalog {
                 }
                 indexes
             },
+            outside: tables
+                .iter()
+                .filter_map(|&name| Some((name.clone(), self.outside.get(name)?.clone())))
+                .collect(),
         }
     }
 

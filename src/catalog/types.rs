@@ -96,8 +96,7 @@ pub fn column_type_changes<'a>(
             };
             let new_type = def.type_name.as_ref()?;
             let old = catalog
-                .table(&table)
-                .and_then(|t| t.column(&cmd.name))
+                .column_of(&table, &cmd.name)
                 .map(|c| c.type_name.clone())
                 .filter(|t| !t.is_empty());
             Some(ColumnTypeChange {

@@ -4,12 +4,12 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, DropBehavior, ObjectType};
 
-use crate::catalog::{DEFAULT_SCHEMA, QualifiedName};
+use crate::catalog::{DEFAULT_SCHEMA, QualifiedName, range_var};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
-use crate::rules::support::advice;
 use crate::rules::support::alter_table::existing_table_actions;
+use crate::rules::support::{advice, renames};
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -30,13 +30,47 @@ impl Rule for DropColumn {
             }
             let table = &action.table;
             let column = &action.cmd.name;
+            let known = ctx.catalog.table(table).and_then(|t| t.column(column));
+            // A column this migration added holds no data yet, and no running code knows it.
+            if known.is_some_and(|c| c.added_in == ctx.migration.index) {
+                continue;
+            }
+            // The running release knows the table and column by the names they had before
+            // this migration, which may have renamed (or swapped) them.
+            let (old_table, old_columns) =
+                renames::names_before_migration(ctx, table, &[column.as_str()]);
+            let used = &old_columns[0];
+            let renamed = old_table != *table || used != column;
+            let was = if old_table != *table {
+                format!(" (`{old_table}.{used}` before this migration renamed it)")
+            } else if renamed {
+                format!(" (`{used}` before this migration renamed it)")
+            } else {
+                String::new()
+            };
             let message = format!(
-                "`DROP COLUMN` deletes column `{column}` of existing table `{table}` and its data"
+                "`DROP COLUMN` deletes column `{column}`{was} of existing table `{table}` and its \
+                 data"
             );
+            if let Some(replacement) = replaced_later(ctx, table, column) {
+                let help = format!(
+                    "Expand/contract: this migration then gives the name `{column}` to {replacement}. \
+                     The release that is still running during the deploy keeps naming `{used}`: \
+                     after the migration its queries read and write the new column, whose values \
+                     (and type) are not the old ones, and the old column's data is gone. Add the \
+                     new column under a name of its own, move the code to it and deploy that, and \
+                     drop the old column once no running instance uses it, in a later migration."
+                );
+                out.push(
+                    ctx.finding(ctx.name_span_after(action.span.start, column), message)
+                        .help(help),
+                );
+                continue;
+            }
             let (remove, later) = match ctx.migration.migration.kind {
                 SourceKind::Drizzle => (
                     format!(
-                        "remove `{column}` from the drizzle schema and from all application code, and \
+                        "remove `{used}` from the drizzle schema and from all application code, and \
                          deploy that release without this migration (drizzle-orm names only the \
                          schema's columns in its queries, so the new code neither reads nor writes it)"
                     ),
@@ -44,14 +78,14 @@ impl Rule for DropColumn {
                 ),
                 SourceKind::Alembic => (
                     format!(
-                        "remove `{column}` from the SQLAlchemy model and from all application code, \
+                        "remove `{used}` from the SQLAlchemy model and from all application code, \
                          and deploy that release without this revision"
                     ),
                     "drop the column in a later revision",
                 ),
                 SourceKind::Plain => (
                     format!(
-                        "stop reading and writing `{column}` in application code, and deploy that"
+                        "stop reading and writing `{used}` in application code, and deploy that"
                     ),
                     "drop the column in a later migration",
                 ),
@@ -63,14 +97,16 @@ impl Rule for DropColumn {
                     && t.primary_key()
                         .is_none_or(|key| !key.columns.contains(column))
             });
-            // Making it nullable, the first step's change to the schema.
+            // Making it nullable, the first step's change to the schema, with the names the
+            // first step sees.
             let nullable = required
                 .then(|| {
-                    advice::alter_table_sql(
+                    advice::alter_table_sql_on(
                         ctx,
+                        &old_table,
                         vec![AlterTableCmd {
                             subtype: AlterTableType::AtDropNotNull as i32,
-                            name: column.clone(),
+                            name: used.clone(),
                             behavior: DropBehavior::DropRestrict as i32,
                             ..AlterTableCmd::default()
                         }],
@@ -79,25 +115,67 @@ impl Rule for DropColumn {
                 .flatten();
             let required_note = match &nullable {
                 Some(sql) => format!(
-                    " `{column}` is NOT NULL without a default: make it nullable (`{sql};`) in \
+                    " `{used}` is NOT NULL without a default: make it nullable (`{sql};`) in \
                      the first step, or the new code's inserts fail."
                 ),
                 None => String::new(),
             };
             let help = format!(
                 "Expand/contract: the release that is still running during the deploy uses \
-                 `{column}`, and its queries fail as soon as the column is gone. 1. First {remove}. \
+                 `{used}`, and its queries fail as soon as the column is gone. 1. First {remove}. \
                  2. Once no running instance uses it, {later}.{required_note}"
             );
             let finding = ctx
                 .finding(ctx.name_span_after(action.span.start, column), message)
                 .help(help);
+            // Right before this statement the names are the renamed ones: the suggestion is
+            // the first step's statement only when the migration renamed nothing.
             out.push(match nullable {
-                Some(sql) => finding.suggest(Suggestion::before([sql])),
-                None => finding,
+                Some(sql) if !renamed => finding.suggest(Suggestion::before([sql])),
+                _ => finding,
             });
         }
     }
+}
+
+/// What a later statement of the migration gives `column`'s name on `table` to, once the
+/// column is dropped: another column renamed to it, or a column added under it.
+fn replaced_later(ctx: &StatementContext, table: &QualifiedName, column: &str) -> Option<String> {
+    ctx.migration.parsed.statements[ctx.index + 1..]
+        .iter()
+        .find_map(|statement| match &statement.node {
+            NodeEnum::RenameStmt(stmt)
+                if stmt.rename_type == ObjectType::ObjectColumn as i32
+                    && stmt.newname == column
+                    && stmt
+                        .relation
+                        .as_ref()
+                        .is_some_and(|r| range_var(r) == *table) =>
+            {
+                Some(format!("column `{}` (renamed to `{column}`)", stmt.subname))
+            }
+            NodeEnum::AlterTableStmt(stmt)
+                if stmt
+                    .relation
+                    .as_ref()
+                    .is_some_and(|r| range_var(r) == *table) =>
+            {
+                stmt.cmds.iter().find_map(|cmd| match cmd.node.as_ref() {
+                    Some(NodeEnum::AlterTableCmd(cmd))
+                        if cmd.subtype == AlterTableType::AtAddColumn as i32 =>
+                    {
+                        match cmd.def.as_ref().and_then(|def| def.node.as_ref()) {
+                            Some(NodeEnum::ColumnDef(def)) if def.colname == column => {
+                                Some(format!("a new column (`ADD COLUMN {column}`)"))
+                            }
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
+        })
 }
 
 /// `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` drops every column of that type

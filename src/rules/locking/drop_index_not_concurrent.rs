@@ -8,7 +8,7 @@ use crate::catalog::QualifiedName;
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
-use crate::rules::support::advice;
+use crate::rules::support::{advice, renames};
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -64,7 +64,23 @@ impl Rule for DropIndexNotConcurrent {
                     suggestion
                 }
             };
-            let help = if ctx.migration.migration.kind == SourceKind::Drizzle {
+            let old_name = renames::index_before_migration(ctx, &index);
+            let help = if ctx.migration.migration.kind == SourceKind::Drizzle && old_name != index {
+                // Renamed by this migration: dropping it first would break the rename, so it
+                // is dropped once the migration has run.
+                let after = format!("DROP INDEX CONCURRENTLY IF EXISTS {index_sql}");
+                finding = finding.suggest(Suggestion::after([after.clone()]));
+                format!(
+                    "{WHY} This migration renames `{old_name}` to `{index}` before this \
+                     statement, so the index cannot be dropped under this name before it (and \
+                     dropping it first would make the rename fail): take the `DROP INDEX` out of \
+                     this migration. {}",
+                    advice::drizzle_separate_step(
+                        &after,
+                        "once `drizzle-kit migrate` has applied this migration"
+                    )
+                )
+            } else if ctx.migration.migration.kind == SourceKind::Drizzle {
                 // Dropped outside the migration first; the migration's own drop then finds it
                 // gone.
                 let prebuilt = format!("DROP INDEX CONCURRENTLY IF EXISTS {index_sql}");

@@ -3,11 +3,11 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::IndexStmt;
 
-use crate::catalog::QualifiedName;
+use crate::catalog::{QualifiedName, expr};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{self, ast};
-use crate::rules::support::advice;
+use crate::rules::support::{advice, renames};
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -116,8 +116,9 @@ fn advise(
     } else {
         concurrent_sql.clone()
     };
-    // A column this migration adds cannot be indexed before it runs: the build comes after.
-    if column_added_here(ctx, stmt, table).is_some() {
+    // A column this migration adds cannot be indexed before it runs, nor a table or column it
+    // renames under the new name: the build comes after.
+    if not_there_before(ctx, stmt, table).is_some() {
         return (
             help(ctx, stmt, table, &prebuilt, None),
             vec![Suggestion::after([prebuilt])],
@@ -163,11 +164,11 @@ fn help(
             } else {
                 advice::invalid_leftover(&advice::quote(&stmt.idxname))
             };
-            // A column this migration adds cannot be indexed before it runs.
-            if let Some(column) = column_added_here(ctx, stmt, table) {
+            // A column this migration adds (or a name it gives) is not there before it runs.
+            if let Some(reason) = not_there_before(ctx, stmt, table) {
                 return format!(
-                    "{lock} Column `{column}` is added by this migration, so the index cannot be \
-                     built before it: take the `CREATE INDEX` out of this migration. {} Then \
+                    "{lock} {reason}, so the index cannot be built as written before it: take \
+                     the `CREATE INDEX` out of this migration. {} Then \
                      record the index in the drizzle schema: the next migration's `CREATE INDEX \
                      IF NOT EXISTS` finds it built. {leftover}",
                     advice::drizzle_separate_step(
@@ -218,22 +219,42 @@ fn help(
     }
 }
 
-/// A column of the index that the statement's migration added to the (existing) table.
-fn column_added_here<'a>(
+/// Why the index cannot be built as written before the statement's migration runs: a column
+/// of it that the migration added to the (existing) table, or the table or a column of it
+/// that the migration renamed before the statement.
+fn not_there_before(
     ctx: &StatementContext,
-    stmt: &'a IndexStmt,
+    stmt: &IndexStmt,
     table: &QualifiedName,
-) -> Option<&'a str> {
-    let known = ctx.catalog.table(table)?;
-    stmt.index_params
-        .iter()
-        .filter_map(|param| match param.node.as_ref() {
-            Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => Some(elem.name.as_str()),
-            _ => None,
-        })
-        .find(|name| {
+) -> Option<String> {
+    let mut columns: Vec<String> = Vec::new();
+    for param in stmt.index_params.iter().chain(&stmt.index_including_params) {
+        match param.node.as_ref() {
+            Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => {
+                columns.push(elem.name.clone());
+            }
+            Some(NodeEnum::IndexElem(elem)) => {
+                if let Some(expr) = elem.expr.as_deref() {
+                    columns.extend(expr::referenced_columns(expr));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(predicate) = stmt.where_clause.as_deref() {
+        columns.extend(expr::referenced_columns(predicate));
+    }
+    columns.dedup();
+    if let Some(known) = ctx.catalog.table(table)
+        && let Some(column) = columns.iter().find(|name| {
             known
                 .column(name)
                 .is_some_and(|column| column.added_in == ctx.migration.index)
         })
+    {
+        return Some(format!("Column `{column}` is added by this migration"));
+    }
+    let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+    renames::renamed_here(ctx, table, &names)
+        .map(|renamed| format!("This migration {renamed} before this statement"))
 }

@@ -43,19 +43,31 @@ impl Rule for SetNotNull {
             }
             let table = &action.table;
             let name = &action.cmd.name;
-            if let Some(known) = ctx.catalog.table(table) {
-                // Already NOT NULL: PostgreSQL has nothing to check.
-                if known.column(name).is_some_and(|column| column.not_null)
-                    || (pg_version >= CHECK_SKIPS_SCAN_SINCE && known.proves_not_null(name))
-                {
-                    continue;
-                }
+            // Already NOT NULL: PostgreSQL has nothing to check.
+            let column = ctx.catalog.column_of(table, name);
+            if column.is_some_and(|column| column.not_null)
+                || ctx.catalog.table(table).is_some_and(|known| {
+                    pg_version >= CHECK_SKIPS_SCAN_SINCE && known.proves_not_null(name)
+                })
+            {
+                continue;
             }
             let (table_sql, name_sql) = (table.to_sql(), quote_ident(name));
-            let message = format!(
-                "`SET NOT NULL` on `{name}` scans all of existing table `{table}` for NULLs under \
-                 an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done"
-            );
+            // Of a table made outside these migrations, whether the column is NOT NULL already
+            // or a validated CHECK proves it is not known: the scan is not claimed.
+            let message = if ctx.catalog.table(table).is_none() && column.is_none() {
+                format!(
+                    "`SET NOT NULL` on `{name}` of `{table}`, a table these migrations never \
+                     created, scans all of it for NULLs under an ACCESS EXCLUSIVE lock, blocking \
+                     reads and writes until it is done, unless `{name}` is NOT NULL already or a \
+                     validated CHECK proves it (neither is known here)"
+                )
+            } else {
+                format!(
+                    "`SET NOT NULL` on `{name}` scans all of existing table `{table}` for NULLs \
+                     under an ACCESS EXCLUSIVE lock, blocking reads and writes until it is done"
+                )
+            };
             let note = advice::tool_note(
                 kind,
                 Steps {

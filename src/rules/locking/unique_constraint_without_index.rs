@@ -12,6 +12,8 @@ use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
 use crate::rules::support::advice::{self, Steps};
 use crate::rules::support::alter_table::existing_table_actions;
+use crate::rules::support::renames;
+use crate::source::SourceKind;
 
 declare_rule! {
     pub struct UniqueConstraintWithoutIndex {
@@ -130,13 +132,6 @@ impl Rule for UniqueConstraintWithoutIndex {
             } else {
                 ""
             };
-            let note = advice::tool_note(
-                kind,
-                Steps {
-                    concurrently: true,
-                    ..Steps::default()
-                },
-            );
             let build = format!(
                 "CREATE UNIQUE INDEX CONCURRENTLY {index_name} ON {table_sql} ({})",
                 columns.join(", ")
@@ -144,6 +139,25 @@ impl Rule for UniqueConstraintWithoutIndex {
             let adopt = format!(
                 "ALTER TABLE {table_sql} ADD CONSTRAINT {name} {unique} USING INDEX {index_name}"
             );
+            let note = if kind == SourceKind::Drizzle {
+                drizzle_note(
+                    ctx,
+                    table,
+                    &keys,
+                    new_column.is_some(),
+                    &build,
+                    &adopt,
+                    &index_name,
+                )
+            } else {
+                advice::tool_note(
+                    kind,
+                    Steps {
+                        concurrently: true,
+                        ..Steps::default()
+                    },
+                )
+            };
             let help = format!(
                 "{first} the index with `{build}` outside any transaction block; then `{adopt}` \
                  only updates the catalog.{not_null_first}{note}"
@@ -163,6 +177,60 @@ impl Rule for UniqueConstraintWithoutIndex {
             });
         }
     }
+}
+
+/// How drizzle runs the concurrent build: before `drizzle-kit migrate`, with the names the
+/// table and keys have before the migration; after it when a key column is added by it.
+fn drizzle_note(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    keys: &[String],
+    new_column: bool,
+    build: &str,
+    adopt: &str,
+    index_name: &str,
+) -> String {
+    let added = new_column
+        || ctx.catalog.table(table).is_some_and(|known| {
+            keys.iter().any(|key| {
+                known
+                    .column(key)
+                    .is_some_and(|column| column.added_in == ctx.migration.index)
+            })
+        });
+    if added {
+        return format!(
+            " A key column is added by this migration, so the index cannot be built before it: \
+             leave the constraint out of this migration. {} Then run `{adopt}` the same way.",
+            advice::drizzle_separate_step(
+                build,
+                "once `drizzle-kit migrate` has applied this migration"
+            )
+        );
+    }
+    let key_names: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let Some(renamed) = renames::renamed_here(ctx, table, &key_names) else {
+        return advice::tool_note(
+            SourceKind::Drizzle,
+            Steps {
+                concurrently: true,
+                ..Steps::default()
+            },
+        );
+    };
+    let (old_table, old_keys) = renames::names_before_migration(ctx, table, &key_names);
+    let old_keys: Vec<_> = old_keys.iter().map(|key| quote_ident(key)).collect();
+    let before = format!(
+        "CREATE UNIQUE INDEX CONCURRENTLY {index_name} ON {} ({})",
+        old_table.to_sql(),
+        old_keys.join(", ")
+    );
+    format!(
+        " drizzle-kit migrate wraps every migration in a transaction and has no \
+         non-transactional mode: build the index by hand or from the deploy script before this \
+         migration, with the names it finds there, since this migration {renamed} before this \
+         statement: `{before}` (the rename carries the index along)."
+    )
 }
 
 /// `PRIMARY KEY USING INDEX i` of an existing table: the index is adopted as it is, but key

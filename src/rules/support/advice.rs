@@ -261,6 +261,31 @@ pub fn alter_table_sql(ctx: &StatementContext, commands: Vec<AlterTableCmd>) -> 
     }))
 }
 
+/// As [`alter_table_sql`], on `table` (the name the table had before a rename) instead of the
+/// statement's table.
+pub fn alter_table_sql_on(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    commands: Vec<AlterTableCmd>,
+) -> Option<String> {
+    let NodeEnum::AlterTableStmt(stmt) = &ctx.statement.node else {
+        return None;
+    };
+    let mut stmt = stmt.clone();
+    let relation = stmt.relation.as_mut()?;
+    relation.relname = table.name.clone();
+    if !relation.schemaname.is_empty() || table.schema != DEFAULT_SCHEMA {
+        relation.schemaname = table.schema.clone();
+    }
+    stmt.cmds = commands
+        .into_iter()
+        .map(|cmd| pg_query::protobuf::Node {
+            node: Some(NodeEnum::AlterTableCmd(Box::new(cmd))),
+        })
+        .collect();
+    crate::parse::deparse(&NodeEnum::AlterTableStmt(stmt))
+}
+
 /// `ADD CONSTRAINT` of `constraint` under `name`, `NOT VALID`, as an `ALTER TABLE` command.
 pub fn add_not_valid(constraint: &Constraint, name: &str) -> AlterTableCmd {
     AlterTableCmd {
