@@ -14,7 +14,7 @@ mkdir -p "$cache"
 
 cargo build --release --quiet
 cargo bench --no-run --quiet --bench parse_floor 2>/dev/null
-floor=$(ls -t target/release/deps/parse_floor-* | grep -v '\.d$' | head -1)
+floor=$(ls -t target/release/deps/parse_floor-* | grep -v '\.d$' | sed -n 1p)
 if [ ! -x .cache/squawk/bin/squawk ]; then
   # squawk's own release binary, from its PyPI wheel.
   python3 -m venv .cache/squawk
