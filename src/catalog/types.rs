@@ -12,20 +12,30 @@ use crate::parse::ast;
 
 /// `varchar(255)`, `numeric(14,2)`, `int8`, `timestamptz`, `text[]`, `public.my_enum`.
 pub fn type_name(type_name: &TypeName) -> String {
-    let mut spelled = base_name(type_name).into_owned();
-    let modifiers: Vec<String> = type_name
-        .typmods
-        .iter()
-        .filter_map(|node| match node.node.as_ref()? {
-            NodeEnum::AConst(constant) => match constant.val.as_ref()? {
-                a_const::Val::Ival(int) => Some(int.ival.to_string()),
-                a_const::Val::Sval(string) => Some(string.sval.clone()),
+    spelled_as(type_name, &base_name(type_name), true)
+}
+
+/// `type_name` spelled with base name `name`, its array bounds and, when `modifiers`, its
+/// modifiers: `timestamptz(3)[]`.
+pub fn spelled_as(type_name: &TypeName, name: &str, modifiers: bool) -> String {
+    let mut spelled = name.to_owned();
+    let modifiers: Vec<String> = if !modifiers {
+        Vec::new()
+    } else {
+        type_name
+            .typmods
+            .iter()
+            .filter_map(|node| match node.node.as_ref()? {
+                NodeEnum::AConst(constant) => match constant.val.as_ref()? {
+                    a_const::Val::Ival(int) => Some(int.ival.to_string()),
+                    a_const::Val::Sval(string) => Some(string.sval.clone()),
+                    _ => None,
+                },
+                NodeEnum::ColumnRef(_) => None,
                 _ => None,
-            },
-            NodeEnum::ColumnRef(_) => None,
-            _ => None,
-        })
-        .collect();
+            })
+            .collect()
+    };
     if !modifiers.is_empty() {
         spelled.push('(');
         spelled.push_str(&modifiers.join(","));

@@ -28,8 +28,7 @@ impl Rule for BanChar {
                 typed.column.name, typed.column.table
             );
             // The statement with the column as `text`.
-            let instead =
-                typed.statement_with(ctx, |column| advice::retype(column, &["text"], false));
+            let instead = typed.statement_with(ctx, &typed.renamed("text", false));
             let help = format!(
                 "`char(n)` pads with spaces, then ignores them in `=` comparisons and drops them \
                  in casts to `text` and in concatenation, but keeps them for `LIKE`, regular \

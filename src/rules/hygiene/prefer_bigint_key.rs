@@ -89,11 +89,9 @@ impl Rule for PreferBigintKey {
             let bigint = match (instead, typed.column.change) {
                 ("bigserial", ColumnChange::AlterType) => None,
                 ("bigserial", _) => {
-                    typed.statement_with(ctx, |column| advice::make_identity(column, "int8"))
+                    typed.statement_with(ctx, &format!("bigint {}", advice::IDENTITY))
                 }
-                _ => typed.statement_with(ctx, |column| {
-                    advice::retype(column, &["pg_catalog", "int8"], false)
-                }),
+                _ => typed.statement_with(ctx, &typed.renamed("bigint", false)),
             };
             let help = format!(
                 "Make it `{instead}`{identity}: 8 bytes a row instead of {}, and no ceiling any \

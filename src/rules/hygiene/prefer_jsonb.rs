@@ -28,8 +28,7 @@ impl Rule for PreferJsonb {
                 typed.spelled()
             );
             // The statement with the column as `jsonb`.
-            let instead =
-                typed.statement_with(ctx, |column| advice::retype(column, &["jsonb"], false));
+            let instead = typed.statement_with(ctx, &typed.renamed("jsonb", false));
             let help = format!(
                 "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
                  `sqlalchemy.dialects.postgresql.JSONB`).{} Keep `json` only when the exact text \

@@ -28,9 +28,7 @@ impl Rule for PreferTimestamptz {
                 typed.spelled()
             );
             // The statement with the column as `timestamptz`, of the same precision.
-            let instead = typed.statement_with(ctx, |column| {
-                advice::retype(column, &["pg_catalog", "timestamptz"], true)
-            });
+            let instead = typed.statement_with(ctx, &typed.renamed("timestamptz", true));
             let help = format!(
                 "Use `timestamptz` (`timestamp with time zone`): it stores an instant and shows \
                  it in each session's time zone.{} drizzle: `timestamp(\"...\", {{ \
