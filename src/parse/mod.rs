@@ -20,7 +20,7 @@ use crate::source::{Migration, SourceKind};
 
 /// Parses SQL text with PostgreSQL's grammar, nothing more (the floor the benchmarks compare with).
 pub use pg::parse as parse_sql;
-pub use pg::{Lexeme, LexemeKind, comma_separated, deparse, lex, one_line, quote_ident, token_end};
+pub use pg::{Lexeme, LexemeKind, comma_separated, deparse, lex, quote_ident, token_end};
 
 /// The table Alembic records the applied revision in: its statements are bookkeeping.
 pub const ALEMBIC_VERSION_TABLE: &str = "alembic_version";

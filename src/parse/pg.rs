@@ -461,54 +461,9 @@ pub fn lex(sql: &str) -> Vec<Lexeme<'_>> {
         .collect()
 }
 
-/// `sql` on one line, for quoting it in prose: whitespace and comments between two tokens
-/// become one space; the tokens, string constants included, stay as written.
-pub fn one_line(sql: &str) -> std::borrow::Cow<'_, str> {
-    use pg_query::protobuf::Token;
-    let spaced = sql.contains(['\n', '\r', '\t']) || sql.contains("  ");
-    if !spaced && !sql.contains("--") && !sql.contains("/*") {
-        return sql.into();
-    }
-    let Ok(scan) = pg_query::scan(sql) else {
-        return sql.into();
-    };
-    let comment = |token: i32| token == Token::SqlComment as i32 || token == Token::CComment as i32;
-    let mut line = String::with_capacity(sql.len());
-    let mut last_end = None;
-    for token in scan.tokens.iter().filter(|token| !comment(token.token)) {
-        let (Ok(start), Ok(end)) = (usize::try_from(token.start), usize::try_from(token.end))
-        else {
-            return sql.into();
-        };
-        // A break after `(` or before `)` or `,` is layout, not a space.
-        let token_text = &sql[start..end];
-        let tight = line.ends_with('(') || matches!(token_text, ")" | ",");
-        if last_end.is_some_and(|last| start > last) && !tight {
-            line.push(' ');
-        }
-        line.push_str(token_text);
-        last_end = Some(end);
-    }
-    line.into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn one_line_joins_lines_and_drops_comments_but_keeps_strings() {
-        let sql =
-            "CREATE TABLE \"t\" (\n\t\"a\" text DEFAULT 'x\n  y', -- note\n\tb int /* c */\n)";
-        assert_eq!(
-            one_line(sql),
-            "CREATE TABLE \"t\" (\"a\" text DEFAULT 'x\n  y', b int)"
-        );
-        assert!(matches!(
-            one_line("SELECT 1"),
-            std::borrow::Cow::Borrowed(_)
-        ));
-    }
 
     #[test]
     fn reports_the_error_position_in_bytes() {

@@ -322,6 +322,59 @@ fn dollar_quoted_end(text: &str, start: usize) -> usize {
         .map_or(text.len(), |at| body + at + delimiter.len())
 }
 
+/// `sql` on one line, for quoting it in prose: comments are dropped and each run of whitespace
+/// becomes one space (none after `(` or before `)` and `,`); quoted strings and names and
+/// dollar-quoted bodies stay as written.
+pub fn one_line(sql: &str) -> std::borrow::Cow<'_, str> {
+    let spaced = sql.contains(['\n', '\r', '\t']) || sql.contains("  ");
+    if !spaced && !sql.contains("--") && !sql.contains("/*") {
+        return sql.into();
+    }
+    let bytes = sql.as_bytes();
+    let mut line = String::with_capacity(sql.len());
+    let (mut pos, mut gap) = (0, false);
+    while pos < bytes.len() {
+        let end = match bytes[pos] {
+            c if c.is_ascii_whitespace() => {
+                (gap, pos) = (true, pos + 1);
+                continue;
+            }
+            b'-' if bytes[pos..].starts_with(b"--") => {
+                (gap, pos) = (true, line_comment_end(sql, pos));
+                continue;
+            }
+            b'/' if bytes[pos..].starts_with(b"/*") => {
+                (gap, pos) = (true, block_comment_end(sql, pos));
+                continue;
+            }
+            b'\'' => quoted_end(
+                bytes,
+                pos,
+                b'\'',
+                pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
+            ),
+            b'"' => quoted_end(bytes, pos, b'"', false),
+            b'$' => dollar_quoted_end(sql, pos),
+            // A word whole: `$` inside one starts no dollar quote.
+            c if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
+                let first = sql[pos..].chars().next().map_or(1, char::len_utf8);
+                sql[pos + first..]
+                    .find(|c: char| !(is_identifier_char(c) || c == '$'))
+                    .map_or(sql.len(), |len| pos + first + len)
+            }
+            _ => pos + 1,
+        };
+        let token = &sql[pos..end];
+        let tight = line.ends_with('(') || token.starts_with([')', ',']);
+        if gap && !line.is_empty() && !tight {
+            line.push(' ');
+        }
+        line.push_str(token);
+        (gap, pos) = (false, end);
+    }
+    line.into()
+}
+
 /// Offset of the first mention of identifier `name` in `sql` (quoted or not, possibly
 /// schema-qualified: the offset is where the qualified name starts).
 pub fn find_name(sql: &str, name: &str) -> Option<usize> {
@@ -462,6 +515,24 @@ fn identifier_len(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_line_joins_lines_and_drops_comments_but_keeps_strings() {
+        let sql =
+            "CREATE TABLE \"t\" (\n\t\"a\" text DEFAULT 'x\n  y', -- note\n\tb int /* c */\n)";
+        assert_eq!(
+            one_line(sql),
+            "CREATE TABLE \"t\" (\"a\" text DEFAULT 'x\n  y', b int)"
+        );
+        assert_eq!(
+            one_line("SELECT $a$\n -- kept\n$a$,\n  E'\\' --'"),
+            "SELECT $a$\n -- kept\n$a$, E'\\' --'"
+        );
+        assert!(matches!(
+            one_line("SELECT 1"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn skips_line_and_nested_block_comments() {

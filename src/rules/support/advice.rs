@@ -666,7 +666,7 @@ pub fn here(statements: Option<&[String]>) -> String {
             " Here: {}.",
             statements
                 .iter()
-                .map(|sql| format!("`{};`", crate::parse::one_line(sql)))
+                .map(|sql| format!("`{};`", crate::parse::text::one_line(sql)))
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
