@@ -10,6 +10,7 @@ pub mod expr;
 mod locks;
 mod targets;
 pub mod types;
+mod work;
 mod written;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use apply::range_var;
 pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
+pub use work::{
+    CHECK_SKIPS_SCAN_SINCE, FAST_DEFAULT_SINCE, RowWork, Work, adds_what_is_there, row_work,
+};
 pub use written::{
     ColumnChange, WrittenColumn, WrittenConstraint, written_columns, written_constraints,
 };
@@ -176,6 +180,14 @@ impl Table {
         self.constraints.iter().any(|constraint| {
             constraint.validated && constraint.not_null_columns.iter().any(|c| c == column)
         })
+    }
+
+    /// Whether making `column` NOT NULL (`SET NOT NULL`, a primary key on an existing index)
+    /// reads every row on `pg_version`: a column known to be nullable that no validated CHECK
+    /// proves NOT NULL (PostgreSQL 12+ skips the scan then).
+    pub fn not_null_needs_scan(&self, column: &str, pg_version: u32) -> bool {
+        self.column(column).is_some_and(|known| !known.not_null)
+            && !(pg_version >= CHECK_SKIPS_SCAN_SINCE && self.proves_not_null(column))
     }
 
     /// The primary key constraint, if the table has one.
