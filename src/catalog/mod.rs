@@ -15,7 +15,7 @@ mod written;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use apply::range_var;
+pub use apply::{dropped_functions, range_var};
 pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
 pub use work::{
@@ -88,6 +88,12 @@ pub struct Column {
     pub type_name: String,
     pub not_null: bool,
     pub has_default: bool,
+    /// A stored generated column (`GENERATED ALWAYS AS (...) STORED`).
+    pub generated: bool,
+    /// The functions its default or generation expression calls (see
+    /// [`expr::called_functions`]): `DROP FUNCTION ... CASCADE` drops the default, or the
+    /// generated column.
+    pub calls: Vec<QualifiedName>,
     /// The migration (index in its set) that added the column, with its table or alone.
     pub added_in: usize,
 }
@@ -113,6 +119,9 @@ pub struct Constraint {
     pub validated: bool,
     /// Index in its migration set of the migration that added it.
     pub created_in: usize,
+    /// For a CHECK: the functions its expression calls, which `DROP FUNCTION ... CASCADE`
+    /// drops it with.
+    pub calls: Vec<QualifiedName>,
     /// For a CHECK: the columns its expression proves NOT NULL (`CHECK (col IS NOT NULL)`, or
     /// such tests joined with AND). See [`Table::proves_not_null`].
     pub not_null_columns: Vec<String>,
@@ -231,6 +240,9 @@ pub struct Index {
     pub key_options: Vec<String>,
     /// `INCLUDE` columns (stored, not keys).
     pub include: Vec<String>,
+    /// The functions its expression keys and predicate call, which `DROP FUNCTION ... CASCADE`
+    /// drops it with.
+    pub calls: Vec<QualifiedName>,
     pub created_at: Origin,
 }
 
