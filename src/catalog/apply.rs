@@ -1,8 +1,9 @@
 //! Replaying one statement into the catalog.
 
 use pg_query::protobuf::{
-    AlterTableStmt, AlterTableType, ColumnDef, ConstrType, CreateStmt, DropStmt, IndexElem,
-    IndexStmt, Node, ObjectType, RangeVar, RenameStmt, SelectStmt, SortByDir, SortByNulls, a_const,
+    AlterTableStmt, AlterTableType, ColumnDef, ConstrType, CreateStmt, DropBehavior, DropStmt,
+    IndexElem, IndexStmt, Node, ObjectType, RangeVar, RenameStmt, SelectStmt, SortByDir,
+    SortByNulls, a_const,
 };
 use pg_query::{DeparseOptions, NodeEnum};
 
@@ -191,16 +192,7 @@ impl Catalog {
                 {
                     add_column(table, column, migration);
                 }
-                (AlterTableType::AtDropColumn, _) => {
-                    table.columns.retain(|column| column.name != cmd.name);
-                    table.constraints.retain(|c| {
-                        !c.columns.contains(&cmd.name) && !c.not_null_columns.contains(&cmd.name)
-                    });
-                    self.indexes.retain_on_table(&name, |index| {
-                        !(index.columns.contains(&Some(cmd.name.clone()))
-                            || index.include.contains(&cmd.name))
-                    });
-                }
+                (AlterTableType::AtDropColumn, _) => self.drop_column(&name, &cmd.name),
                 (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(column))) => {
                     if let (Some(existing), Some(type_name)) = (
                         table.columns.iter_mut().find(|c| c.name == cmd.name),
@@ -216,7 +208,7 @@ impl Catalog {
                 }
                 (AlterTableType::AtColumnDefault, _) => {
                     if let Some(column) = table.columns.iter_mut().find(|c| c.name == cmd.name) {
-                        column.has_default = cmd.def.is_some();
+                        set_default(column, cmd.def.as_deref());
                     }
                 }
                 // A constraint of a name the table has already: PostgreSQL refuses it
@@ -328,6 +320,7 @@ impl Catalog {
                 method: "btree".to_owned(),
                 key_options: vec![String::new(); constraint.columns.len()],
                 include: Vec::new(),
+                calls: Vec::new(),
                 created_at: origin,
             });
         }
@@ -407,6 +400,7 @@ impl Catalog {
                     _ => None,
                 })
                 .collect(),
+            calls: index_calls(&elems, stmt.where_clause.as_deref()),
             created_at: origin,
         });
     }
@@ -457,7 +451,7 @@ impl Catalog {
                 }
                 (AlterTableType::AtColumnDefault, _) => {
                     if let Some(existing) = column {
-                        existing.has_default = cmd.def.is_some();
+                        set_default(existing, cmd.def.as_deref());
                     }
                 }
                 _ => {}
@@ -561,7 +555,67 @@ impl Catalog {
         }
     }
 
+    /// Drops `column` of `table`, with the constraints and indexes on it.
+    fn drop_column(&mut self, name: &QualifiedName, column: &str) {
+        let Some(table) = self.tables.get_mut(name) else {
+            return;
+        };
+        table.columns.retain(|c| c.name != column);
+        table.constraints.retain(|c| {
+            !c.columns.iter().any(|c| c == column)
+                && !c.not_null_columns.iter().any(|c| c == column)
+        });
+        self.indexes.retain_on_table(name, |index| {
+            !(index.columns.iter().any(|c| c.as_deref() == Some(column))
+                || index.include.iter().any(|c| c == column))
+        });
+    }
+
+    /// `DROP FUNCTION ... CASCADE` of `function` (every overload of the name: which one an
+    /// expression calls is not known), as PostgreSQL 15 does it: a generated column computed
+    /// with it is dropped, a default calling it is dropped (the column stays), and so are the
+    /// CHECK constraints and indexes whose expressions call it.
+    fn drop_function(&mut self, function: &QualifiedName) {
+        let mut lost: Vec<(QualifiedName, String)> = Vec::new();
+        for (name, table) in &mut self.tables {
+            for column in &mut table.columns {
+                if !column.calls.contains(function) {
+                    continue;
+                }
+                if column.generated {
+                    lost.push((name.clone(), column.name.clone()));
+                } else {
+                    set_default(column, None);
+                }
+            }
+            table
+                .constraints
+                .retain(|constraint| !constraint.calls.contains(function));
+        }
+        for columns in self.outside.values_mut() {
+            for column in columns.iter_mut().filter(|c| c.calls.contains(function)) {
+                set_default(column, None);
+            }
+        }
+        self.indexes.retain(|index| !index.calls.contains(function));
+        for (table, column) in lost {
+            self.drop_column(&table, &column);
+        }
+    }
+
     fn drop(&mut self, stmt: &DropStmt) {
+        if matches!(
+            ObjectType::try_from(stmt.remove_type),
+            Ok(ObjectType::ObjectFunction | ObjectType::ObjectRoutine)
+        ) {
+            // Without CASCADE, PostgreSQL refuses to drop a function something depends on.
+            if stmt.behavior == DropBehavior::DropCascade as i32 {
+                for function in dropped_functions(stmt) {
+                    self.drop_function(&function);
+                }
+            }
+            return;
+        }
         let remove_type = ObjectType::try_from(stmt.remove_type).unwrap_or(ObjectType::Undefined);
         for object in &stmt.objects {
             let Some(parts) = ast::qualified_name(object) else {
@@ -588,19 +642,49 @@ impl Catalog {
     }
 }
 
+/// The functions `DROP FUNCTION` or `DROP ROUTINE` names.
+pub fn dropped_functions(stmt: &DropStmt) -> Vec<QualifiedName> {
+    stmt.objects
+        .iter()
+        .filter_map(|object| match object.node.as_ref()? {
+            NodeEnum::ObjectWithArgs(function) => {
+                QualifiedName::from_parts(&ast::strings(&function.objname))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// `ALTER COLUMN ... SET DEFAULT expr` (`Some`) or `DROP DEFAULT` (`None`).
+fn set_default(column: &mut Column, default: Option<&Node>) {
+    column.has_default = default.is_some();
+    column.calls = default.map(expr::called_functions).unwrap_or_default();
+}
+
 fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {
     let mut not_null = column.is_not_null;
     let mut has_default = column.raw_default.is_some();
+    let mut generated = false;
+    let mut calls = column
+        .raw_default
+        .as_deref()
+        .map(expr::called_functions)
+        .unwrap_or_default();
     for constraint in &column.constraints {
         let Some(NodeEnum::Constraint(constraint)) = constraint.node.as_ref() else {
             continue;
         };
         match ConstrType::try_from(constraint.contype).unwrap_or(ConstrType::Undefined) {
             ConstrType::ConstrNotnull | ConstrType::ConstrPrimary => not_null = true,
-            ConstrType::ConstrDefault
-            | ConstrType::ConstrIdentity
-            | ConstrType::ConstrGenerated => {
+            ConstrType::ConstrIdentity => has_default = true,
+            ConstrType::ConstrDefault | ConstrType::ConstrGenerated => {
                 has_default = true;
+                generated = constraint.contype == ConstrType::ConstrGenerated as i32;
+                calls = constraint
+                    .raw_expr
+                    .as_deref()
+                    .map(expr::called_functions)
+                    .unwrap_or_default();
             }
             _ => {}
         }
@@ -629,6 +713,8 @@ fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {
         type_name,
         not_null,
         has_default,
+        generated,
+        calls,
         added_in: migration,
     });
 }
@@ -739,9 +825,11 @@ pub(super) fn constraint_definition(
             _ => return None,
         };
     let name = (!constraint.conname.is_empty()).then(|| constraint.conname.clone());
-    let not_null_columns = match (&kind, constraint.raw_expr.as_deref()) {
-        (ConstraintKind::Check, Some(expr)) => expr::not_null_columns(expr),
-        _ => Vec::new(),
+    let (not_null_columns, calls) = match (&kind, constraint.raw_expr.as_deref()) {
+        (ConstraintKind::Check, Some(expr)) => {
+            (expr::not_null_columns(expr), expr::called_functions(expr))
+        }
+        _ => (Vec::new(), Vec::new()),
     };
     let index_options = format!(
         "{}{}{}{:?}",
@@ -767,6 +855,7 @@ pub(super) fn constraint_definition(
         kind,
         columns,
         validated: !constraint.skip_validation,
+        calls,
         not_null_columns,
         index_options,
         created_in: migration,
@@ -814,6 +903,23 @@ fn merge_repeated_index_constraints(constraints: &mut Vec<Constraint>, explicit:
 }
 
 /// An index key's operator class, collation, order and nulls order, when not the defaults.
+/// The functions an index's expression keys and predicate call.
+fn index_calls(elems: &[Option<&IndexElem>], predicate: Option<&Node>) -> Vec<QualifiedName> {
+    let mut calls: Vec<QualifiedName> = Vec::new();
+    let expressions = elems
+        .iter()
+        .flatten()
+        .filter_map(|elem| elem.expr.as_deref());
+    for expression in expressions.chain(predicate) {
+        for function in expr::called_functions(expression) {
+            if !calls.contains(&function) {
+                calls.push(function);
+            }
+        }
+    }
+    calls
+}
+
 fn key_options(elem: &IndexElem) -> String {
     let mut parts = Vec::new();
     if !elem.collation.is_empty() {
@@ -1004,6 +1110,69 @@ mod tests {
         catalog
             .table(&QualifiedName::new(None, "staging_deals"))
             .unwrap()
+    }
+
+    #[test]
+    fn drop_function_cascade_takes_what_calls_it() {
+        let mut catalog = Catalog::default();
+        replay(
+            &mut catalog,
+            "CREATE TABLE docs (
+                id int PRIMARY KEY,
+                body text,
+                code text NOT NULL DEFAULT public.new_code(),
+                other text DEFAULT lower('X'),
+                search tsvector GENERATED ALWAYS AS (to_tsv(body)) STORED,
+                CONSTRAINT docs_body_check CHECK (valid_body(body))
+            );
+            CREATE INDEX docs_search_idx ON docs (search);
+            CREATE INDEX docs_body_idx ON docs (to_tsv(body));
+            CREATE INDEX docs_id_idx ON docs (id) WHERE valid_body(body);
+            ALTER TABLE docs ALTER COLUMN other SET DEFAULT new_code();",
+            0,
+        );
+        let docs = QualifiedName::new(None, "docs");
+        let column = |catalog: &Catalog, name: &str| catalog.column_of(&docs, name).cloned();
+        assert!(column(&catalog, "search").unwrap().generated);
+        // Without CASCADE PostgreSQL refuses: nothing changes.
+        replay(&mut catalog, "DROP FUNCTION to_tsv(text)", 1);
+        assert!(column(&catalog, "search").is_some());
+        replay(&mut catalog, "DROP FUNCTION public.to_tsv(text) CASCADE", 1);
+        assert!(column(&catalog, "search").is_none());
+        let indexes: Vec<String> = catalog
+            .indexes_on(&docs)
+            .map(|index| index.name.name.clone())
+            .collect();
+        assert_eq!(indexes, ["docs_id_idx", "docs_pkey"]);
+        replay(&mut catalog, "DROP FUNCTION new_code CASCADE", 2);
+        for name in ["code", "other"] {
+            let kept = column(&catalog, name).unwrap();
+            assert!(!kept.has_default && kept.calls.is_empty(), "{name}");
+        }
+        assert!(column(&catalog, "code").unwrap().not_null);
+        replay(
+            &mut catalog,
+            "DROP ROUTINE other_schema.valid_body CASCADE",
+            3,
+        );
+        assert!(
+            catalog
+                .table(&docs)
+                .unwrap()
+                .has_constraint("docs_body_check")
+        );
+        replay(&mut catalog, "DROP FUNCTION valid_body(text) CASCADE", 3);
+        assert!(
+            !catalog
+                .table(&docs)
+                .unwrap()
+                .has_constraint("docs_body_check")
+        );
+        assert!(
+            catalog
+                .indexes_on(&docs)
+                .all(|index| index.name.name != "docs_id_idx")
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use pg_query::protobuf::{BoolExprType, ColumnDef, ConstrType, Node, NullTestType};
 use pg_query::{NodeEnum, NodeRef};
 
+use super::QualifiedName;
 use crate::parse::ast;
 
 /// Built-in and common extension functions marked VOLATILE in `pg_proc` that make sense in a
@@ -155,6 +156,28 @@ pub fn referenced_columns(expr: &Node) -> Vec<String> {
         }
     }
     columns
+}
+
+/// The functions `expr` calls, each once, as `DROP FUNCTION` would name them: an unqualified
+/// call resolves to the `public` schema (the default search path); calls qualified with
+/// `pg_catalog` are left out (built-ins cannot be dropped). What `DROP FUNCTION ... CASCADE`
+/// takes with it is found by these names.
+pub fn called_functions(expr: &Node) -> Vec<QualifiedName> {
+    let Some(node) = expr.node.as_ref() else {
+        return Vec::new();
+    };
+    let mut calls: Vec<QualifiedName> = Vec::new();
+    for (node, ..) in node.nodes() {
+        if let NodeRef::FuncCall(call) = node
+            && let name = ast::strings(&call.funcname)
+            && name.first() != Some(&"pg_catalog")
+            && let Some(function) = QualifiedName::from_parts(&name)
+            && !calls.contains(&function)
+        {
+            calls.push(function);
+        }
+    }
+    calls
 }
 
 /// The first call to a VOLATILE function in `expr`, with its node location. Functions the

@@ -10,13 +10,17 @@ pub mod expr;
 mod locks;
 mod targets;
 pub mod types;
+mod work;
 mod written;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use apply::range_var;
+pub use apply::{dropped_functions, range_var};
 pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
+pub use work::{
+    CHECK_SKIPS_SCAN_SINCE, FAST_DEFAULT_SINCE, RowWork, Work, adds_what_is_there, row_work,
+};
 pub use written::{
     ColumnChange, WrittenColumn, WrittenConstraint, written_columns, written_constraints,
 };
@@ -84,6 +88,12 @@ pub struct Column {
     pub type_name: String,
     pub not_null: bool,
     pub has_default: bool,
+    /// A stored generated column (`GENERATED ALWAYS AS (...) STORED`).
+    pub generated: bool,
+    /// The functions its default or generation expression calls (see
+    /// [`expr::called_functions`]): `DROP FUNCTION ... CASCADE` drops the default, or the
+    /// generated column.
+    pub calls: Vec<QualifiedName>,
     /// The migration (index in its set) that added the column, with its table or alone.
     pub added_in: usize,
 }
@@ -109,6 +119,9 @@ pub struct Constraint {
     pub validated: bool,
     /// Index in its migration set of the migration that added it.
     pub created_in: usize,
+    /// For a CHECK: the functions its expression calls, which `DROP FUNCTION ... CASCADE`
+    /// drops it with.
+    pub calls: Vec<QualifiedName>,
     /// For a CHECK: the columns its expression proves NOT NULL (`CHECK (col IS NOT NULL)`, or
     /// such tests joined with AND). See [`Table::proves_not_null`].
     pub not_null_columns: Vec<String>,
@@ -178,6 +191,14 @@ impl Table {
         })
     }
 
+    /// Whether making `column` NOT NULL (`SET NOT NULL`, a primary key on an existing index)
+    /// reads every row on `pg_version`: a column known to be nullable that no validated CHECK
+    /// proves NOT NULL (PostgreSQL 12+ skips the scan then).
+    pub fn not_null_needs_scan(&self, column: &str, pg_version: u32) -> bool {
+        self.column(column).is_some_and(|known| !known.not_null)
+            && !(pg_version >= CHECK_SKIPS_SCAN_SINCE && self.proves_not_null(column))
+    }
+
     /// The primary key constraint, if the table has one.
     pub fn primary_key(&self) -> Option<&Constraint> {
         self.constraints
@@ -219,6 +240,9 @@ pub struct Index {
     pub key_options: Vec<String>,
     /// `INCLUDE` columns (stored, not keys).
     pub include: Vec<String>,
+    /// The functions its expression keys and predicate call, which `DROP FUNCTION ... CASCADE`
+    /// drops it with.
+    pub calls: Vec<QualifiedName>,
     pub created_at: Origin,
 }
 

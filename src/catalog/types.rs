@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableStmt, AlterTableType, Node, TypeName, a_const};
 
-use super::{Catalog, QualifiedName, range_var};
+use super::{Catalog, Constraint, ConstraintKind, Index, QualifiedName, Work, range_var};
 use crate::parse::ast;
 
 /// `varchar(255)`, `numeric(14,2)`, `int8`, `timestamptz`, `text[]`, `public.my_enum`.
@@ -496,6 +496,52 @@ impl ColumnTypeChange<'_> {
             self.conversion(),
             Conversion::Computed | Conversion::Rewrites(Rewrite::Table)
         )
+    }
+
+    /// The validated CHECK constraints on the column, which a change that keeps the stored
+    /// values checks every row against again (a rewrite checks them as it writes).
+    pub fn rechecked<'c>(&self, catalog: &'c Catalog) -> Vec<&'c Constraint> {
+        catalog
+            .table(&self.table)
+            .into_iter()
+            .flat_map(|known| &known.constraints)
+            .filter(|c| {
+                c.kind == ConstraintKind::Check
+                    && c.validated
+                    && c.columns.iter().any(|c| c == self.column)
+            })
+            .collect()
+    }
+
+    /// The indexes with the column as a key, which a new operator class or collation rebuilds.
+    pub fn rebuilt_indexes<'c>(&self, catalog: &'c Catalog) -> Vec<&'c Index> {
+        catalog
+            .indexes
+            .on_table(&self.table)
+            .filter(|i| i.columns.iter().any(|c| c.as_deref() == Some(self.column)))
+            .collect()
+    }
+
+    /// What the change does to the rows beyond editing the catalog: rewrite the table, rebuild
+    /// an index on the column, or check every row again (verified on PostgreSQL 15 with
+    /// `pg_class.relfilenode` and `pg_stat_xact_user_tables.seq_scan`); `None` for a change of
+    /// the catalog alone.
+    pub fn row_work(&self, catalog: &Catalog) -> Option<Work> {
+        let rechecks = || (!self.rechecked(catalog).is_empty()).then_some(Work::Scan);
+        match self.conversion() {
+            Conversion::Rewrites(Rewrite::None) => rechecks(),
+            Conversion::Rewrites(Rewrite::Indexes) => {
+                if self.rebuilt_indexes(catalog).is_empty() {
+                    rechecks()
+                } else {
+                    Some(Work::IndexBuild)
+                }
+            }
+            Conversion::Rewrites(Rewrite::Unknown | Rewrite::TableUnlessUtc) => {
+                Some(Work::MayRewrite)
+            }
+            Conversion::Rewrites(Rewrite::Table) | Conversion::Computed => Some(Work::Rewrite),
+        }
     }
 }
 

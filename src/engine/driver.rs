@@ -175,7 +175,8 @@ impl<'a> SetDriver<'a> {
                 }
             }
             self.transaction.record(index, statement_index, statement);
-            self.session.record(&self.catalog, index, statement);
+            self.session
+                .record(&self.catalog, index, self.config.pg_version, statement);
             let origin = Origin {
                 migration: index,
                 statement: statement_index,

@@ -20,6 +20,8 @@ pub use context::{MigrationContext, SetContext, StatementContext, TraceContext};
 pub use driver::{ActiveRule, History, MigrationResults, SetDriver, check_workspace};
 pub(crate) use rule::declare_rule;
 pub use rule::{Declared, Family, Rule, RuleId, RuleMeta};
-pub use session::{SessionSoFar, Timeout, strong_lock_on_existing_table};
+pub use session::{
+    SessionSoFar, Timeout, long_lock_on_existing_table, strong_lock_on_existing_table,
+};
 pub use transaction::TransactionSoFar;
 pub use workspace::{TableUse, WorkspaceContext};

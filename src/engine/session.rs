@@ -4,7 +4,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, VariableSetKind, a_const};
 
-use crate::catalog::{Catalog, LockMode, table_locks};
+use crate::catalog::{Catalog, LockMode, Work, row_work, table_locks};
 use crate::parse::{Statement, ast};
 use crate::source::{MigrationSet, SourceKind};
 
@@ -26,7 +26,8 @@ pub struct Timeout {
     session: bool,
     local: Option<bool>,
     /// An earlier statement of this migration took a lock of SHARE or stronger on a table that
-    /// existed before the migration while the timeout was off.
+    /// existed before the migration while the timeout was off (for `statement_timeout`: and
+    /// read or wrote every row under it).
     locked_without: bool,
 }
 
@@ -89,20 +90,27 @@ impl SessionSoFar {
         self.last = Some(index);
     }
 
-    /// Adds `statement` of migration `migration`, run with `catalog` (the schema before it):
-    /// the locks it takes and the settings it changes.
-    pub fn record(&mut self, catalog: &Catalog, migration: usize, statement: &Statement) {
-        let unguarded = [&self.lock_timeout, &self.statement_timeout]
-            .iter()
-            .any(|t| !t.in_effect() && !t.locked_without);
-        if unguarded
-            && !statement.bookkeeping
-            && strong_lock_on_existing_table(catalog, migration, &statement.node).is_some()
-        {
-            for timeout in [&mut self.lock_timeout, &mut self.statement_timeout] {
-                if !timeout.in_effect() {
-                    timeout.locked_without = true;
-                }
+    /// Adds `statement` of migration `migration`, run with `catalog` (the schema before it) on
+    /// `pg_version`: the locks it takes and the settings it changes.
+    pub fn record(
+        &mut self,
+        catalog: &Catalog,
+        migration: usize,
+        pg_version: u32,
+        statement: &Statement,
+    ) {
+        let unguarded = |t: &Timeout| !t.in_effect() && !t.locked_without;
+        if !statement.bookkeeping {
+            let node = &statement.node;
+            if unguarded(&self.lock_timeout)
+                && strong_lock_on_existing_table(catalog, migration, node).is_some()
+            {
+                self.lock_timeout.locked_without = true;
+            }
+            if unguarded(&self.statement_timeout)
+                && long_lock_on_existing_table(catalog, migration, pg_version, node).is_some()
+            {
+                self.statement_timeout.locked_without = true;
             }
         }
         self.apply(statement);
@@ -194,6 +202,27 @@ pub fn strong_lock_on_existing_table(
             lock.mode >= LockMode::Share && catalog.existed_before(&lock.table, migration)
         })
         .max_by_key(|lock| lock.mode)
+}
+
+/// The lock of SHARE or stronger that `node` holds on a table that existed before migration
+/// `migration` while it reads or writes every row of it (a rewrite, a scan, an index build), on
+/// `pg_version`, with the work: what makes it hold the lock for as long as the table is large.
+pub fn long_lock_on_existing_table(
+    catalog: &Catalog,
+    migration: usize,
+    pg_version: u32,
+    node: &NodeEnum,
+) -> Option<(crate::catalog::TableLock, Work)> {
+    let found = row_work(catalog, node, pg_version)?;
+    let lock = table_locks(catalog, node)
+        .into_iter()
+        .filter(|lock| {
+            lock.mode >= LockMode::Share
+                && found.tables.contains(&lock.table)
+                && catalog.existed_before(&lock.table, migration)
+        })
+        .max_by_key(|lock| lock.mode)?;
+    Some((lock, found.work))
 }
 
 /// A constant as text: `'5s'`, `5000`, `true`.

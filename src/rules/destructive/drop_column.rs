@@ -1,10 +1,11 @@
 //! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a table that existed before the migration,
-//! and the columns `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` take with them.
+//! and the columns `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` take with them,
+//! or `DROP FUNCTION ... CASCADE` (the generated columns computed with the function).
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, DropBehavior, ObjectType};
 
-use crate::catalog::{DEFAULT_SCHEMA, QualifiedName, range_var};
+use crate::catalog::{DEFAULT_SCHEMA, QualifiedName, dropped_functions, range_var};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::ast;
@@ -24,6 +25,7 @@ declare_rule! {
 impl Rule for DropColumn {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         check_dropped_types(ctx, out);
+        check_dropped_functions(ctx, out);
         for action in existing_table_actions(ctx) {
             if action.kind != AlterTableType::AtDropColumn {
                 continue;
@@ -241,6 +243,60 @@ fn check_dropped_types(ctx: &StatementContext, out: &mut Vec<Finding>) {
             kind.to_lowercase()
         );
         out.push(ctx.finding(ctx.name_span(None, last), message).help(help));
+    }
+}
+
+/// `DROP FUNCTION` (or `DROP ROUTINE`) with `CASCADE` drops every stored generated column
+/// computed with the function: each column of a table that existed before the migration is
+/// reported at the function's name, as a `DROP COLUMN` would be. (A default that calls the
+/// function is dropped too, but its column stays.)
+fn check_dropped_functions(ctx: &StatementContext, out: &mut Vec<Finding>) {
+    let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
+        return;
+    };
+    if stmt.behavior != DropBehavior::DropCascade as i32
+        || !matches!(
+            ObjectType::try_from(stmt.remove_type),
+            Ok(ObjectType::ObjectFunction | ObjectType::ObjectRoutine)
+        )
+    {
+        return;
+    }
+    for function in dropped_functions(stmt) {
+        let mut lost: Vec<String> = Vec::new();
+        for (table_name, table) in &ctx.catalog.tables {
+            if !ctx.is_existing_table(table_name) {
+                continue;
+            }
+            for column in &table.columns {
+                if column.generated && column.calls.contains(&function) {
+                    lost.push(format!("`{table_name}.{}`", column.name));
+                }
+            }
+        }
+        if lost.is_empty() {
+            continue;
+        }
+        let message = format!(
+            "`DROP FUNCTION {function} CASCADE` drops existing generated {} computed with it, and \
+             {} data: {}",
+            if lost.len() == 1 { "column" } else { "columns" },
+            if lost.len() == 1 { "its" } else { "their" },
+            lost.join(", ")
+        );
+        let help = format!(
+            "CASCADE removes every generated column whose expression calls `{function}`, with no \
+             other warning than a NOTICE (and the defaults, CHECK constraints, indexes, triggers \
+             and views that use it). To replace the function, `CREATE OR REPLACE FUNCTION` (same \
+             arguments and return type) keeps what depends on it. To retire it, drop or change those columns first, each in its \
+             own expand/contract step (see drop-column): the release still running during the \
+             deploy reads them. Then drop the function without CASCADE, so that PostgreSQL \
+             refuses if anything still depends on it."
+        );
+        out.push(
+            ctx.finding(ctx.name_span(None, &function.name), message)
+                .help(help),
+        );
     }
 }
 

@@ -3,9 +3,8 @@
 
 use pg_query::protobuf::ConstrType;
 
-use super::set_not_null::CHECK_SKIPS_SCAN_SINCE;
-use crate::catalog::QualifiedName;
 use crate::catalog::expr::column_default;
+use crate::catalog::{CHECK_SKIPS_SCAN_SINCE, QualifiedName};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use pg_query::protobuf::{ColumnDef, ConstrType};
 
+use crate::catalog::FAST_DEFAULT_SINCE;
 use crate::catalog::expr::{ColumnDefault, column_default};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
@@ -22,9 +23,6 @@ declare_rule! {
         summary: "ADD COLUMN with a volatile default (or any default before PostgreSQL 11) rewrites an existing table",
     }
 }
-
-/// PostgreSQL 11 stores constant and STABLE defaults in the catalog instead of rewriting.
-const FAST_DEFAULT_SINCE: u32 = 11;
 
 impl Rule for AddColumnVolatileDefault {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {

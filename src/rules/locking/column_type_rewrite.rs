@@ -3,7 +3,6 @@
 
 use pg_query::NodeEnum;
 
-use crate::catalog::ConstraintKind;
 use crate::catalog::types::{self, Conversion, Rewrite};
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
@@ -40,16 +39,9 @@ impl Rule for ColumnTypeRewrite {
             let change_text = format!("changing `{column}`{from} to `{new}`");
             // Without a rewrite, PostgreSQL still checks every row against the validated CHECK
             // constraints on the column (a rewrite checks them as it writes).
-            let checks: Vec<String> = ctx
-                .catalog
-                .table(table)
-                .into_iter()
-                .flat_map(|known| &known.constraints)
-                .filter(|c| {
-                    c.kind == ConstraintKind::Check
-                        && c.validated
-                        && c.columns.iter().any(|c| c == column)
-                })
+            let checks: Vec<String> = change
+                .rechecked(ctx.catalog)
+                .iter()
                 .map(|c| format!("`{}`", c.name_on(table)))
                 .collect();
             let rechecks = (!checks.is_empty()).then(|| {
@@ -68,10 +60,9 @@ impl Rule for ColumnTypeRewrite {
                     ),
                 },
                 Conversion::Rewrites(Rewrite::Indexes) => {
-                    let indexes: Vec<String> = ctx
-                        .catalog
-                        .indexes_on(table)
-                        .filter(|i| i.columns.iter().any(|c| c.as_deref() == Some(column)))
+                    let indexes: Vec<String> = change
+                        .rebuilt_indexes(ctx.catalog)
+                        .iter()
                         .map(|i| format!("`{}`", i.name.name))
                         .collect();
                     let rebuilds = (!indexes.is_empty()).then(|| {

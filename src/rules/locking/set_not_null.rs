@@ -5,7 +5,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::AlterTableType;
 
-use crate::catalog::types;
+use crate::catalog::{CHECK_SKIPS_SCAN_SINCE, types};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::quote_ident;
@@ -20,9 +20,6 @@ declare_rule! {
         summary: "SET NOT NULL scans an existing table under ACCESS EXCLUSIVE unless a validated CHECK proves it",
     }
 }
-
-/// PostgreSQL 12 skips the scan when a validated CHECK constraint implies `col IS NOT NULL`.
-pub(super) const CHECK_SKIPS_SCAN_SINCE: u32 = 12;
 
 impl Rule for SetNotNull {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {

@@ -1,13 +1,13 @@
-//! `statement-timeout-missing`: a migration takes a lock of SHARE or stronger on an existing
-//! table without setting `statement_timeout` first, so nothing bounds how long it holds the lock.
-//! The companion of `lock-timeout-missing`: one finding per migration, on the first such
-//! statement.
+//! `statement-timeout-missing`: a migration rewrites, scans or indexes every row of an existing
+//! table under a lock of SHARE or stronger without setting `statement_timeout` first, so nothing
+//! bounds how long it holds the lock. The companion of `lock-timeout-missing`: one finding per
+//! migration, on the first such statement. Statements that only change the catalog (`DROP
+//! COLUMN`, `SET DEFAULT`, a rename, a constraint added `NOT VALID`) hold their lock for a moment
+//! and are left to `lock-timeout-missing`.
 
 use crate::diagnostic::{Finding, Suggestion};
-use crate::engine::{Rule, StatementContext, declare_rule};
-use crate::rules::locking::lock_timeout_missing::{
-    locked, set_timeout, unguarded_lock, verb, where_to_set,
-};
+use crate::engine::{Rule, StatementContext, declare_rule, long_lock_on_existing_table};
+use crate::rules::locking::lock_timeout_missing::{locked, set_timeout, verb, where_to_set};
 use crate::source::SourceKind;
 
 declare_rule! {
@@ -15,23 +15,33 @@ declare_rule! {
         id: "statement-timeout-missing",
         family: Locking,
         severity: Info,
-        summary: "A lock of SHARE or stronger on an existing table with no statement_timeout set in the migration",
+        summary: "A rewrite, scan or index build of an existing table under a lock of SHARE or stronger with no statement_timeout set in the migration",
     }
 }
 
 impl Rule for StatementTimeoutMissing {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let Some(lock) = unguarded_lock(ctx, &ctx.session.statement_timeout) else {
+        let timeout = &ctx.session.statement_timeout;
+        if timeout.in_effect() || timeout.locked_without() {
+            return;
+        }
+        let Some((lock, work)) = long_lock_on_existing_table(
+            ctx.catalog,
+            ctx.migration.index,
+            ctx.migration.config.pg_version,
+            &ctx.statement.node,
+        ) else {
             return;
         };
         let name = lock.via.as_ref().unwrap_or(&lock.table);
         let span = ctx.name_span(lock.location, &name.name);
         let message = format!(
-            "{} holds {} on {} with no `statement_timeout` in effect: nothing bounds how long it \
+            "{} {} {} under {} with no `statement_timeout` in effect: nothing bounds how long it \
              blocks {}",
             verb(&ctx.statement.node),
-            lock.mode.a_lock(),
+            work.verb(),
             locked(&lock),
+            lock.mode.a_lock(),
             lock.mode.blocks(),
         );
         let statement = set_timeout(ctx, "statement_timeout", "'15min'");

@@ -5,8 +5,7 @@ use std::ops::Range;
 
 use pg_query::protobuf::{ConstrType, Constraint};
 
-use super::set_not_null::CHECK_SKIPS_SCAN_SINCE;
-use crate::catalog::QualifiedName;
+use crate::catalog::{CHECK_SKIPS_SCAN_SINCE, QualifiedName};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
@@ -259,10 +258,7 @@ fn check_nullable_keys(
         .iter()
         .flatten()
         .map(String::as_str)
-        .filter(|key| {
-            known.column(key).is_some_and(|column| !column.not_null)
-                && !(pg_version >= CHECK_SKIPS_SCAN_SINCE && known.proves_not_null(key))
-        })
+        .filter(|key| known.not_null_needs_scan(key, pg_version))
         .collect();
     if nullable.is_empty() {
         return;

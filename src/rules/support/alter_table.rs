@@ -7,7 +7,7 @@ use std::ops::Range;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, ColumnDef, Constraint, ObjectType};
 
-use crate::catalog::{QualifiedName, RelationKind};
+use crate::catalog::{QualifiedName, RelationKind, adds_what_is_there};
 use crate::diagnostic::Finding;
 use crate::engine::StatementContext;
 use crate::parse::{Statement, ast, comma_separated, text};
@@ -63,19 +63,6 @@ pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction
     if !ctx.is_existing_table(&table) || known.is_some_and(|t| t.kind != RelationKind::Table) {
         return Vec::new();
     }
-    // A constraint dropped by this statement may be added again by it (PostgreSQL drops first).
-    let dropped: Vec<&str> = stmt
-        .cmds
-        .iter()
-        .filter_map(|node| match node.node.as_ref() {
-            Some(NodeEnum::AlterTableCmd(cmd))
-                if cmd.subtype == AlterTableType::AtDropConstraint as i32 =>
-            {
-                Some(cmd.name.as_str())
-            }
-            _ => None,
-        })
-        .collect();
     let spans = action_spans(ctx, relation.location, stmt.cmds.len());
     stmt.cmds
         .iter()
@@ -90,15 +77,7 @@ pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction
                 kind: AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined),
                 span,
             };
-            let already_there = (cmd.missing_ok
-                && action.added_column().is_some_and(|column| {
-                    known.is_some_and(|table| table.column(&column.colname).is_some())
-                }))
-                || action.added_constraint().is_some_and(|constraint| {
-                    known.is_some_and(|table| table.has_constraint(&constraint.conname))
-                        && !dropped.contains(&constraint.conname.as_str())
-                });
-            (!already_there).then_some(action)
+            (!adds_what_is_there(ctx.catalog, stmt, cmd)).then_some(action)
         })
         .collect()
 }
