@@ -36,7 +36,7 @@ pub fn check_parsed(text: &str, parsed: &ParsedMigration) {
 
 /// Every diagnostic's span lies in its file; every output format renders.
 pub fn check_output(workspace: &Workspace, output: &LintOutput, render: bool) {
-    for diagnostic in &output.diagnostics {
+    for diagnostic in &output.findings.kept {
         let file = &workspace.files[diagnostic.file];
         assert_span(&file.text, &diagnostic.span, diagnostic.rule.as_str());
     }
@@ -45,7 +45,7 @@ pub fn check_output(workspace: &Workspace, output: &LintOutput, render: bool) {
     }
     let report = Report {
         files: &workspace.files,
-        diagnostics: &output.diagnostics,
+        findings: &output.findings,
         input_errors: &workspace.errors,
         stats: output.stats,
         color: false,
