@@ -22,6 +22,7 @@ use crate::engine::{
 use crate::findings::{Arena, Findings, Kept};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
+use crate::rules::migration::unused_suppression;
 use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
 use crate::suppress::{self, Suppressions};
 use crate::trace::SetTrace;
@@ -100,7 +101,11 @@ pub fn lint(
         last.extend(check_workspace(&ctx, &active));
         last.retain(|diagnostic| !suppressions.silences(diagnostic));
     }
-    last.extend(suppressions.unused(&active, history.trace.is_some()));
+    last.extend(unused_suppression::judge(
+        suppressions,
+        &active,
+        history.trace.is_some(),
+    ));
     kept.extend(arena.keep(
         (workspace.sets.len() as u32, 0),
         reportable(workspace, last),

@@ -10,10 +10,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::diagnostic::Diagnostic;
-use crate::engine::ActiveRule;
 use crate::parse;
-use crate::rules;
-use crate::rules::migration::unused_suppression::{self, UnusedSuppression};
 use crate::source::{FileId, SourceFile};
 
 /// What a suppression comment starts with.
@@ -243,40 +240,10 @@ impl Suppressions {
         silenced
     }
 
-    /// Findings about suppressions that are malformed, name unknown rules or silence nothing.
-    pub fn unused(self, active: &[ActiveRule], shadow_ran: bool) -> Vec<Diagnostic> {
-        let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
-            return Vec::new();
-        };
-        let mut findings = Vec::new();
-        for (directive, mut used) in self.files.into_values().flatten() {
-            // A suppression of a rule the config turned off, or of a shadow rule in a run
-            // without `--shadow`, is not stale.
-            for ((id, _), flag) in directive.ids.iter().zip(&mut used) {
-                let Some(rule) = rules::find(id) else {
-                    continue;
-                };
-                *flag |= !active.iter().any(|a| a.rule.id() == rule.id())
-                    || (rule.meta().needs_shadow() && !shadow_ran);
-            }
-            unused_suppression::check(&directive, &used, &mut findings);
-        }
-        for bad in &self.malformed {
-            unused_suppression::check_malformed(bad, &mut findings);
-        }
-        findings
-            .into_iter()
-            .map(|(finding, severity)| Diagnostic {
-                rule: unused_rule.rule.id(),
-                severity: severity.unwrap_or(unused_rule.severity),
-                message: finding.message,
-                help: finding.help,
-                file: finding.file,
-                span: finding.span,
-                migration: None,
-                suggestions: finding.suggestions.into_boxed_slice(),
-            })
-            .collect()
+    /// Every comment with which of its ids silenced a finding, and the comments that are no
+    /// suppression, once every finding has been through [`Suppressions::silences`].
+    pub fn into_judged(self) -> (impl Iterator<Item = (Directive, Vec<bool>)>, Vec<Malformed>) {
+        (self.files.into_values().flatten(), self.malformed)
     }
 }
 

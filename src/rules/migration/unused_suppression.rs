@@ -1,9 +1,10 @@
 //! `unused-suppression`: a suppression comment that silences nothing, names no rule, or cannot be
 //! read.
 
-use crate::diagnostic::{Finding, Severity};
-use crate::engine::{Rule, declare_rule};
-use crate::suppress::{Directive, Malformed};
+use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::engine::{ActiveRule, Rule, declare_rule};
+use crate::rules;
+use crate::suppress::{Directive, Malformed, Suppressions};
 
 declare_rule! {
     pub struct UnusedSuppression {
@@ -15,6 +16,48 @@ declare_rule! {
 }
 
 impl Rule for UnusedSuppression {}
+
+/// The findings of this rule once every other finding has been judged: suppressions that are
+/// malformed, name unknown rules or silence nothing.
+pub fn judge(
+    suppressions: Suppressions,
+    active: &[ActiveRule],
+    shadow_ran: bool,
+) -> Vec<Diagnostic> {
+    let Some(unused_rule) = active.iter().find(|a| a.rule.id() == UnusedSuppression::ID) else {
+        return Vec::new();
+    };
+    let (directives, malformed) = suppressions.into_judged();
+    let mut findings = Vec::new();
+    for (directive, mut used) in directives {
+        // A suppression of a rule the config turned off, or of a shadow rule in a run
+        // without `--shadow`, is not stale.
+        for ((id, _), flag) in directive.ids.iter().zip(&mut used) {
+            let Some(rule) = rules::find(id) else {
+                continue;
+            };
+            *flag |= !active.iter().any(|a| a.rule.id() == rule.id())
+                || (rule.meta().needs_shadow() && !shadow_ran);
+        }
+        check(&directive, &used, &mut findings);
+    }
+    for bad in &malformed {
+        check_malformed(bad, &mut findings);
+    }
+    findings
+        .into_iter()
+        .map(|(finding, severity)| Diagnostic {
+            rule: unused_rule.rule.id(),
+            severity: severity.unwrap_or(unused_rule.severity),
+            message: finding.message,
+            help: finding.help,
+            file: finding.file,
+            span: finding.span,
+            migration: None,
+            suggestions: finding.suggestions.into_boxed_slice(),
+        })
+        .collect()
+}
 
 /// Findings for the ids of `directive` that name no rule (always errors) or were never used.
 /// `used[i]` tells whether `directive.ids[i]` silenced a diagnostic.
