@@ -53,7 +53,11 @@ def files_in(folder):
 def main(argv):
     pairs = int(argv[0])
     chronos, squawk, floor, corpus, corpus_20k, drizzle_5k, cache = argv[1:8]
-    lint = lambda *args: [chronos, "--format", "compact", *args]
+    # The defaults, whatever configuration the working directory has.
+    os.makedirs(cache, exist_ok=True)
+    empty = os.path.join(cache, "empty.toml")
+    open(empty, "w").close()
+    lint = lambda *args: [chronos, "--config", empty, "--format", "compact", *args]
     no_cache = lambda folder: lint("--no-cache", folder)
     sql_files = sorted(
         os.path.join(corpus, name) for name in os.listdir(corpus) if name.endswith(".sql"))
@@ -84,11 +88,11 @@ def main(argv):
         f"{files} files", "drizzle folder")
 
     cold_dir, warm_dir = os.path.join(cache, "cold"), os.path.join(cache, "warm")
-    empty = lambda: shutil.rmtree(cold_dir, ignore_errors=True)
+    empty_cache = lambda: shutil.rmtree(cold_dir, ignore_errors=True)
     subprocess.run(lint("--cache-dir", warm_dir, corpus), capture_output=True)
     row("cache: unchanged corpus against a first run (empty cache)",
         pair(pairs, lint("--cache-dir", cold_dir, corpus), lint("--cache-dir", warm_dir, corpus),
-             before_a=empty),
+             before_a=empty_cache),
         "first run", "unchanged")
 
     # One migration appended to the long drizzle folder, whose cache holds it without.
@@ -112,8 +116,13 @@ def main(argv):
              lint("--cache-dir", appended_dir, copy), before_a=cold_copy, before_b=append_one),
         "first run", "one appended")
 
-    single = sql_files[0]
-    row("a single file against the bare parse of the same file",
+    # A file named alone is linted with the rest of its folder (its set) as context: the single
+    # file is one in a folder of its own.
+    single_dir = os.path.join(cache, "single")
+    shutil.rmtree(single_dir, ignore_errors=True)
+    os.makedirs(single_dir)
+    single = shutil.copy(sql_files[0], single_dir)
+    row("a single file (in a folder of its own) against the bare parse of the same file",
         pair(pairs * 3, [floor, single, "--parallel"], no_cache(single)),
         "parse floor", "chronos-lint")
 
