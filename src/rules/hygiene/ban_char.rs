@@ -2,7 +2,6 @@
 
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
-use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -28,7 +27,8 @@ impl Rule for BanChar {
                 typed.column.name, typed.column.table
             );
             // The statement with the column as `text`.
-            let instead = typed.statement_with(ctx, &typed.renamed("text", false));
+            let replacement = typed.renamed("text", false);
+            let instead = typed.statement_with(ctx, &replacement);
             let help = format!(
                 "`char(n)` pads with spaces, then ignores them in `=` comparisons and drops them \
                  in casts to `text` and in concatenation, but keeps them for `LIKE`, regular \
@@ -36,7 +36,9 @@ impl Rule for BanChar {
                  `varchar(n)`, with `CHECK (char_length(col) = n)` when every value must have \
                  that length.{} drizzle: `text()`/`varchar({{ length }})`; SQLAlchemy: \
                  `sa.String`.",
-                advice::here(instead.as_ref().map(std::slice::from_ref))
+                instead
+                    .as_ref()
+                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
             );
             let finding = ctx.finding(span, message).help(help);
             out.push(match instead {

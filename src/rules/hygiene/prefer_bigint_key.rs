@@ -86,12 +86,13 @@ impl Rule for PreferBigintKey {
             };
             // The statement with the column a bigint: for a serial one, the identity the help
             // prefers (`ALTER COLUMN ... TYPE serial` is no statement PostgreSQL runs).
+            let replacement = match instead {
+                "bigserial" => format!("bigint {}", advice::IDENTITY),
+                _ => typed.renamed("bigint", false),
+            };
             let bigint = match (instead, typed.column.change) {
                 ("bigserial", ColumnChange::AlterType) => None,
-                ("bigserial", _) => {
-                    typed.statement_with(ctx, &format!("bigint {}", advice::IDENTITY))
-                }
-                _ => typed.statement_with(ctx, &typed.renamed("bigint", false)),
+                _ => typed.statement_with(ctx, &replacement),
             };
             let help = format!(
                 "Make it `{instead}`{identity}: 8 bytes a row instead of {}, and no ceiling any \
@@ -100,7 +101,9 @@ impl Rule for PreferBigintKey {
                  drizzle: `bigint(\"{column}\", {{ mode: \"number\" }})` / `bigserial(...)`; \
                  SQLAlchemy: `sa.BigInteger`.",
                 if max == "32767" { 2 } else { 4 },
-                advice::here(bigint.as_ref().map(std::slice::from_ref))
+                bigint
+                    .as_ref()
+                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
             );
             let finding = ctx.finding(typed.span(ctx), message).help(help);
             out.push(match bigint {

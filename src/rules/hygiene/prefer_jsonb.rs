@@ -2,7 +2,6 @@
 
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
-use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -28,13 +27,16 @@ impl Rule for PreferJsonb {
                 typed.spelled()
             );
             // The statement with the column as `jsonb`.
-            let instead = typed.statement_with(ctx, &typed.renamed("jsonb", false));
+            let replacement = typed.renamed("jsonb", false);
+            let instead = typed.statement_with(ctx, &replacement);
             let help = format!(
                 "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
                  `sqlalchemy.dialects.postgresql.JSONB`).{} Keep `json` only when the exact text \
                  must survive (key order, duplicate keys, whitespace, e.g. a payload whose \
                  signature is checked), and suppress this with that reason.",
-                advice::here(instead.as_ref().map(std::slice::from_ref))
+                instead
+                    .as_ref()
+                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
             );
             let finding = ctx.finding(typed.span(ctx), message).help(help);
             out.push(match instead {

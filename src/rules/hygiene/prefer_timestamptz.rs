@@ -2,7 +2,6 @@
 
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
-use crate::rules::support::advice;
 use crate::rules::support::column_types::typed_columns;
 
 declare_rule! {
@@ -28,12 +27,15 @@ impl Rule for PreferTimestamptz {
                 typed.spelled()
             );
             // The statement with the column as `timestamptz`, of the same precision.
-            let instead = typed.statement_with(ctx, &typed.renamed("timestamptz", true));
+            let replacement = typed.renamed("timestamptz", true);
+            let instead = typed.statement_with(ctx, &replacement);
             let help = format!(
                 "Use `timestamptz` (`timestamp with time zone`): it stores an instant and shows \
                  it in each session's time zone.{} drizzle: `timestamp(\"...\", {{ \
                  withTimezone: true }})`; SQLAlchemy: `sa.DateTime(timezone=True)`.",
-                advice::here(instead.as_ref().map(std::slice::from_ref))
+                instead
+                    .as_ref()
+                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
             );
             let finding = ctx.finding(typed.span(ctx), message).help(help);
             out.push(match instead {

@@ -51,6 +51,15 @@ impl TypedColumn<'_> {
         ))
     }
 
+    /// For a help text, when the finding suggests [`TypedColumn::statement_with`]
+    /// `replacement`: ` Here: write `name replacement` in place of `name type`.`, the one change
+    /// the suggested statement makes, and short where the statement is long.
+    pub fn here(&self, ctx: &StatementContext, replacement: &str) -> String {
+        let written = &ctx.migration.file.text[self.span(ctx)];
+        let name = crate::parse::quote_ident(self.column.name);
+        format!(" Here: write `{name} {replacement}` in place of `{name} {written}`.")
+    }
+
     /// This column's type named `name` instead, with its array bounds and, when `modifiers`,
     /// its modifiers: `timestamptz(3)[]`.
     pub fn renamed(&self, name: &str, modifiers: bool) -> String {
