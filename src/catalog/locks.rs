@@ -485,18 +485,9 @@ fn index_lock(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Origin;
 
     fn locks(setup: &str, sql: &str) -> Vec<(String, LockMode)> {
-        let mut catalog = Catalog::default();
-        for statement in pg_query::parse(setup, 0).unwrap().protobuf.stmts {
-            catalog.apply(
-                statement.stmt.unwrap().node.as_ref().unwrap(),
-                Origin::default(),
-            );
-        }
-        let tree = pg_query::parse(sql, 0).unwrap();
-        let node = tree.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone();
+        let (catalog, node) = Catalog::replayed_with(setup, sql);
         table_locks(&catalog, node.as_ref().unwrap())
             .into_iter()
             .map(|lock| (lock.table.to_string(), lock.mode))

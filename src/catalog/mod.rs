@@ -301,6 +301,23 @@ pub struct Catalog {
     pub outside: BTreeMap<QualifiedName, Vec<Column>>,
 }
 
+#[cfg(test)]
+impl Catalog {
+    /// For tests: the catalog `setup` leaves, and the tree of the first statement of `sql`.
+    pub(crate) fn replayed_with(setup: &str, sql: &str) -> (Catalog, Option<pg_query::NodeEnum>) {
+        let mut catalog = Catalog::default();
+        for statement in pg_query::parse(setup, 0).unwrap().protobuf.stmts {
+            catalog.apply(
+                statement.stmt.unwrap().node.as_ref().unwrap(),
+                Origin::default(),
+            );
+        }
+        let tree = pg_query::parse(sql, 0).unwrap();
+        let node = tree.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone();
+        (catalog, node)
+    }
+}
+
 impl Catalog {
     pub fn table(&self, name: &QualifiedName) -> Option<&Table> {
         self.tables.get(name)

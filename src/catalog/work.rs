@@ -264,18 +264,9 @@ fn added_column(column: &ColumnDef, pg_version: u32) -> Option<Work> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Origin;
 
     fn work(setup: &str, sql: &str) -> Option<Work> {
-        let mut catalog = Catalog::default();
-        for statement in pg_query::parse(setup, 0).unwrap().protobuf.stmts {
-            catalog.apply(
-                statement.stmt.unwrap().node.as_ref().unwrap(),
-                Origin::default(),
-            );
-        }
-        let tree = pg_query::parse(sql, 0).unwrap();
-        let node = tree.protobuf.stmts[0].stmt.as_ref().unwrap().node.clone();
+        let (catalog, node) = Catalog::replayed_with(setup, sql);
         row_work(&catalog, node.as_ref().unwrap(), 15).map(|found| found.work)
     }
 

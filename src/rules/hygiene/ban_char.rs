@@ -1,6 +1,6 @@
 //! `ban-char`: a column is `char(n)` / `character(n)`.
 
-use crate::diagnostic::{Finding, Suggestion};
+use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::column_types::typed_columns;
 
@@ -27,8 +27,7 @@ impl Rule for BanChar {
                 typed.column.name, typed.column.table
             );
             // The statement with the column as `text`.
-            let replacement = typed.renamed("text", false);
-            let instead = typed.statement_with(ctx, &replacement);
+            let retyped = typed.retyped(ctx, &typed.renamed("text", false));
             let help = format!(
                 "`char(n)` pads with spaces, then ignores them in `=` comparisons and drops them \
                  in casts to `text` and in concatenation, but keeps them for `LIKE`, regular \
@@ -36,15 +35,11 @@ impl Rule for BanChar {
                  `varchar(n)`, with `CHECK (char_length(col) = n)` when every value must have \
                  that length.{} drizzle: `text()`/`varchar({{ length }})`; SQLAlchemy: \
                  `sa.String`.",
-                instead
-                    .as_ref()
-                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
+                retyped.here
             );
-            let finding = ctx.finding(span, message).help(help);
-            out.push(match instead {
-                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
-                None => finding,
-            });
+            let mut finding = ctx.finding(span, message).help(help);
+            finding.suggestions.extend(retyped.suggestion);
+            out.push(finding);
         }
     }
 }

@@ -7,10 +7,10 @@ use pg_query::protobuf::ColumnDef;
 
 use crate::catalog::expr::{ColumnDefault, column_default};
 use crate::catalog::{ColumnChange, ConstraintKind, QualifiedName, written_constraints};
-use crate::diagnostic::{Finding, Suggestion};
+use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::advice;
-use crate::rules::support::column_types::typed_columns;
+use crate::rules::support::column_types::{Retyped, typed_columns};
 
 declare_rule! {
     pub struct PreferBigintKey {
@@ -90,9 +90,9 @@ impl Rule for PreferBigintKey {
                 "bigserial" => format!("bigint {}", advice::IDENTITY),
                 _ => typed.renamed("bigint", false),
             };
-            let bigint = match (instead, typed.column.change) {
-                ("bigserial", ColumnChange::AlterType) => None,
-                _ => typed.statement_with(ctx, &replacement),
+            let retyped = match (instead, typed.column.change) {
+                ("bigserial", ColumnChange::AlterType) => Retyped::default(),
+                _ => typed.retyped(ctx, &replacement),
             };
             let help = format!(
                 "Make it `{instead}`{identity}: 8 bytes a row instead of {}, and no ceiling any \
@@ -101,15 +101,11 @@ impl Rule for PreferBigintKey {
                  drizzle: `bigint(\"{column}\", {{ mode: \"number\" }})` / `bigserial(...)`; \
                  SQLAlchemy: `sa.BigInteger`.",
                 if max == "32767" { 2 } else { 4 },
-                bigint
-                    .as_ref()
-                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
+                retyped.here
             );
-            let finding = ctx.finding(typed.span(ctx), message).help(help);
-            out.push(match bigint {
-                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
-                None => finding,
-            });
+            let mut finding = ctx.finding(typed.span(ctx), message).help(help);
+            finding.suggestions.extend(retyped.suggestion);
+            out.push(finding);
         }
     }
 }

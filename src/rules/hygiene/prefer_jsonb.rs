@@ -1,6 +1,6 @@
 //! `prefer-jsonb`: a column is `json`.
 
-use crate::diagnostic::{Finding, Suggestion};
+use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::column_types::typed_columns;
 
@@ -27,22 +27,17 @@ impl Rule for PreferJsonb {
                 typed.spelled()
             );
             // The statement with the column as `jsonb`.
-            let replacement = typed.renamed("jsonb", false);
-            let instead = typed.statement_with(ctx, &replacement);
+            let retyped = typed.retyped(ctx, &typed.renamed("jsonb", false));
             let help = format!(
                 "Use `jsonb` (drizzle: `jsonb()`; SQLAlchemy: \
                  `sqlalchemy.dialects.postgresql.JSONB`).{} Keep `json` only when the exact text \
                  must survive (key order, duplicate keys, whitespace, e.g. a payload whose \
                  signature is checked), and suppress this with that reason.",
-                instead
-                    .as_ref()
-                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
+                retyped.here
             );
-            let finding = ctx.finding(typed.span(ctx), message).help(help);
-            out.push(match instead {
-                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
-                None => finding,
-            });
+            let mut finding = ctx.finding(typed.span(ctx), message).help(help);
+            finding.suggestions.extend(retyped.suggestion);
+            out.push(finding);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `prefer-timestamptz`: a column is `timestamp` (without time zone).
 
-use crate::diagnostic::{Finding, Suggestion};
+use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::column_types::typed_columns;
 
@@ -27,21 +27,16 @@ impl Rule for PreferTimestamptz {
                 typed.spelled()
             );
             // The statement with the column as `timestamptz`, of the same precision.
-            let replacement = typed.renamed("timestamptz", true);
-            let instead = typed.statement_with(ctx, &replacement);
+            let retyped = typed.retyped(ctx, &typed.renamed("timestamptz", true));
             let help = format!(
                 "Use `timestamptz` (`timestamp with time zone`): it stores an instant and shows \
                  it in each session's time zone.{} drizzle: `timestamp(\"...\", {{ \
                  withTimezone: true }})`; SQLAlchemy: `sa.DateTime(timezone=True)`.",
-                instead
-                    .as_ref()
-                    .map_or(String::new(), |_| typed.here(ctx, &replacement))
+                retyped.here
             );
-            let finding = ctx.finding(typed.span(ctx), message).help(help);
-            out.push(match instead {
-                Some(sql) => finding.suggest(ctx.in_place(Suggestion::instead([sql]))),
-                None => finding,
-            });
+            let mut finding = ctx.finding(typed.span(ctx), message).help(help);
+            finding.suggestions.extend(retyped.suggestion);
+            out.push(finding);
         }
     }
 }
