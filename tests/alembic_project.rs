@@ -8,6 +8,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
+use support::git;
+
+mod support;
 
 /// The pinned Alembic's `bin/` folder.
 fn alembic_bin() -> PathBuf {
@@ -288,20 +291,6 @@ fn branches_merges_and_depends_on_render_whole() {
             .iter()
             .any(|d| d["rule"] == "alembic-revision-gap" || d["rule"] == "syntax-error"),
         "{report:#}"
-    );
-}
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
     );
 }
 

@@ -6,22 +6,9 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use support::git;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(["-c", "protocol.file.allow=always"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+mod support;
 
 /// An origin repository: `main` with three migrations in three commits, and `feature`, which
 /// adds a fourth on top.

@@ -128,16 +128,9 @@ pub fn count_tokens(text: &str, limit: usize) -> usize {
                 pos += 1;
                 continue;
             }
-            b'\'' => quoted_end(
-                bytes,
-                pos,
-                b'\'',
-                pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
-            ),
-            b'"' => quoted_end(bytes, pos, b'"', false),
+            b'\'' | b'"' | b'$' => quoted_token_end(text, pos).unwrap_or(pos + 1),
             b'-' if bytes[pos..].starts_with(b"--") => line_comment_end(text, pos),
             b'/' if bytes[pos..].starts_with(b"/*") => block_comment_end(text, pos),
-            b'$' => dollar_quoted_end(text, pos),
             c if c == b'_' || c.is_ascii_alphanumeric() || !c.is_ascii() => {
                 let first = text[pos..].chars().next().map_or(1, char::len_utf8);
                 text[pos + first..]
@@ -196,15 +189,7 @@ fn scan(text: &str) -> (Vec<Range<usize>>, Vec<LineComment>) {
                 nesting.parens = nesting.parens.saturating_sub(1);
                 pos += 1;
             }
-            b'\'' => {
-                pos = quoted_end(
-                    bytes,
-                    pos,
-                    b'\'',
-                    pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
-                )
-            }
-            b'"' => pos = quoted_end(bytes, pos, b'"', false),
+            b'\'' | b'"' | b'$' => pos = quoted_token_end(text, pos).unwrap_or(pos + 1),
             b'-' if bytes[pos..].starts_with(b"--") => {
                 let end = line_comment_end(text, pos);
                 comments.push(LineComment::new(text, pos..end, false, false));
@@ -215,7 +200,6 @@ fn scan(text: &str) -> (Vec<Range<usize>>, Vec<LineComment>) {
                 comments.push(LineComment::new(text, pos..end, true, false));
                 pos = end;
             }
-            b'$' => pos = dollar_quoted_end(text, pos),
             // A word, read whole: `$` inside one does not start a dollar quote.
             c if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
                 let first = text[pos..].chars().next().map_or(1, char::len_utf8);
@@ -285,6 +269,23 @@ impl Nesting {
     }
 }
 
+/// The end of the quoted token at `pos`: a string (`'...'`, `E'...'`), a quoted name or a
+/// dollar-quoted body (just past the `$` when it starts none); `None` for any other byte.
+fn quoted_token_end(text: &str, pos: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    Some(match bytes[pos] {
+        b'\'' => quoted_end(
+            bytes,
+            pos,
+            b'\'',
+            pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
+        ),
+        b'"' => quoted_end(bytes, pos, b'"', false),
+        b'$' => dollar_quoted_end(text, pos),
+        _ => return None,
+    })
+}
+
 /// End of a quoted token starting at `start`; a doubled quote escapes it.
 fn quoted_end(bytes: &[u8], start: usize, quote: u8, backslash_escapes: bool) -> usize {
     let mut pos = start + 1;
@@ -347,14 +348,7 @@ pub fn one_line(sql: &str) -> std::borrow::Cow<'_, str> {
                 (gap, pos) = (true, block_comment_end(sql, pos));
                 continue;
             }
-            b'\'' => quoted_end(
-                bytes,
-                pos,
-                b'\'',
-                pos > 0 && matches!(bytes[pos - 1], b'e' | b'E'),
-            ),
-            b'"' => quoted_end(bytes, pos, b'"', false),
-            b'$' => dollar_quoted_end(sql, pos),
+            b'\'' | b'"' | b'$' => quoted_token_end(sql, pos).unwrap_or(pos + 1),
             // A word whole: `$` inside one starts no dollar quote.
             c if c == b'_' || c.is_ascii_alphabetic() || !c.is_ascii() => {
                 let first = sql[pos..].chars().next().map_or(1, char::len_utf8);

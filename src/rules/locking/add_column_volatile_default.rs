@@ -48,7 +48,6 @@ impl Rule for AddColumnVolatileDefault {
             );
             // The column added without its default, which is then set for new rows only.
             let split = split_default(ctx, &action, column);
-            let mut statements: Option<Vec<String>> = None;
             let (span, message, help) = match &default {
                 ColumnDefault::Volatile { function, location } => (
                     ctx.name_span(Some(*location), function),
@@ -56,20 +55,16 @@ impl Rule for AddColumnVolatileDefault {
                         "new column `{name}` with volatile default `{function}()` rewrites \
                          existing table `{table}` to give every row its own value, {lock}"
                     ),
-                    match split {
-                        Some(split) => {
-                            let help = format!(
-                                "Add `{name}` without a default (or with a constant one): `{}`; \
+                    match &split {
+                        Some(split) => format!(
+                            "Add `{name}` without a default (or with a constant one): `{}`; \
                                  then `{}` so that new rows get one, and {backfill}{}. Constant \
                                  and STABLE defaults (`now()`, literals) do not rewrite on \
                                  PostgreSQL 11+.{note}",
-                                split.add,
-                                split.set_default,
-                                split.not_null_help(pg_version),
-                            );
-                            statements = Some(split.statements());
-                            help
-                        }
+                            split.add,
+                            split.set_default,
+                            split.not_null_help(pg_version),
+                        ),
                         None => format!(
                             "Add `{name}` without a default (or with a constant one), {backfill}, \
                              then `ALTER TABLE {table_sql} ALTER COLUMN {name_sql} SET DEFAULT \
@@ -128,18 +123,14 @@ impl Rule for AddColumnVolatileDefault {
                          PostgreSQL {pg_version} (`pg_version`), {lock}; only PostgreSQL 11+ \
                          stores the default without a rewrite"
                     ),
-                    match split {
-                        Some(split) => {
-                            let help = format!(
-                                "Add `{name}` without a default (`{}`), then `{}` (new rows \
+                    match &split {
+                        Some(split) => format!(
+                            "Add `{name}` without a default (`{}`), then `{}` (new rows \
                                  only, no rewrite), then {backfill}{}.{note}",
-                                split.add,
-                                split.set_default,
-                                split.not_null_help(pg_version),
-                            );
-                            statements = Some(split.statements());
-                            help
-                        }
+                            split.add,
+                            split.set_default,
+                            split.not_null_help(pg_version),
+                        ),
                         None => format!(
                             "Add `{name}` without a default, then `ALTER TABLE {table_sql} ALTER \
                              COLUMN {name_sql} SET DEFAULT {}` (new rows only, no rewrite), then \
@@ -149,6 +140,14 @@ impl Rule for AddColumnVolatileDefault {
                     },
                 ),
                 ColumnDefault::None | ColumnDefault::Null | ColumnDefault::Once => continue,
+            };
+            // The arms that get here with a volatile default, or any default before PostgreSQL
+            // 11, are the ones whose help gives the split.
+            let statements = match default {
+                ColumnDefault::Volatile { .. } | ColumnDefault::Once => {
+                    split.map(SplitDefault::statements)
+                }
+                _ => None,
             };
             let finding = ctx.finding(span, message).help(help);
             out.push(match statements {
