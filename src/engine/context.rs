@@ -1,5 +1,6 @@
 //! What a rule sees: of a migration, of a statement, of a set, and of what `--shadow` observed.
 
+use std::cell::OnceCell;
 use std::ops::Range;
 
 use pg_query::NodeEnum;
@@ -8,7 +9,10 @@ use pg_query::protobuf::TypeName;
 use super::session::{NO_SESSION, SessionSoFar};
 use super::transaction::{NO_TRANSACTION, TransactionSoFar};
 use crate::applied::AppliedMigration;
-use crate::catalog::{Catalog, Origin, QualifiedName, Target};
+use crate::catalog::{
+    Catalog, Origin, QualifiedName, Target, WrittenColumn, WrittenConstraint, written_columns,
+    written_constraints,
+};
 use crate::config::Config;
 use crate::diagnostic::{Finding, Suggestion};
 use crate::parse::{ParsedMigration, Statement, locate};
@@ -59,6 +63,7 @@ impl<'a> MigrationContext<'a> {
             targets: &[],
             transaction: &NO_TRANSACTION,
             session: &NO_SESSION,
+            written: Written::default(),
         }
     }
 
@@ -85,6 +90,31 @@ pub struct StatementContext<'a> {
     pub transaction: &'a TransactionSoFar,
     /// What its session has set (timeouts) and done before it.
     pub session: &'a SessionSoFar,
+    /// The columns and constraints the statement writes, worked out on first use.
+    pub(super) written: Written<'a>,
+}
+
+/// What a statement writes, worked out once for all the rules that ask.
+#[derive(Default)]
+pub(super) struct Written<'a> {
+    columns: OnceCell<Vec<WrittenColumn<'a>>>,
+    constraints: OnceCell<Vec<WrittenConstraint>>,
+}
+
+impl<'a> StatementContext<'a> {
+    /// [`written_columns`] of the statement.
+    pub fn written_columns(&self) -> &[WrittenColumn<'a>] {
+        self.written
+            .columns
+            .get_or_init(|| written_columns(&self.statement.node))
+    }
+
+    /// [`written_constraints`] of the statement, as recorded when its migration runs.
+    pub fn written_constraints(&self) -> &[WrittenConstraint] {
+        self.written
+            .constraints
+            .get_or_init(|| written_constraints(&self.statement.node, self.migration.index))
+    }
 }
 
 impl StatementContext<'_> {

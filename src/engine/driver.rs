@@ -166,6 +166,7 @@ impl<'a> SetDriver<'a> {
                     targets: &targets,
                     transaction: &self.transaction,
                     session: &self.session,
+                    written: Default::default(),
                 };
                 for active_rule in self.active {
                     active_rule

@@ -6,7 +6,7 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::ColumnDef;
 
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::catalog::{ColumnChange, ConstraintKind, QualifiedName, written_constraints};
+use crate::catalog::{ColumnChange, ConstraintKind, QualifiedName};
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::advice;
@@ -42,7 +42,7 @@ impl Rule for PreferBigintKey {
         if typed.is_empty() {
             return;
         }
-        for written in written_constraints(&ctx.statement.node, ctx.migration.index) {
+        for written in ctx.written_constraints() {
             let [column] = written.constraint.columns.as_slice() else {
                 continue;
             };

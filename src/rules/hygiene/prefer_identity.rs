@@ -1,6 +1,6 @@
 //! `prefer-identity`: a column is `serial`, `bigserial` or `smallserial`.
 
-use crate::catalog::{ColumnChange, ConstraintKind, written_constraints};
+use crate::catalog::{ColumnChange, ConstraintKind};
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::rules::support::advice;
@@ -23,8 +23,9 @@ impl Rule for PreferIdentity {
         if ctx.migration.config.pg_version < IDENTITY_SINCE {
             return;
         }
-        let keys: Vec<_> = written_constraints(&ctx.statement.node, ctx.migration.index)
-            .into_iter()
+        let keys: Vec<_> = ctx
+            .written_constraints()
+            .iter()
             .filter(|written| written.constraint.kind == ConstraintKind::PrimaryKey)
             .collect();
         for typed in typed_columns(ctx) {

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use pg_query::protobuf::TypeName;
 
-use crate::catalog::{WrittenColumn, types, written_columns};
+use crate::catalog::{WrittenColumn, types};
 use crate::diagnostic::Suggestion;
 use crate::engine::StatementContext;
 use crate::parse::{ast, text};
@@ -14,7 +14,7 @@ use crate::parse::{ast, text};
 /// A column type in the statement, with its canonical base name. Its spelling and span are
 /// worked out only for the columns a rule reports.
 pub struct TypedColumn<'a> {
-    pub column: WrittenColumn<'a>,
+    pub column: &'a WrittenColumn<'a>,
     /// [`types::base_name`]: `timestamp`, `json`, `serial`, `bpchar`.
     pub base: Cow<'a, str>,
     type_name: &'a TypeName,
@@ -81,8 +81,8 @@ pub fn typed_columns<'a>(ctx: &'a StatementContext) -> Vec<TypedColumn<'a>> {
     if ast::creates_temporary_table(&ctx.statement.node) {
         return Vec::new();
     }
-    written_columns(&ctx.statement.node)
-        .into_iter()
+    ctx.written_columns()
+        .iter()
         .filter_map(|column| {
             let type_name = column.type_name?;
             Some(TypedColumn {
