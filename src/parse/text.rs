@@ -446,43 +446,54 @@ pub fn name_len(text: &str) -> usize {
 }
 
 /// Length of the type name at the start of `text` (`varchar(100)`, `character varying(20)[]`,
-/// `timestamp(3) with time zone`, `"public"."mood"`): up to a top-level `,`, `;` or `)`, or a
-/// `USING`, `COLLATE`, `DEFAULT` or `NOT` that follows it; trailing whitespace excluded.
+/// `timestamp(3) with time zone`, `interval day to second`, `"public"."mood"`): the name, its
+/// modifiers and array bounds, and the words that continue a multi-word type name; whatever
+/// follows (`USING`, `NOT NULL`, `PRIMARY KEY`, `,`) is not part of it.
 pub fn type_len(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut pos = 0;
-    let mut end = 0;
-    while pos < bytes.len() {
-        match bytes[pos] {
-            b'(' | b'[' => depth += 1,
-            b')' | b']' if depth == 0 => break,
-            b')' | b']' => depth -= 1,
-            b',' | b';' if depth == 0 => break,
-            b'"' => {
-                pos = quoted_end(bytes, pos, b'"', false);
-                end = pos;
-                continue;
+    /// Words that continue a type name.
+    const CONTINUATIONS: &[&str] = &[
+        "with",
+        "without",
+        "time",
+        "zone",
+        "varying",
+        "precision",
+        "year",
+        "month",
+        "day",
+        "hour",
+        "minute",
+        "second",
+        "to",
+    ];
+    let mut end = name_len(text);
+    loop {
+        let rest = &text[end..];
+        let next = end + rest.len() - rest.trim_start().len();
+        let after = &text[next..];
+        let close = match after.as_bytes().first() {
+            Some(b'(') => Some(b')'),
+            Some(b'[') => Some(b']'),
+            _ => None,
+        };
+        if let Some(close) = close {
+            match after.bytes().position(|b| b == close) {
+                Some(at) => end = next + at + 1,
+                None => return end,
             }
-            c if c.is_ascii_whitespace() => {
-                pos += 1;
-                continue;
-            }
-            _ if depth == 0 && pos > 0 && bytes[pos - 1].is_ascii_whitespace() => {
-                let word = identifier_len(&text[pos..]);
-                if ["using", "collate", "default", "not"]
-                    .iter()
-                    .any(|stop| text[pos..pos + word].eq_ignore_ascii_case(stop))
-                {
-                    break;
-                }
-            }
-            _ => {}
+            continue;
         }
-        pos += 1;
-        end = pos;
+        let word = identifier_len(after);
+        if word > 0
+            && CONTINUATIONS
+                .iter()
+                .any(|c| after[..word].eq_ignore_ascii_case(c))
+        {
+            end = next + word;
+            continue;
+        }
+        return end;
     }
-    end
 }
 
 fn identifier_len(text: &str) -> usize {
@@ -638,6 +649,12 @@ mod tests {
         );
         assert_eq!(len("text COLLATE \"C\""), "text");
         assert_eq!(len("bigint"), "bigint");
+        assert_eq!(len("serial PRIMARY KEY NOT NULL,"), "serial");
+        assert_eq!(
+            len("interval day to second DEFAULT"),
+            "interval day to second"
+        );
+        assert_eq!(len("double precision[] NOT NULL"), "double precision[]");
     }
 
     #[test]

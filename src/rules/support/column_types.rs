@@ -9,7 +9,7 @@ use pg_query::protobuf::TypeName;
 use crate::catalog::{WrittenColumn, types};
 use crate::diagnostic::Suggestion;
 use crate::engine::StatementContext;
-use crate::parse::{ast, text};
+use crate::parse::ast;
 
 /// A column type in the statement, with its canonical base name. Its spelling and span are
 /// worked out only for the columns a rule reports.
@@ -29,7 +29,7 @@ impl TypedColumn<'_> {
     /// The type as written: `timestamp(3) without time zone`, `character(2)`.
     pub fn span(&self, ctx: &StatementContext) -> Range<usize> {
         if self.type_name.location >= 0 {
-            type_span(ctx, self.type_name.location)
+            ctx.type_span(self.type_name)
         } else {
             ctx.name_span(self.column.location, self.column.name)
         }
@@ -92,47 +92,4 @@ pub fn typed_columns<'a>(ctx: &'a StatementContext) -> Vec<TypedColumn<'a>> {
             })
         })
         .collect()
-}
-
-/// Words that continue a type name (`double precision`, `character varying`,
-/// `timestamp without time zone`).
-const CONTINUATIONS: &[&str] = &["with", "without", "time", "zone", "varying", "precision"];
-
-/// The span of a type written at node `location`: its name, modifiers, array bounds and the
-/// words of multi-word type names.
-fn type_span(ctx: &StatementContext, location: i32) -> Range<usize> {
-    let file = &ctx.migration.file.text;
-    let start = ctx
-        .statement
-        .offset(location)
-        .clamp(ctx.statement.span.start, ctx.statement.span.end);
-    let rest = &file[start..ctx.statement.span.end];
-    let mut end = text::name_len(rest);
-    loop {
-        let next = end + rest[end..].len() - rest[end..].trim_start().len();
-        let after = &rest[next..];
-        let close = match after.as_bytes().first() {
-            Some(b'(') => Some(')'),
-            Some(b'[') => Some(']'),
-            _ => None,
-        };
-        if let Some(close) = close {
-            match after.find(close) {
-                Some(at) => end = next + at + 1,
-                None => break,
-            }
-            continue;
-        }
-        let word = text::name_len(after);
-        if word > 0
-            && CONTINUATIONS
-                .iter()
-                .any(|c| after[..word].eq_ignore_ascii_case(c))
-        {
-            end = next + word;
-            continue;
-        }
-        break;
-    }
-    start..start + end.max(1).min(rest.len())
 }
