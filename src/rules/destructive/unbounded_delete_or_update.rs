@@ -3,7 +3,7 @@
 
 use pg_query::NodeEnum;
 
-use crate::catalog::{is_tracking_table, range_var};
+use crate::catalog::{QualifiedName, is_tracking_table, range_var};
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::source::SourceKind;
@@ -36,6 +36,9 @@ impl Rule for UnboundedDeleteOrUpdate {
         if is_tracking_table(&table) || !ctx.is_existing_table(&table) {
             return;
         }
+        if fills_new_columns(ctx, &table) {
+            return;
+        }
         let message =
             format!("`{verb}` without `WHERE` {effect} every row of existing table `{table}`");
         let holds = match ctx.migration.migration.kind {
@@ -58,4 +61,26 @@ impl Rule for UnboundedDeleteOrUpdate {
         let head = ctx.statement.span.start..ctx.name_span(Some(rel.location), &rel.relname).end;
         out.push(ctx.finding(head, message).help(help));
     }
+}
+
+/// An `UPDATE` that sets only columns this migration added to `table`: the backfill of a new
+/// column, meant for every row. The `ADD COLUMN` before it already holds the table's ACCESS
+/// EXCLUSIVE lock to the end of the transaction, so the row locks block nobody else.
+fn fills_new_columns(ctx: &StatementContext, table: &QualifiedName) -> bool {
+    let NodeEnum::UpdateStmt(stmt) = &ctx.statement.node else {
+        return false;
+    };
+    let Some(known) = ctx.catalog.table(table) else {
+        return false;
+    };
+    let mut targets = stmt.target_list.iter().filter_map(|target| match &target.node {
+        Some(NodeEnum::ResTarget(target)) => Some(target.name.as_str()),
+        _ => None,
+    });
+    targets.clone().next().is_some()
+        && targets.all(|name| {
+            known
+                .column(name)
+                .is_some_and(|column| column.added_in == ctx.migration.index)
+        })
 }
