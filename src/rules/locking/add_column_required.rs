@@ -86,12 +86,11 @@ impl Rule for AddColumnRequired {
             );
             let finding = ctx.finding(action.span.clone(), message).help(help);
             out.push(match add {
-                // The backfill, between the ADD and the rest, is the help's to describe; and
-                // no text edit, for the rest needs the backfill (and the VALIDATE a transaction
-                // of its own).
-                Some(add) => {
-                    finding.suggest(Suggestion::instead(std::iter::once(add).chain(not_null)))
-                }
+                // Only the nullable ADD stands in for the statement: the NOT NULL steps must
+                // wait for the backfill (the VALIDATE fails on the rows it has not filled, and a
+                // CHECK added before it fails the running release's inserts), which the help
+                // describes. No text edit: the column is then nullable until those steps run.
+                Some(add) => finding.suggest(Suggestion::instead([add])),
                 None => finding,
             });
         }
