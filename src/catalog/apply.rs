@@ -440,8 +440,22 @@ impl Catalog {
                     stub.columns.retain(|c| c.name != cmd.name);
                 }
                 (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(def))) => {
-                    if let (Some(existing), Some(type_name)) = (column, &def.type_name) {
-                        existing.type_name = types::type_name(type_name);
+                    let Some(type_name) = &def.type_name else {
+                        continue;
+                    };
+                    match column {
+                        Some(existing) => existing.type_name = types::type_name(type_name),
+                        // From here on the column's type is known, though not its other traits:
+                        // a later type change is judged against this one.
+                        None => stub.columns.push(Column {
+                            name: cmd.name.clone(),
+                            type_name: types::type_name(type_name),
+                            not_null: false,
+                            has_default: false,
+                            generated: false,
+                            calls: Vec::new(),
+                            added_in: Column::FOUND,
+                        }),
                     }
                 }
                 (AlterTableType::AtSetNotNull | AlterTableType::AtDropNotNull, _) => {

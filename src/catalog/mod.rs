@@ -98,6 +98,12 @@ pub struct Column {
     pub added_in: usize,
 }
 
+impl Column {
+    /// [`Column::added_in`] of a column that was there before the set (on a table made outside
+    /// it), which the set's migrations changed.
+    pub const FOUND: usize = usize::MAX;
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConstraintKind {
     PrimaryKey,
@@ -423,6 +429,21 @@ mod tests {
 
     fn name(name: &str) -> QualifiedName {
         QualifiedName::new(None, name)
+    }
+
+    #[test]
+    fn type_changes_on_tables_made_outside_the_set_are_followed() {
+        let (catalog, _) = Catalog::replayed_with(
+            "ALTER TABLE params ALTER COLUMN value TYPE VARCHAR(500); \
+             ALTER TABLE params ALTER COLUMN value SET NOT NULL;",
+            "SELECT 1",
+        );
+        let table = name("params");
+        let value = catalog.column_of(&table, "value").unwrap();
+        assert_eq!(value.type_name, "varchar(500)");
+        assert!(value.not_null);
+        assert_eq!(value.added_in, Column::FOUND);
+        assert!(catalog.column_of(&table, "key").is_none());
     }
 
     #[test]

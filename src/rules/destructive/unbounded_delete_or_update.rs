@@ -73,10 +73,13 @@ fn fills_new_columns(ctx: &StatementContext, table: &QualifiedName) -> bool {
     let Some(known) = ctx.catalog.table(table) else {
         return false;
     };
-    let mut targets = stmt.target_list.iter().filter_map(|target| match &target.node {
-        Some(NodeEnum::ResTarget(target)) => Some(target.name.as_str()),
-        _ => None,
-    });
+    let mut targets = stmt
+        .target_list
+        .iter()
+        .filter_map(|target| match &target.node {
+            Some(NodeEnum::ResTarget(target)) => Some(target.name.as_str()),
+            _ => None,
+        });
     targets.clone().next().is_some()
         && targets.all(|name| {
             known
