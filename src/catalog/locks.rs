@@ -5,12 +5,12 @@
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{
-    AlterTableCmd, AlterTableStmt, AlterTableType, ConstrType, DropStmt, Node, ObjectType,
-    RangeVar, ReindexObjectType, ReindexStmt, VacuumStmt,
+    AlterTableCmd, AlterTableStmt, AlterTableType, ConstrType, CreateStmt, DropStmt, Node,
+    ObjectType, RangeVar, ReindexObjectType, ReindexStmt, VacuumStmt,
 };
 
 use super::apply::range_var;
-use super::{Catalog, QualifiedName};
+use super::{Catalog, ConstraintKind, QualifiedName};
 use crate::parse::ast;
 
 /// PostgreSQL's table lock modes, weakest first.
@@ -149,7 +149,8 @@ pub fn table_locks(catalog: &Catalog, node: &NodeEnum) -> Vec<TableLock> {
         via: None,
     };
     match node {
-        NodeEnum::AlterTableStmt(stmt) => alter_table(stmt, &mut add),
+        NodeEnum::AlterTableStmt(stmt) => alter_table(catalog, stmt, &mut add),
+        NodeEnum::CreateStmt(stmt) => create_table(stmt, &mut add),
         NodeEnum::RenameStmt(stmt) => {
             let renames_relation = matches!(
                 ObjectType::try_from(stmt.rename_type),
@@ -270,7 +271,37 @@ fn range_vars(nodes: &[Node]) -> impl Iterator<Item = &RangeVar> {
     })
 }
 
-fn alter_table(stmt: &AlterTableStmt, add: &mut impl FnMut(TableLock)) {
+/// A new table locks no one out of itself, but its foreign keys lock the tables they reference
+/// (SHARE ROW EXCLUSIVE, for their triggers), and a partition locks its parent (ACCESS
+/// EXCLUSIVE).
+fn create_table(stmt: &CreateStmt, add: &mut impl FnMut(TableLock)) {
+    for element in &stmt.table_elts {
+        match element.node.as_ref() {
+            Some(NodeEnum::Constraint(constraint)) => foreign_key_target(constraint, add),
+            Some(NodeEnum::ColumnDef(column)) => {
+                for constraint in &column.constraints {
+                    if let Some(NodeEnum::Constraint(constraint)) = constraint.node.as_ref() {
+                        foreign_key_target(constraint, add);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if stmt.partbound.is_some()
+        && let Some(NodeEnum::RangeVar(parent)) =
+            stmt.inh_relations.first().and_then(|n| n.node.as_ref())
+    {
+        add(TableLock {
+            table: range_var(parent),
+            mode: LockMode::AccessExclusive,
+            location: Some(parent.location),
+            via: None,
+        });
+    }
+}
+
+fn alter_table(catalog: &Catalog, stmt: &AlterTableStmt, add: &mut impl FnMut(TableLock)) {
     let Some(rel) = &stmt.relation else {
         return;
     };
@@ -289,6 +320,9 @@ fn alter_table(stmt: &AlterTableStmt, add: &mut impl FnMut(TableLock)) {
             continue;
         };
         mode = mode.max(Some(alter_table_cmd_lock(cmd)));
+        if cmd.subtype == AlterTableType::AtDropConstraint as i32 {
+            dropped_foreign_key_target(catalog, &range_var(rel), &cmd.name, add);
+        }
         let def = cmd.def.as_deref().and_then(|def| def.node.as_ref());
         match def {
             // The referenced table of a new foreign key.
@@ -340,6 +374,36 @@ fn foreign_key_target(
             table: range_var(pktable),
             mode: LockMode::ShareRowExclusive,
             location: Some(pktable.location),
+            via: None,
+        });
+    }
+}
+
+/// Dropping a foreign key drops its triggers on the referenced table too, under ACCESS
+/// EXCLUSIVE there.
+fn dropped_foreign_key_target(
+    catalog: &Catalog,
+    table: &QualifiedName,
+    name: &str,
+    add: &mut impl FnMut(TableLock),
+) {
+    let references = catalog
+        .table(table)
+        .into_iter()
+        .flat_map(|known| &known.constraints)
+        .find_map(|constraint| match &constraint.kind {
+            ConstraintKind::ForeignKey { references, .. }
+                if constraint.name.as_deref() == Some(name) =>
+            {
+                Some(references)
+            }
+            _ => None,
+        });
+    if let Some(references) = references {
+        add(TableLock {
+            table: references.clone(),
+            mode: LockMode::AccessExclusive,
+            location: None,
             via: None,
         });
     }
@@ -521,6 +585,37 @@ mod tests {
                 "ALTER TABLE t VALIDATE CONSTRAINT f, ALTER COLUMN c SET DEFAULT 1"
             ),
             [("t".into(), AccessExclusive)]
+        );
+    }
+
+    #[test]
+    fn foreign_keys_and_partitions_lock_the_tables_they_name() {
+        use LockMode::*;
+        // As pg_locks shows them on PostgreSQL 15.
+        let setup = "CREATE TABLE p (id int PRIMARY KEY); \
+                     CREATE TABLE c (id int, pid int CONSTRAINT c_pid_fk REFERENCES p (id)); \
+                     CREATE TABLE e (at date) PARTITION BY RANGE (at);";
+        assert_eq!(
+            locks(setup, "CREATE TABLE n (pid int REFERENCES p (id))"),
+            [("p".into(), ShareRowExclusive)]
+        );
+        assert_eq!(
+            locks(
+                setup,
+                "CREATE TABLE n (pid int, FOREIGN KEY (pid) REFERENCES p)"
+            ),
+            [("p".into(), ShareRowExclusive)]
+        );
+        assert_eq!(
+            locks(setup, "ALTER TABLE c DROP CONSTRAINT c_pid_fk"),
+            [("p".into(), AccessExclusive), ("c".into(), AccessExclusive)]
+        );
+        assert_eq!(
+            locks(
+                setup,
+                "CREATE TABLE e1 PARTITION OF e FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"
+            ),
+            [("e".into(), AccessExclusive)]
         );
     }
 

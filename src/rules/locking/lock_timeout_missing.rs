@@ -125,6 +125,7 @@ pub(crate) fn verb(node: &NodeEnum) -> &'static str {
         NodeEnum::IndexStmt(_) => "`CREATE INDEX`",
         NodeEnum::ReindexStmt(_) => "`REINDEX`",
         NodeEnum::CreateTrigStmt(_) => "`CREATE TRIGGER`",
+        NodeEnum::CreateStmt(_) => "`CREATE TABLE`",
         _ => "This statement",
     }
 }
