@@ -85,11 +85,14 @@ fn added(
         "foreign key{named} on existing table `{table}` checks every row while holding SHARE ROW \
          EXCLUSIVE on {locked}, blocking writes to {them} until the check is done"
     );
-    let name = if constraint.conname.is_empty() {
-        "<name>".to_owned()
-    } else {
-        quote_ident(&constraint.conname).into_owned()
-    };
+    // An unnamed key gets PostgreSQL's name for it (`item_owner_id_fkey`).
+    let name = ctx
+        .written_constraints()
+        .iter()
+        .find(|written| written.location == constraint.location)
+        .map(|written| written.constraint.name_on(&written.table))
+        .unwrap_or_else(|| constraint.conname.clone());
+    let name = quote_ident(&name);
     let validate = format!(
         "`ALTER TABLE {} VALIDATE CONSTRAINT {name}` in a later transaction",
         table.to_sql()
