@@ -130,6 +130,15 @@ fn added(
             None => finding,
         };
     }
+    let added_here = key_columns_added_here(ctx, table, constraint)
+        .map(|columns| {
+            format!(
+                " Or, since this migration adds {columns} without a DEFAULT, declare the key on \
+                 that `ADD COLUMN` (`... REFERENCES ...`): the rows then hold NULL, and \
+                 PostgreSQL skips the check."
+            )
+        })
+        .unwrap_or_default();
     let help = match column {
         Some(column) => format!(
             "Add `{column}` without a DEFAULT: every existing row then holds NULL and PostgreSQL \
@@ -139,8 +148,29 @@ fn added(
         None => format!(
             "Add the constraint with `NOT VALID` (new and changed rows are still checked), then \
              run {validate}: VALIDATE holds only SHARE UPDATE EXCLUSIVE on `{table}` and ROW \
-             SHARE on the referenced table, so writes go on while it scans.{note}"
+             SHARE on the referenced table, so writes go on while it scans.{added_here}{note}"
         ),
     };
     ctx.finding(action.span.clone(), message).help(help)
+}
+
+/// The key's columns, as `` `a` `` or `` `a`, `b` ``, when this migration added every one of them
+/// to `table` without a default, so that declaring the key with the column would check no row.
+fn key_columns_added_here(
+    ctx: &StatementContext,
+    table: &QualifiedName,
+    constraint: &Constraint,
+) -> Option<String> {
+    let known = ctx.catalog.table(table)?;
+    let columns = ast::strings(&constraint.fk_attrs);
+    let added_here = !columns.is_empty()
+        && columns.iter().all(|name| {
+            known.column(name).is_some_and(|column| {
+                column.added_in == ctx.migration.index && !column.has_default
+            })
+        });
+    added_here.then(|| {
+        let names: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();
+        names.join(", ")
+    })
 }
