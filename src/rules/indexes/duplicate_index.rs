@@ -159,8 +159,8 @@ impl DropIndex {
 }
 
 /// How to drop `index`: a constraint's index with its constraint (a primary key's not at all); on
-/// a table that existed before the migration `CONCURRENTLY`, unless it is partitioned
-/// (PostgreSQL refuses that there).
+/// a table that existed before the migration (or was made outside the set) `CONCURRENTLY`, unless
+/// it is partitioned (PostgreSQL refuses that there).
 fn drop_statement(ctx: &MigrationContext, catalog: &Catalog, index: &Index) -> Option<DropIndex> {
     if index.primary {
         return None;
@@ -175,8 +175,10 @@ fn drop_statement(ctx: &MigrationContext, catalog: &Catalog, index: &Index) -> O
             concurrently: false,
         });
     }
-    let table = catalog.table(&index.table)?;
-    let concurrently = table.created_in != ctx.index && !table.partitioned;
+    // A table the catalog does not know was made outside the set, before this migration.
+    let concurrently = catalog
+        .table(&index.table)
+        .is_none_or(|table| table.created_in != ctx.index && !table.partitioned);
     Some(DropIndex {
         sql: if concurrently {
             format!("DROP INDEX CONCURRENTLY IF EXISTS {}", index.name.to_sql())
