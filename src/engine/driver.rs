@@ -175,7 +175,8 @@ impl<'a> SetDriver<'a> {
                     collector.attribute(active_rule, Some(&name), out);
                 }
             }
-            self.transaction.record(index, statement_index, statement);
+            self.transaction
+                .record(&self.catalog, index, statement_index, statement);
             self.session
                 .record(&self.catalog, index, self.config.pg_version, statement);
             let origin = Origin {
@@ -199,7 +200,8 @@ impl<'a> SetDriver<'a> {
     pub fn replay(&mut self, index: usize, parsed: &ParsedMigration) {
         for (statement_index, statement) in parsed.statements.iter().enumerate() {
             self.transaction.advance(self.set, index, statement);
-            self.transaction.record(index, statement_index, statement);
+            self.transaction
+                .record(&self.catalog, index, statement_index, statement);
             // Only the settings: the locks matter to the migration being judged.
             self.session.advance(self.set, index);
             self.session.record_settings(statement);

@@ -1,7 +1,10 @@
 //! What a statement's transaction ran before it, as the set driver walks the set.
 
+use std::collections::BTreeMap;
+
 use pg_query::NodeEnum;
 
+use crate::catalog::{Catalog, LockMode, QualifiedName, table_locks};
 use crate::parse::Statement;
 use crate::source::MigrationSet;
 
@@ -9,7 +12,7 @@ use crate::source::MigrationSet;
 /// costs nothing, however long the transaction): the statements that created or changed types.
 ///
 /// A statement outside a transaction block is a transaction of its own (with the statements
-/// of its `DO` block). drizzle-kit runs all pending migrations in one transaction, so a
+/// of its `DO` block). The table locks a transaction took are held until it ends. drizzle-kit runs all pending migrations in one transaction, so a
 /// transaction goes on into the next drizzle migration; an Alembic offline file into the next
 /// revision of the same file until a `COMMIT`. Plain files are applied one by one.
 #[derive(Debug, Default)]
@@ -19,6 +22,8 @@ pub struct TransactionSoFar {
     /// Positions (migration, statement) of `CREATE TYPE ... AS ENUM` and `ALTER TYPE` statements
     /// earlier in the run.
     pub(super) type_changes: Vec<(usize, usize)>,
+    /// The strongest table lock the run's earlier statements took on each table.
+    locks: BTreeMap<QualifiedName, LockMode>,
 }
 
 /// Statements that share a transaction: those in a transaction block, or those of a `DO` block
@@ -33,6 +38,7 @@ enum Run {
 pub(super) static NO_TRANSACTION: TransactionSoFar = TransactionSoFar {
     last: None,
     type_changes: Vec::new(),
+    locks: BTreeMap::new(),
 };
 
 impl TransactionSoFar {
@@ -57,19 +63,37 @@ impl TransactionSoFar {
         };
         if !goes_on {
             self.type_changes.clear();
+            self.locks.clear();
         }
         self.last = run.map(|run| (run, index));
     }
 
-    /// Adds `statement` (statement `position` of migration `index`) to its transaction.
-    pub fn record(&mut self, index: usize, position: usize, statement: &Statement) {
-        if self.last.is_some()
-            && matches!(
-                statement.node,
-                NodeEnum::CreateEnumStmt(_) | NodeEnum::AlterEnumStmt(_)
-            )
-        {
+    /// Adds `statement` (statement `position` of migration `index`, run with `catalog`, the
+    /// schema before it) to its transaction.
+    pub fn record(
+        &mut self,
+        catalog: &Catalog,
+        index: usize,
+        position: usize,
+        statement: &Statement,
+    ) {
+        if self.last.is_none() {
+            return;
+        }
+        if matches!(
+            statement.node,
+            NodeEnum::CreateEnumStmt(_) | NodeEnum::AlterEnumStmt(_)
+        ) {
             self.type_changes.push((index, position));
         }
+        for lock in table_locks(catalog, &statement.node) {
+            let held = self.locks.entry(lock.table).or_insert(lock.mode);
+            *held = (*held).max(lock.mode);
+        }
+    }
+
+    /// The strongest lock earlier statements of the transaction took on `table` and still hold.
+    pub fn lock_held_on(&self, table: &QualifiedName) -> Option<LockMode> {
+        self.locks.get(table).copied()
     }
 }

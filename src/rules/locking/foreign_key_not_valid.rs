@@ -3,8 +3,8 @@
 
 use pg_query::protobuf::{ConstrType, Constraint};
 
-use crate::catalog::QualifiedName;
 use crate::catalog::expr::{ColumnDefault, column_default};
+use crate::catalog::{LockMode, QualifiedName, table_locks};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
@@ -81,10 +81,35 @@ fn added(
     } else {
         format!(" `{}`", constraint.conname)
     };
-    let message = format!(
-        "foreign key{named} on existing table `{table}` checks every row while holding SHARE ROW \
-         EXCLUSIVE on {locked}, blocking writes to {them} until the check is done"
-    );
+    // The statement itself (an ADD COLUMN with the key), or an ADD COLUMN (RENAME, ...) before it in its
+    // transaction, holds ACCESS EXCLUSIVE on the table through the check: reads of it wait too.
+    let by_this_statement = table_locks(ctx.catalog, &ctx.statement.node)
+        .iter()
+        .any(|lock| &lock.table == table && lock.mode == LockMode::AccessExclusive);
+    let by_earlier = ctx.transaction.lock_held_on(table) == Some(LockMode::AccessExclusive);
+    let message = if by_this_statement || by_earlier {
+        let taken_by = if by_earlier {
+            "an earlier statement of its transaction"
+        } else {
+            "this `ALTER TABLE`"
+        };
+        let referenced = match &referenced {
+            Some(referenced) if referenced != table => {
+                format!(" and writes to `{referenced}` (SHARE ROW EXCLUSIVE)")
+            }
+            _ => String::new(),
+        };
+        format!(
+            "foreign key{named} on existing table `{table}` checks every row under the ACCESS \
+             EXCLUSIVE lock {taken_by} took, blocking every read and write of it{referenced} \
+             until the check is done"
+        )
+    } else {
+        format!(
+            "foreign key{named} on existing table `{table}` checks every row while holding SHARE \
+             ROW EXCLUSIVE on {locked}, blocking writes to {them} until the check is done"
+        )
+    };
     // An unnamed key gets PostgreSQL's name for it (`item_owner_id_fkey`).
     let name = ctx
         .written_constraints()
@@ -165,9 +190,9 @@ fn key_columns_added_here(
     let columns = ast::strings(&constraint.fk_attrs);
     let added_here = !columns.is_empty()
         && columns.iter().all(|name| {
-            known.column(name).is_some_and(|column| {
-                column.added_in == ctx.migration.index && !column.has_default
-            })
+            known
+                .column(name)
+                .is_some_and(|column| column.added_in == ctx.migration.index && !column.has_default)
         });
     added_here.then(|| {
         let names: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();

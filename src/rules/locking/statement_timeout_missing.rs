@@ -35,14 +35,24 @@ impl Rule for StatementTimeoutMissing {
         };
         let name = lock.via.as_ref().unwrap_or(&lock.table);
         let span = ctx.name_span(lock.location, &name.name);
+        // A stronger lock an earlier statement of the transaction took is held through this one.
+        let (held, blocked) = match ctx.transaction.lock_held_on(&lock.table) {
+            Some(held) if held > lock.mode => (
+                format!(
+                    " (and {} an earlier statement of its transaction took)",
+                    held.a_lock()
+                ),
+                held.blocks(),
+            ),
+            _ => (String::new(), lock.mode.blocks()),
+        };
         let message = format!(
-            "{} {} {} under {} with no `statement_timeout` in effect: nothing bounds how long it \
-             blocks {}",
+            "{} {} {} under {}{held} with no `statement_timeout` in effect: nothing bounds how \
+             long it blocks {blocked}",
             verb(&ctx.statement.node),
             work.verb(),
             locked(&lock),
             lock.mode.a_lock(),
-            lock.mode.blocks(),
         );
         let statement = set_timeout(ctx, "statement_timeout", "'15min'");
         let mut set = where_to_set(ctx, &statement);
