@@ -5,10 +5,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Index, Origin, QualifiedName};
 
+/// An index in its table's set: its first key column, then its name.
+type TableEntry = (Option<String>, QualifiedName);
+
+fn entry(index: &Index) -> TableEntry {
+    (index.columns.first().cloned().flatten(), index.name.clone())
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Indexes {
     by_name: BTreeMap<QualifiedName, Index>,
-    by_table: HashMap<QualifiedName, BTreeSet<QualifiedName>>,
+    /// Names by table, ordered by first key column (`None`: an expression) and name: an index
+    /// that covers another, or serves a foreign key, leads with one of its columns, so a table
+    /// with many indexes is not walked whole to find it.
+    by_table: HashMap<QualifiedName, BTreeSet<TableEntry>>,
     /// Names by the statement that created them, for "what did this migration add".
     by_origin: BTreeSet<(Origin, QualifiedName)>,
 }
@@ -39,13 +49,29 @@ impl Indexes {
             .filter_map(|(_, name)| self.by_name.get(name))
     }
 
-    /// The indexes of `table`, in name order.
+    /// The indexes of `table`, by first key column and then name.
     pub fn on_table<'a>(&'a self, table: &QualifiedName) -> impl Iterator<Item = &'a Index> + 'a {
         self.by_table
             .get(table)
             .into_iter()
             .flatten()
-            .filter_map(|name| self.by_name.get(name))
+            .filter_map(|(_, name)| self.by_name.get(name))
+    }
+
+    /// The indexes of `table` whose first key is column `column`, in name order.
+    pub fn leading_with<'a>(
+        &'a self,
+        table: &QualifiedName,
+        column: &str,
+    ) -> impl Iterator<Item = &'a Index> + use<'a> {
+        let from = (Some(column.to_owned()), QualifiedName::default());
+        let column = from.0.clone();
+        self.by_table
+            .get(table)
+            .into_iter()
+            .flat_map(move |entries| entries.range(from.clone()..))
+            .take_while(move |(lead, _)| *lead == column)
+            .filter_map(|(_, name)| self.by_name.get(name))
     }
 
     /// Adds `index`, replacing one of the same name.
@@ -54,7 +80,7 @@ impl Indexes {
         self.by_table
             .entry(index.table.clone())
             .or_default()
-            .insert(index.name.clone());
+            .insert(entry(&index));
         self.by_origin
             .insert((index.created_at, index.name.clone()));
         self.by_name.insert(index.name.clone(), index);
@@ -62,8 +88,8 @@ impl Indexes {
 
     pub fn remove(&mut self, name: &QualifiedName) -> Option<Index> {
         let index = self.by_name.remove(name)?;
-        if let Some(names) = self.by_table.get_mut(&index.table) {
-            names.remove(name);
+        if let Some(entries) = self.by_table.get_mut(&index.table) {
+            entries.remove(&entry(&index));
         }
         self.by_origin.remove(&(index.created_at, name.clone()));
         Some(index)
@@ -71,7 +97,7 @@ impl Indexes {
 
     /// Drops every index of `table`.
     pub fn remove_table(&mut self, table: &QualifiedName) {
-        for name in self.by_table.remove(table).unwrap_or_default() {
+        for (_, name) in self.by_table.remove(table).unwrap_or_default() {
             if let Some(index) = self.by_name.remove(&name) {
                 self.by_origin.remove(&(index.created_at, name));
             }
@@ -85,7 +111,7 @@ impl Indexes {
             .get(table)
             .into_iter()
             .flatten()
-            .cloned()
+            .map(|(_, name)| name.clone())
             .collect();
         for name in names {
             if self.by_name.get(&name).is_some_and(|index| !keep(index)) {
@@ -109,11 +135,20 @@ impl Indexes {
 
     /// Changes the indexes of `table` in place (not their names or table).
     pub fn update_on_table(&mut self, table: &QualifiedName, mut update: impl FnMut(&mut Index)) {
-        for name in self.by_table.get(table).into_iter().flatten() {
-            if let Some(index) = self.by_name.get_mut(name) {
-                update(index);
-            }
-        }
+        let Some(entries) = self.by_table.get_mut(table) else {
+            return;
+        };
+        // A renamed column may be an index's first key: the entries are made anew.
+        *entries = std::mem::take(entries)
+            .into_iter()
+            .map(|(lead, name)| match self.by_name.get_mut(&name) {
+                Some(index) => {
+                    update(index);
+                    entry(index)
+                }
+                None => (lead, name),
+            })
+            .collect();
     }
 
     /// The indexes of `old` now belong to `new`.
@@ -121,7 +156,7 @@ impl Indexes {
         let Some(names) = self.by_table.remove(old) else {
             return;
         };
-        for name in &names {
+        for (_, name) in &names {
             if let Some(index) = self.by_name.get_mut(name) {
                 index.table = new.clone();
             }

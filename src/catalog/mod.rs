@@ -350,6 +350,16 @@ impl Catalog {
         self.indexes.on_table(table)
     }
 
+    /// The indexes of `table` that could cover `index` or be covered by it
+    /// ([`Index::is_covered_by`]): those with the same first key column, in name order.
+    pub fn indexes_like<'a>(&'a self, index: &Index) -> impl Iterator<Item = &'a Index> + use<'a> {
+        let found = match index.columns.first() {
+            Some(Some(lead)) => Some(self.indexes.leading_with(&index.table, lead)),
+            _ => None,
+        };
+        found.into_iter().flatten()
+    }
+
     /// A catalog holding only `tables` (and their indexes and schemas): replaying statements
     /// into it is cheap, and shows what they do to those tables.
     pub fn only(&self, tables: &[&QualifiedName]) -> Catalog {
@@ -661,6 +671,27 @@ mod tests {
         assert!(covered("a_include", "a_b_idx"));
         assert!(index("a_b_idx").leads_with(&["a".to_owned()]));
         assert!(!index("a_b_idx").leads_with(&["b".to_owned()]));
+    }
+
+    #[test]
+    fn indexes_are_found_by_first_key_through_renames() {
+        let catalog = replay(&[
+            "CREATE TABLE t (a int, b int); CREATE INDEX a_b_idx ON t (a, b); \
+             CREATE INDEX b_idx ON t (b); CREATE INDEX expr_idx ON t ((a + b)); \
+             ALTER TABLE t RENAME COLUMN a TO c; ALTER TABLE t RENAME TO u; DROP INDEX b_idx;",
+        ]);
+        let names = |column: &str| -> Vec<String> {
+            catalog
+                .indexes
+                .leading_with(&name("u"), column)
+                .map(|index| index.name.name.clone())
+                .collect()
+        };
+        assert_eq!(names("c"), ["a_b_idx"]);
+        assert!(names("a").is_empty() && names("b").is_empty());
+        assert_eq!(catalog.indexes.leading_with(&name("t"), "c").count(), 0);
+        let a_b = catalog.index(&name("a_b_idx")).unwrap();
+        assert_eq!(catalog.indexes_like(a_b).count(), 1);
     }
 
     #[test]

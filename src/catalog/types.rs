@@ -514,12 +514,15 @@ impl ColumnTypeChange<'_> {
     }
 
     /// The indexes with the column as a key, which a new operator class or collation rebuilds.
+    /// In name order.
     pub fn rebuilt_indexes<'c>(&self, catalog: &'c Catalog) -> Vec<&'c Index> {
-        catalog
+        let mut rebuilt: Vec<&Index> = catalog
             .indexes
             .on_table(&self.table)
             .filter(|i| i.columns.iter().any(|c| c.as_deref() == Some(self.column)))
-            .collect()
+            .collect();
+        rebuilt.sort_by(|a, b| a.name.cmp(&b.name));
+        rebuilt
     }
 
     /// What the change does to the rows beyond editing the catalog: rewrite the table, rebuild

@@ -33,7 +33,7 @@ impl Rule for DuplicateIndex {
             let is_later = |other: &Index| other.created_at > index.created_at;
             // The index this one repeats: prefer equal keys, then a constraint's index.
             let covering = catalog
-                .indexes_on(&index.table)
+                .indexes_like(index)
                 .filter(|other| index.is_covered_by(other))
                 .filter(|other| {
                     if !other.is_covered_by(index) {
@@ -100,7 +100,7 @@ impl Rule for DuplicateIndex {
             }
             // An index of an earlier migration that this one makes redundant.
             let redundant = catalog
-                .indexes_on(&index.table)
+                .indexes_like(index)
                 .filter(|other| other.created_at.migration < ctx.index)
                 .find(|other| other.is_covered_by(index) && !index.is_covered_by(other));
             if let Some(other) = redundant {

@@ -54,7 +54,12 @@ impl Rule for FkMissingIndex {
                 }
                 // A partial index serves the key's lookups only when they imply its predicate
                 // (`WHERE fk IS NOT NULL`: a lookup `fk = $1` does); hash serves equality only.
-                let indexed = catalog.indexes_on(&table.name).any(|index| {
+                // An index that leads with the key's columns leads with one of them.
+                let mut candidates = constraint
+                    .columns
+                    .iter()
+                    .flat_map(|column| catalog.indexes.leading_with(&table.name, column));
+                let indexed = candidates.any(|index| {
                     let serves_lookups = !index.partial
                         || index.not_null_predicate.as_ref().is_some_and(|columns| {
                             columns
