@@ -1,6 +1,7 @@
 //! `drop-column`: `ALTER TABLE ... DROP COLUMN` on a table that existed before the migration,
 //! and the columns `DROP TYPE`, `DROP DOMAIN` or `DROP EXTENSION` with `CASCADE` take with them,
-//! or `DROP FUNCTION ... CASCADE` (the generated columns computed with the function).
+//! or `DROP FUNCTION ... CASCADE` (the generated columns computed with the function, and the
+//! defaults, CHECK constraints and indexes that call it).
 
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, DropBehavior, ObjectType};
@@ -247,9 +248,8 @@ fn check_dropped_types(ctx: &StatementContext, out: &mut Vec<Finding>) {
 }
 
 /// `DROP FUNCTION` (or `DROP ROUTINE`) with `CASCADE` drops every stored generated column
-/// computed with the function: each column of a table that existed before the migration is
-/// reported at the function's name, as a `DROP COLUMN` would be. (A default that calls the
-/// function is dropped too, but its column stays.)
+/// computed with the function, and the defaults, CHECK constraints and indexes that call it, on
+/// tables that existed before the migration: reported at the function's name, naming each.
 fn check_dropped_functions(ctx: &StatementContext, out: &mut Vec<Finding>) {
     let NodeEnum::DropStmt(stmt) = &ctx.statement.node else {
         return;
@@ -263,35 +263,62 @@ fn check_dropped_functions(ctx: &StatementContext, out: &mut Vec<Finding>) {
         return;
     }
     for function in dropped_functions(stmt) {
-        let mut lost: Vec<String> = Vec::new();
+        let (mut columns, mut also): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for (table_name, table) in &ctx.catalog.tables {
             if !ctx.is_existing_table(table_name) {
                 continue;
             }
-            for column in &table.columns {
-                if column.generated && column.calls.contains(&function) {
-                    lost.push(format!("`{table_name}.{}`", column.name));
+            for column in table.columns.iter().filter(|c| c.calls.contains(&function)) {
+                if column.generated {
+                    columns.push(format!("`{table_name}.{}`", column.name));
+                } else {
+                    also.push(format!("the default of `{table_name}.{}`", column.name));
+                }
+            }
+            for constraint in table.constraints.iter().filter(|c| c.calls.contains(&function)) {
+                also.push(format!(
+                    "constraint `{}` of `{table_name}`",
+                    constraint.name_on(table_name)
+                ));
+            }
+            for index in ctx.catalog.indexes_on(table_name) {
+                if index.calls.contains(&function) {
+                    also.push(format!("index `{}`", index.name.name));
                 }
             }
         }
-        if lost.is_empty() {
-            continue;
-        }
-        let message = format!(
-            "`DROP FUNCTION {function} CASCADE` drops existing generated {} computed with it, and \
-             {} data: {}",
-            if lost.len() == 1 { "column" } else { "columns" },
-            if lost.len() == 1 { "its" } else { "their" },
-            lost.join(", ")
-        );
+        let message = match (columns.len(), also.is_empty()) {
+            (0, true) => continue,
+            (0, false) => format!(
+                "`DROP FUNCTION {function} CASCADE` drops what existing tables use it for: {}",
+                also.join(", ")
+            ),
+            (n, _) => {
+                let also = if also.is_empty() {
+                    String::new()
+                } else {
+                    format!("; with them {}", also.join(", "))
+                };
+                format!(
+                    "`DROP FUNCTION {function} CASCADE` drops existing generated {} computed with \
+                     it, and {} data: {}{also}",
+                    if n == 1 { "column" } else { "columns" },
+                    if n == 1 { "its" } else { "their" },
+                    columns.join(", ")
+                )
+            }
+        };
         let help = format!(
-            "CASCADE removes every generated column whose expression calls `{function}`, with no \
-             other warning than a NOTICE (and the defaults, CHECK constraints, indexes, triggers \
-             and views that use it). To replace the function, `CREATE OR REPLACE FUNCTION` (same \
-             arguments and return type) keeps what depends on it. To retire it, drop or change those columns first, each in its \
-             own expand/contract step (see drop-column): the release still running during the \
-             deploy reads them. Then drop the function without CASCADE, so that PostgreSQL \
-             refuses if anything still depends on it."
+            "CASCADE removes every generated column, default, CHECK constraint and index that \
+             calls `{function}` (and the triggers and views that use it), with no other warning \
+             than a NOTICE: an insert that leaves out a column that lost its default stores NULL \
+             (or fails on NOT NULL), a lost CHECK no longer guards new rows, and queries that used \
+             a lost index scan the table. To replace the function, `CREATE OR REPLACE FUNCTION` \
+             (same arguments and return type) keeps what depends on it. To retire it, change \
+             what uses it first (a generated column in its own expand/contract step, see \
+             drop-column: the release still running during the deploy reads it); then drop the \
+             function without CASCADE, so that PostgreSQL refuses if anything still depends on \
+             it."
         );
         out.push(
             ctx.finding(ctx.name_span(None, &function.name), message)
