@@ -10,6 +10,8 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use pg_query::NodeEnum;
+use pg_query::protobuf::Integer;
 use rayon::prelude::*;
 
 use crate::cache::{Cache, SetCache, SetWriter};
@@ -18,6 +20,7 @@ use crate::diagnostic::Diagnostic;
 pub use crate::engine::History;
 use crate::engine::{
     ActiveRule, MigrationResults, SetDriver, TableUse, WorkspaceContext, check_workspace,
+    is_looked_back_at,
 };
 use crate::findings::{Arena, Findings, Kept};
 use crate::parse::{self, ParsedMigration};
@@ -381,6 +384,15 @@ fn lint_set(
                     *released = ParsedMigration::default();
                 }
                 kept_from = last + 1;
+            }
+            // The rest goes on into the next batch's transaction, which looks back only at its
+            // type changes: the other trees are let go (a long drizzle folder is one transaction).
+            for statement in parsed[kept_from..]
+                .iter_mut()
+                .flat_map(|migration| &mut migration.statements)
+                .filter(|statement| !is_looked_back_at(&statement.node))
+            {
+                statement.node = NodeEnum::Integer(Integer::default());
             }
         }
     }

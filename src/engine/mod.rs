@@ -23,5 +23,5 @@ pub use rule::{Declared, Family, Rule, RuleId, RuleMeta};
 pub use session::{
     SessionSoFar, Timeout, long_lock_on_existing_table, strong_lock_on_existing_table,
 };
-pub use transaction::TransactionSoFar;
+pub use transaction::{TransactionSoFar, is_looked_back_at};
 pub use workspace::{TableUse, WorkspaceContext};

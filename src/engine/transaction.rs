@@ -80,10 +80,7 @@ impl TransactionSoFar {
         if self.last.is_none() {
             return;
         }
-        if matches!(
-            statement.node,
-            NodeEnum::CreateEnumStmt(_) | NodeEnum::AlterEnumStmt(_)
-        ) {
+        if is_looked_back_at(&statement.node) {
             self.type_changes.push((index, position));
         }
         for lock in table_locks(catalog, &statement.node) {
@@ -96,4 +93,14 @@ impl TransactionSoFar {
     pub fn lock_held_on(&self, table: &QualifiedName) -> Option<LockMode> {
         self.locks.get(table).copied()
     }
+}
+
+/// Whether a later statement of the same transaction may look back at `node`: only the type
+/// changes ([`TransactionSoFar::type_changes`]) are, so a judged migration whose transaction
+/// goes on can let go of every other statement's tree.
+pub fn is_looked_back_at(node: &NodeEnum) -> bool {
+    matches!(
+        node,
+        NodeEnum::CreateEnumStmt(_) | NodeEnum::AlterEnumStmt(_)
+    )
 }

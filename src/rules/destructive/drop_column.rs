@@ -275,7 +275,11 @@ fn check_dropped_functions(ctx: &StatementContext, out: &mut Vec<Finding>) {
                     also.push(format!("the default of `{table_name}.{}`", column.name));
                 }
             }
-            for constraint in table.constraints.iter().filter(|c| c.calls.contains(&function)) {
+            for constraint in table
+                .constraints
+                .iter()
+                .filter(|c| c.calls.contains(&function))
+            {
                 also.push(format!(
                     "constraint `{}` of `{table_name}`",
                     constraint.name_on(table_name)
