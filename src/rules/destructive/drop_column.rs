@@ -93,13 +93,14 @@ impl Rule for DropColumn {
                     "drop the column in a later migration",
                 ),
             };
-            // A key column stays NOT NULL: PostgreSQL refuses to drop that.
+            // A key column stays NOT NULL: PostgreSQL refuses to drop that. NOT NULL set by
+            // this migration is not there for the first step, which runs without it.
             let required = ctx.catalog.table(table).is_some_and(|t| {
                 t.column(column)
                     .is_some_and(|c| c.not_null && !c.has_default)
                     && t.primary_key()
                         .is_none_or(|key| !key.columns.contains(column))
-            });
+            }) && !set_not_null_earlier(ctx, &[table, &old_table], &[column, used]);
             // Making it nullable, the first step's change to the schema, with the names the
             // first step sees.
             let nullable = required
@@ -139,6 +140,32 @@ impl Rule for DropColumn {
             });
         }
     }
+}
+
+/// Whether a statement of the migration before this one sets NOT NULL on the column, named on
+/// one of `tables` as one of `columns` (its names before and after the migration's renames).
+fn set_not_null_earlier(
+    ctx: &StatementContext,
+    tables: &[&QualifiedName],
+    columns: &[&String],
+) -> bool {
+    ctx.migration.parsed.statements[..ctx.index]
+        .iter()
+        .any(|statement| match &statement.node {
+            NodeEnum::AlterTableStmt(stmt) => {
+                stmt.relation
+                    .as_ref()
+                    .is_some_and(|relation| tables.contains(&&range_var(relation)))
+                    && stmt.cmds.iter().any(|cmd| match cmd.node.as_ref() {
+                        Some(NodeEnum::AlterTableCmd(cmd)) => {
+                            cmd.subtype == AlterTableType::AtSetNotNull as i32
+                                && columns.iter().any(|column| **column == cmd.name)
+                        }
+                        _ => false,
+                    })
+            }
+            _ => false,
+        })
 }
 
 /// What a later statement of the migration gives `column`'s name on `table` to, once the
