@@ -143,21 +143,15 @@ impl Rule for AddColumnVolatileDefault {
             };
             // The arms that get here with a volatile default, or any default before PostgreSQL
             // 11, are the ones whose help gives the split.
-            let statements = match default {
+            let suggestion = match default {
                 ColumnDefault::Volatile { .. } | ColumnDefault::Once => {
-                    split.map(SplitDefault::statements)
+                    split.map(|split| split.suggestion(ctx))
                 }
                 _ => None,
             };
             let finding = ctx.finding(span, message).help(help);
-            out.push(match statements {
-                // The backfill, after the default is set, is the help's to describe. The ADD
-                // and SET DEFAULT alone can replace the statement; the NOT NULL steps need the
-                // backfill first (and the VALIDATE a transaction of its own).
-                Some(statements) if statements.len() == 2 => {
-                    finding.suggest(ctx.in_place(Suggestion::instead(statements)))
-                }
-                Some(statements) => finding.suggest(Suggestion::instead(statements)),
+            out.push(match suggestion {
+                Some(suggestion) => finding.suggest(suggestion),
                 None => finding,
             });
         }
@@ -174,11 +168,17 @@ struct SplitDefault {
 }
 
 impl SplitDefault {
-    fn statements(self) -> Vec<String> {
-        [self.add, self.set_default]
-            .into_iter()
-            .chain(self.not_null)
-            .collect()
+    /// What stands in for the flagged statement: the ADD and the SET DEFAULT. The NOT NULL
+    /// steps wait for the backfill (their VALIDATE fails on the rows it has not filled), which
+    /// the help describes; with them the column is nullable until then, so no text edit.
+    fn suggestion(self, ctx: &StatementContext) -> Suggestion {
+        let nullable = self.not_null.is_empty();
+        let suggestion = Suggestion::instead([self.add, self.set_default]);
+        if nullable {
+            ctx.in_place(suggestion)
+        } else {
+            suggestion
+        }
     }
 
     /// The NOT NULL steps, for a help text: empty for a nullable column.
