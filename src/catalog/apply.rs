@@ -191,6 +191,8 @@ impl Catalog {
                     if !(cmd.missing_ok && table.column(&column.colname).is_some()) =>
                 {
                     add_column(table, column, migration);
+                    // A column's own PRIMARY KEY or UNIQUE brings its index.
+                    self.add_constraint_indexes(&name, origin);
                 }
                 (AlterTableType::AtDropColumn, _) => self.drop_column(&name, &cmd.name),
                 (AlterTableType::AtAlterColumnType, Some(NodeEnum::ColumnDef(column))) => {
