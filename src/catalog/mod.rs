@@ -131,6 +131,9 @@ pub struct Constraint {
     /// For a CHECK: the columns its expression proves NOT NULL (`CHECK (col IS NOT NULL)`, or
     /// such tests joined with AND). See [`Table::proves_not_null`].
     pub not_null_columns: Vec<String>,
+    /// For a CHECK: whether it tests nothing but that (`CHECK (a IS NOT NULL AND b IS NOT
+    /// NULL)`), so that NOT NULL on those columns guarantees all it does.
+    pub only_not_null: bool,
     /// For a PRIMARY KEY or UNIQUE: what defines its index besides the columns (`DEFERRABLE`,
     /// `INITIALLY DEFERRED`, `NULLS NOT DISTINCT`, `INCLUDE`), spelled so that equal ones
     /// compare equal.

@@ -39,6 +39,18 @@ impl Rule for DropConstraint {
             ) {
                 continue;
             }
+            // `CHECK (col IS NOT NULL)` once `col` is NOT NULL (the set-not-null recipe's last
+            // step): NOT NULL keeps the whole guarantee.
+            if known.is_some_and(|check| {
+                check.only_not_null
+                    && check.not_null_columns.iter().all(|column| {
+                        ctx.catalog
+                            .column_of(table, column)
+                            .is_some_and(|column| column.not_null)
+                    })
+            }) {
+                continue;
+            }
             let columns = known
                 .map(|c| c.columns.join(", "))
                 .filter(|c| !c.is_empty())
