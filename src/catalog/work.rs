@@ -73,7 +73,15 @@ pub fn row_work(catalog: &Catalog, node: &NodeEnum, pg_version: u32) -> Option<R
     };
     match node {
         NodeEnum::AlterTableStmt(stmt) => alter_table(catalog, stmt, pg_version),
-        NodeEnum::IndexStmt(stmt) => on(Work::IndexBuild, range_var(stmt.relation.as_ref()?)),
+        NodeEnum::IndexStmt(stmt) => {
+            let relation = stmt.relation.as_ref()?;
+            let table = range_var(relation);
+            // `ON ONLY` a partitioned table makes an empty, invalid parent index: no build.
+            if !relation.inh && catalog.is_partitioned(&table) {
+                return None;
+            }
+            on(Work::IndexBuild, table)
+        }
         NodeEnum::ReindexStmt(stmt) => {
             let named = range_var(stmt.relation.as_ref()?);
             let table = match ReindexObjectType::try_from(stmt.kind) {
