@@ -239,7 +239,9 @@ impl MigrationKeys {
                 .chain_update(text)
                 .chain_update(format!(
                     "{:?} {:?} {}",
-                    migration.kind, migration.chunks, migration.starts_in_transaction
+                    migration.kind(),
+                    migration.chunks,
+                    migration.starts_in_transaction
                 ))
                 .finalize()
                 .into();

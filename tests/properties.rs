@@ -190,7 +190,7 @@ proptest! {
         let migration = source::Migration {
             name: "m".into(),
             file: 0,
-            kind: source::SourceKind::Plain,
+            layout: source::Layout::Plain,
             owner: None,
             chunks: vec![whole],
             starts_in_transaction: false,

@@ -4,7 +4,7 @@
 #![no_main]
 
 use chronos_lint::parse::{self, ParsedMigration, text};
-use chronos_lint::source::{Migration, SourceKind};
+use chronos_lint::source::{Layout, Migration};
 use chronos_lint_fuzz::{assert_span, check_parsed};
 use libfuzzer_sys::fuzz_target;
 
@@ -28,7 +28,7 @@ fn check(sql: &str) {
     let migration = Migration {
         name: "fuzz".into(),
         file: 0,
-        kind: SourceKind::Plain,
+        layout: Layout::Plain,
         owner: None,
         chunks: vec![whole],
         starts_in_transaction: false,

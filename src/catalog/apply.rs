@@ -841,15 +841,14 @@ pub(super) fn constraint_definition(
             _ => return None,
         };
     let name = (!constraint.conname.is_empty()).then(|| constraint.conname.clone());
-    let (not_null_columns, only_not_null, calls) =
-        match (&kind, constraint.raw_expr.as_deref()) {
-            (ConstraintKind::Check, Some(expr)) => (
-                expr::not_null_columns(expr),
-                expr::only_not_null_tests(expr).is_some(),
-                expr::called_functions(expr),
-            ),
-            _ => (Vec::new(), false, Vec::new()),
-        };
+    let (not_null_columns, only_not_null, calls) = match (&kind, constraint.raw_expr.as_deref()) {
+        (ConstraintKind::Check, Some(expr)) => (
+            expr::not_null_columns(expr),
+            expr::only_not_null_tests(expr).is_some(),
+            expr::called_functions(expr),
+        ),
+        _ => (Vec::new(), false, Vec::new()),
+    };
     let index_options = format!(
         "{}{}{}{:?}",
         if constraint.deferrable {

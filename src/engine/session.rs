@@ -79,7 +79,9 @@ impl SessionSoFar {
         }
         let same_session = self.last.is_some_and(|last| {
             let (now, before) = (&set.migrations[index], &set.migrations[last]);
-            now.kind == SourceKind::Alembic && before.kind == now.kind && before.file == now.file
+            now.kind() == SourceKind::Alembic
+                && before.kind() == now.kind()
+                && before.file == now.file
         });
         for timeout in [&mut self.lock_timeout, &mut self.statement_timeout] {
             timeout.locked_without = false;

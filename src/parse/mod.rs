@@ -80,7 +80,7 @@ pub fn parse_migration(file_text: &str, migration: &Migration) -> ParsedMigratio
                 None => {}
             }
             statement.bookkeeping = transaction_effect(&statement.node).is_some()
-                || (migration.kind == SourceKind::Alembic
+                || (migration.kind() == SourceKind::Alembic
                     && touches_alembic_version(&statement.node));
         }
         statement.in_transaction = in_transaction;
@@ -224,7 +224,7 @@ pub(crate) mod tests {
         let migration = Migration {
             name: "m".into(),
             file: 0,
-            kind: SourceKind::Plain,
+            layout: crate::source::Layout::Plain,
             owner: None,
             chunks: vec![whole],
             starts_in_transaction: false,

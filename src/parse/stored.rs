@@ -124,7 +124,7 @@ impl ParsedMigration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{Migration, SourceKind};
+    use crate::source::{Layout, Migration};
 
     #[test]
     fn a_parsed_migration_comes_back_from_its_bytes() {
@@ -133,7 +133,7 @@ mod tests {
         let migration = Migration {
             name: "m".into(),
             file: 0,
-            kind: SourceKind::Plain,
+            layout: Layout::Plain,
             owner: None,
             chunks: std::iter::once(0..text.len()).collect(),
             starts_in_transaction: false,

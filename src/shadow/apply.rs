@@ -255,8 +255,8 @@ fn plan(input: &SetInput) -> Vec<Step> {
         // The tool's transaction ends with the migration unless the next one continues it.
         let continues = migrations
             .get(index + 1)
-            .is_some_and(|next| match migration.kind {
-                SourceKind::Drizzle => next.kind == SourceKind::Drizzle,
+            .is_some_and(|next| match migration.kind() {
+                SourceKind::Drizzle => next.kind() == SourceKind::Drizzle,
                 SourceKind::Alembic => next.file == migration.file,
                 SourceKind::Plain => false,
             });

@@ -3,7 +3,7 @@
 
 use std::ops::Range;
 
-use super::{AlembicRevision, FileId, Migration, SourceKind};
+use super::{AlembicRevision, FileId, Layout, Migration};
 use crate::parse::text;
 
 /// Whether a file whose SQL starts at `start` looks like Alembic offline output.
@@ -25,7 +25,7 @@ pub fn split(text: &str, start: usize, file: FileId, owner: Option<String>) -> V
         return vec![Migration {
             name: "alembic".to_owned(),
             file,
-            kind: SourceKind::Alembic,
+            layout: Layout::Alembic,
             owner,
             chunks: vec![whole],
             starts_in_transaction: false,
@@ -47,7 +47,7 @@ pub fn split(text: &str, start: usize, file: FileId, owner: Option<String>) -> V
         migrations.push(Migration {
             name: revision.to.clone(),
             file,
-            kind: SourceKind::Alembic,
+            layout: Layout::Alembic,
             owner: owner.clone(),
             chunks: vec![chunk],
             starts_in_transaction: i > 0 && open,

@@ -532,6 +532,11 @@ fn loose_file_migrations(
             in_transaction = !layout::flyway_outside_transaction(path)
                 && !layout::flyway_runs_outside_transaction(&source.text, start);
         }
+        // golang-migrate sends the file as one query string, which PostgreSQL runs as one
+        // implicit transaction when it holds several statements.
+        Layout::GolangMigrate if configured.is_none() => {
+            in_transaction = crate::parse::text::split_statements(&source.text[start..]).len() > 1;
+        }
         _ => {}
     }
     // A folder migration is named by its folder.
@@ -543,7 +548,7 @@ fn loose_file_migrations(
     vec![Migration {
         name,
         file,
-        kind,
+        layout,
         owner,
         chunks,
         starts_in_transaction: in_transaction,

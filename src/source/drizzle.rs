@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{
-    InputError, Journal, JournalEntry, Migration, MigrationSet, SourceKind, Workspace, read,
+    InputError, Journal, JournalEntry, Layout, Migration, MigrationSet, SourceKind, Workspace, read,
 };
 use crate::config::Config;
 
@@ -103,7 +103,7 @@ pub fn read_folder(
             migrations.push(Migration {
                 name: entry.tag.clone(),
                 file,
-                kind: SourceKind::Drizzle,
+                layout: Layout::Drizzle,
                 owner: owner.clone(),
                 chunks: split_breakpoints(text, start, entry.breakpoints),
                 // drizzle-orm's migrator runs all pending migrations in one transaction.

@@ -169,7 +169,7 @@ impl Baseline {
         }
         for migration in workspace.sets.iter().flat_map(|set| &set.migrations) {
             let file = &workspace.files[migration.file];
-            let status = match (&old_texts[migration.file], migration.kind) {
+            let status = match (&old_texts[migration.file], migration.kind()) {
                 // A revision rendered from its script is as new as the script.
                 _ if let Some(script) = migration.script => files[&script],
                 (None, _) => Status::New,

@@ -50,7 +50,8 @@ impl Layout {
     }
 
     /// Whether the tool runs each migration in a transaction of its own (dbmate's
-    /// `transaction:false` and Flyway's `executeInTransaction=false` are read per file); `None`
+    /// `transaction:false` and Flyway's `executeInTransaction=false` are read per file, and a
+    /// golang-migrate file is one implicit transaction when it holds several statements); `None`
     /// where the configuration says (`in_transaction`, `assume_in_transaction`), as for plain
     /// files. A sqitch script opens its own transaction.
     pub fn in_transaction(self) -> Option<bool> {

@@ -82,7 +82,8 @@ pub struct Migration {
     /// Drizzle tag, Alembic target revision, or file stem.
     pub name: String,
     pub file: FileId,
-    pub kind: SourceKind,
+    /// The tool whose layout the migration is written in.
+    pub layout: Layout,
     /// The owner (migration system) that writes this migration, when known.
     pub owner: Option<String>,
     /// Byte ranges of the file to parse, in order (drizzle statement-breakpoint pieces).
@@ -98,13 +99,18 @@ pub struct Migration {
 }
 
 impl Migration {
+    /// What the rules know the migration as: drizzle-kit's, Alembic's, or a plain SQL file.
+    pub fn kind(&self) -> SourceKind {
+        self.layout.kind()
+    }
+
     /// Whether a transaction still open at the end of `previous` can be the one this migration
     /// runs in: drizzle-kit applies every pending migration of a folder in one transaction, and
     /// an Alembic offline file runs its revisions in the transactions its BEGIN/COMMIT lines
     /// open. Plain files are applied one by one.
     pub fn may_share_transaction_with(&self, previous: &Migration) -> bool {
-        match self.kind {
-            SourceKind::Drizzle => previous.kind == SourceKind::Drizzle,
+        match self.kind() {
+            SourceKind::Drizzle => previous.kind() == SourceKind::Drizzle,
             SourceKind::Alembic => previous.file == self.file,
             SourceKind::Plain => false,
         }
@@ -132,7 +138,7 @@ impl MigrationSet {
     pub fn kind(&self) -> SourceKind {
         self.migrations
             .first()
-            .map_or(SourceKind::Plain, |migration| migration.kind)
+            .map_or(SourceKind::Plain, |migration| migration.kind())
     }
 }
 

@@ -112,7 +112,7 @@ pub fn read_project(
         migrations.push(Migration {
             name: change,
             file,
-            kind: layout.kind(),
+            layout,
             owner: owner.clone(),
             chunks: drizzle::split_breakpoints(&source.text, source.content_start(), false),
             starts_in_transaction: in_transaction,

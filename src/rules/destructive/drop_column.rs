@@ -70,7 +70,7 @@ impl Rule for DropColumn {
                 );
                 continue;
             }
-            let (remove, later) = match ctx.migration.migration.kind {
+            let (remove, later) = match ctx.migration.migration.kind() {
                 SourceKind::Drizzle => (
                     format!(
                         "remove `{used}` from the drizzle schema and from all application code, and \

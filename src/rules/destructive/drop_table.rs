@@ -45,7 +45,7 @@ impl Rule for DropTable {
             let message = format!(
                 "`DROP TABLE` deletes existing table `{table}` and all its rows{cascade_note}"
             );
-            let remove = match ctx.migration.migration.kind {
+            let remove = match ctx.migration.migration.kind() {
                 SourceKind::Drizzle => {
                     "remove it from the drizzle schema and from all application code"
                 }

@@ -65,7 +65,7 @@ impl Rule for RenameColumn {
             "renaming column `{old}` of existing table `{table}` to `{new}` breaks running code that \
              still uses `{old}`"
         );
-        let tool = match ctx.migration.migration.kind {
+        let tool = match ctx.migration.migration.kind() {
             SourceKind::Drizzle => format!(
                 " drizzle-kit writes this rename when you answer its rename prompt with \"rename \
                  column\": instead, add `{new}` to the schema next to `{old}`, backfill it in a \

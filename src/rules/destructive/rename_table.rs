@@ -41,7 +41,7 @@ impl Rule for RenameTable {
             "renaming existing {kind} `{table}` to `{new}` breaks running code that still uses `{}`",
             table.name
         );
-        let tool = match ctx.migration.migration.kind {
+        let tool = match ctx.migration.migration.kind() {
             SourceKind::Drizzle => {
                 " drizzle-kit writes this rename when you answer \"rename table\" at its prompt; \
                  put the view in a custom migration generated right after it (`drizzle-kit \

@@ -41,7 +41,7 @@ impl Rule for UnboundedDeleteOrUpdate {
         }
         let message =
             format!("`{verb}` without `WHERE` {effect} every row of existing table `{table}`");
-        let holds = match ctx.migration.migration.kind {
+        let holds = match ctx.migration.migration.kind() {
             SourceKind::Drizzle => {
                 "until drizzle-kit commits its single transaction over all pending migrations"
             }

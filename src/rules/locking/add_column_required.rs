@@ -22,7 +22,7 @@ declare_rule! {
 
 impl Rule for AddColumnRequired {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let kind = ctx.migration.migration.kind;
+        let kind = ctx.migration.migration.kind();
         let pg_version = ctx.migration.config.pg_version;
         for action in existing_table_actions(ctx) {
             let Some(column) = action.added_column() else {

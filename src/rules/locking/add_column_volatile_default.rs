@@ -27,7 +27,7 @@ declare_rule! {
 impl Rule for AddColumnVolatileDefault {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
         let pg_version = ctx.migration.config.pg_version;
-        let kind = ctx.migration.migration.kind;
+        let kind = ctx.migration.migration.kind();
         for action in existing_table_actions(ctx) {
             let Some(column) = action.added_column() else {
                 continue;

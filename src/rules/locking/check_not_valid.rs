@@ -28,7 +28,7 @@ fn is_check(constraint: &Constraint) -> bool {
 
 impl Rule for CheckNotValid {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let kind = ctx.migration.migration.kind;
+        let kind = ctx.migration.migration.kind();
         for action in existing_table_actions(ctx) {
             let table = &action.table;
             let validate = |name: &str| {

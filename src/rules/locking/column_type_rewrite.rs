@@ -113,7 +113,7 @@ impl Rule for ColumnTypeRewrite {
                     )
                 }
             };
-            let holds = match ctx.migration.migration.kind {
+            let holds = match ctx.migration.migration.kind() {
                 SourceKind::Drizzle => {
                     " drizzle-kit holds the lock until all pending migrations have run, since they \
                      share one transaction."

@@ -76,7 +76,7 @@ impl Rule for ConcurrentInTransaction {
                          drop CONCURRENTLY."
                     .to_owned(),
             };
-        } else if ctx.migration.migration.kind == SourceKind::Drizzle
+        } else if ctx.migration.migration.kind() == SourceKind::Drizzle
             && matches!(&statement.node, NodeEnum::IndexStmt(_))
         {
             help.push_str(

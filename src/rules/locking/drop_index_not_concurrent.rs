@@ -65,7 +65,8 @@ impl Rule for DropIndexNotConcurrent {
                 }
             };
             let old_name = renames::index_before_migration(ctx, &index);
-            let help = if ctx.migration.migration.kind == SourceKind::Drizzle && old_name != index {
+            let help = if ctx.migration.migration.kind() == SourceKind::Drizzle && old_name != index
+            {
                 // Renamed by this migration: dropping it first would break the rename, so it
                 // is dropped once the migration has run.
                 let after = format!("DROP INDEX CONCURRENTLY IF EXISTS {index_sql}");
@@ -80,7 +81,7 @@ impl Rule for DropIndexNotConcurrent {
                         "once `drizzle-kit migrate` has applied this migration"
                     )
                 )
-            } else if ctx.migration.migration.kind == SourceKind::Drizzle {
+            } else if ctx.migration.migration.kind() == SourceKind::Drizzle {
                 // Dropped outside the migration first; the migration's own drop then finds it
                 // gone.
                 let prebuilt = format!("DROP INDEX CONCURRENTLY IF EXISTS {index_sql}");
@@ -130,7 +131,7 @@ fn help(
     table: Option<&QualifiedName>,
 ) -> String {
     let why = WHY;
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Alembic | SourceKind::Drizzle => {
             let op = advice::alembic_drop_index(index, table);
             format!("{why} {}", advice::outside_transaction(ctx, sql, &op))

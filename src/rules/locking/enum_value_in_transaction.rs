@@ -200,7 +200,7 @@ fn help(ctx: &StatementContext, migration: usize) -> String {
                 own before the block, or use the value after the block."
             .to_owned();
     }
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Drizzle => {
             let fix = if migration == ctx.migration.index {
                 "Move the statement that uses the value to a new migration, and deploy the one \

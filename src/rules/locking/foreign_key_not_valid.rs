@@ -64,7 +64,7 @@ fn added(
     constraint: &Constraint,
     column: Option<&str>,
 ) -> Finding {
-    let kind = ctx.migration.migration.kind;
+    let kind = ctx.migration.migration.kind();
     let table = &action.table;
     let referenced = constraint.pktable.as_ref().map(|rel| {
         let (schema, name) = ast::range_var_name(rel);

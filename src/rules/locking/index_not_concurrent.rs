@@ -95,7 +95,7 @@ fn advise(
         );
     };
     let named = !stmt.idxname.is_empty();
-    if ctx.migration.migration.kind != SourceKind::Drizzle {
+    if ctx.migration.migration.kind() != SourceKind::Drizzle {
         let instead = Suggestion::instead([concurrent_sql.clone()]);
         // It cannot run where the statement runs: no text edit then.
         let instead = if ctx.statement.in_transaction || ctx.statement.in_do_block {
@@ -156,7 +156,7 @@ fn help(
         "A plain `CREATE INDEX` holds a SHARE lock on `{table}` for the whole build: reads go on, \
          every INSERT, UPDATE and DELETE waits."
     );
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Drizzle => {
             let prebuilt = concurrent_sql;
             let leftover = if stmt.idxname.is_empty() {

@@ -51,7 +51,7 @@ impl Rule for LockTimeoutMissing {
 /// `LOCAL` where the migration runs in a transaction (drizzle-kit and Alembic run each in one),
 /// so that the setting ends with it.
 pub(crate) fn set_timeout(ctx: &StatementContext, setting: &str, value: &str) -> String {
-    let local = match ctx.migration.migration.kind {
+    let local = match ctx.migration.migration.kind() {
         SourceKind::Drizzle | SourceKind::Alembic => true,
         SourceKind::Plain => ctx.statement.in_transaction,
     };
@@ -61,7 +61,7 @@ pub(crate) fn set_timeout(ctx: &StatementContext, setting: &str, value: &str) ->
 
 /// Where `set` ([`set_timeout`]) goes in the migration, for a help text.
 pub(crate) fn where_to_set(ctx: &StatementContext, set: &str) -> String {
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Drizzle => format!(
             "`{set};--> statement-breakpoint` at the top of the migration (drizzle-kit migrate \
              runs it inside its transaction, so it lasts until the commit)"
@@ -133,7 +133,7 @@ pub(crate) fn verb(node: &NodeEnum) -> &'static str {
 fn help(ctx: &StatementContext, set: &str) -> String {
     let why = "With a timeout the statement gives up when it cannot get the lock in time: the \
                migration fails and can be retried, instead of stalling the application.";
-    let tool = match ctx.migration.migration.kind {
+    let tool = match ctx.migration.migration.kind() {
         SourceKind::Drizzle => format!(
             "Start the migration with `{set};--> statement-breakpoint` (drizzle-kit migrate runs \
              it inside its transaction, so it lasts until the commit). Only this migration \

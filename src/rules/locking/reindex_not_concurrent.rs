@@ -120,7 +120,7 @@ fn help(ctx: &StatementContext, kind: &str, target: &str) -> String {
                        CONCURRENTLY` the old index and `ALTER INDEX ... RENAME` the new one (an \
                        index behind a constraint is swapped with `ALTER TABLE ... ADD CONSTRAINT \
                        ... USING INDEX`)";
-        let outside = match ctx.migration.migration.kind {
+        let outside = match ctx.migration.migration.kind() {
             SourceKind::Plain => advice::plain_placement(ctx).to_owned(),
             _ => format!(
                 " {}",
@@ -142,7 +142,7 @@ fn help(ctx: &StatementContext, kind: &str, target: &str) -> String {
         "`{sql}` builds new indexes next to the old ones and swaps them without blocking writes \
          (it needs more time and disk, and cannot run inside a transaction block)."
     );
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Plain => format!("{base}{}", advice::plain_placement(ctx)),
         _ => format!("{base} {}", advice::outside_transaction(ctx, &sql, &op)),
     }

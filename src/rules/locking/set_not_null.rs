@@ -23,7 +23,7 @@ declare_rule! {
 
 impl Rule for SetNotNull {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let kind = ctx.migration.migration.kind;
+        let kind = ctx.migration.migration.kind();
         let pg_version = ctx.migration.config.pg_version;
         // A type change of the same statement that rewrites the table checks NOT NULL as it
         // writes each row: no scan of its own, and nothing for a CHECK to save.

@@ -56,7 +56,7 @@ impl Rule for StatementTimeoutMissing {
         );
         let statement = set_timeout(ctx, "statement_timeout", "'15min'");
         let mut set = where_to_set(ctx, &statement);
-        if ctx.migration.migration.kind == SourceKind::Alembic {
+        if ctx.migration.migration.kind() == SourceKind::Alembic {
             set.push_str(", or `context.execute(...)` in env.py for every revision");
         }
         let help = format!(

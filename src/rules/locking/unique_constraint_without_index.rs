@@ -34,7 +34,7 @@ fn unique_kind(constraint: &Constraint) -> Option<&'static str> {
 
 impl Rule for UniqueConstraintWithoutIndex {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        let kind = ctx.migration.migration.kind;
+        let kind = ctx.migration.migration.kind();
         for action in existing_table_actions(ctx) {
             let table = &action.table;
             let table_sql = table.to_sql();

@@ -20,7 +20,7 @@ impl Rule for MigrationModified {
             return;
         };
         let migration = ctx.migration;
-        let consequence = match migration.kind {
+        let consequence = match migration.kind() {
             SourceKind::Drizzle => {
                 "drizzle-orm's migrator never re-runs an applied migration, so databases that already \
                  applied it keep the old version while new ones get the edited one"

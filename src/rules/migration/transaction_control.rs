@@ -7,7 +7,7 @@ use pg_query::protobuf::TransactionStmtKind;
 use crate::catalog::Catalog;
 use crate::diagnostic::Finding;
 use crate::engine::{MigrationContext, Rule, declare_rule};
-use crate::source::SourceKind;
+use crate::source::{Layout, SourceKind};
 
 declare_rule! {
     pub struct TransactionControl {
@@ -49,10 +49,13 @@ impl Rule for TransactionControl {
         let migration = ctx.migration;
         // Alembic's offline SQL writes its own BEGIN and COMMIT, which cannot be told apart from
         // a revision's here.
-        if migration.kind == SourceKind::Alembic {
+        if migration.kind() == SourceKind::Alembic {
             return;
         }
-        let wrapped = migration.starts_in_transaction;
+        // golang-migrate's transaction is the implicit one of a query string of several
+        // statements: an explicit `BEGIN` turns it into a regular one, which `COMMIT` ends, so
+        // the file's own BEGIN and COMMIT are judged as in a file run on its own.
+        let wrapped = migration.starts_in_transaction && migration.layout != Layout::GolangMigrate;
         let controls: Vec<(usize, Control, &str)> = ctx
             .parsed
             .statements
@@ -66,7 +69,7 @@ impl Rule for TransactionControl {
         if wrapped {
             for &(at, control, written) in &controls {
                 let statement = ctx.statement_at(at, catalog);
-                let (message, help) = wrapped_finding(migration.kind, control, written);
+                let (message, help) = wrapped_finding(migration.kind(), control, written);
                 out.push(
                     statement
                         .finding(statement.first_token_span(), message)

@@ -30,7 +30,7 @@ impl Rule for ShadowApplyFailed {
             return;
         }
         let migration = &ctx.set.migrations[failure.migration];
-        let mut help = vec![match migration.kind {
+        let mut help = vec![match migration.kind() {
             SourceKind::Drizzle => {
                 "The migration fails the same way in production, and drizzle-kit rolls back every \
                  pending migration with it."
@@ -46,7 +46,7 @@ impl Rule for ShadowApplyFailed {
         }
         if failure.sqlstate == ACTIVE_SQL_TRANSACTION {
             help.push(
-                match migration.kind {
+                match migration.kind() {
                     SourceKind::Drizzle => {
                         "drizzle-kit migrate runs every pending migration in one transaction and has \
                          no non-transactional mode: run this statement outside drizzle-kit (by hand \

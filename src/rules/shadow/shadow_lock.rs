@@ -19,7 +19,7 @@ impl Rule for ShadowLock {
     fn check_trace(&self, ctx: &TraceContext, out: &mut Vec<Finding>) {
         for migration in &ctx.trace.migrations {
             let index = migration.migration;
-            let kind = ctx.set.migrations[index].kind;
+            let kind = ctx.set.migrations[index].kind();
             for traced in &migration.statements {
                 let statement = ctx.statement(index, traced.statement);
                 for (relation, mode) in &traced.locks {

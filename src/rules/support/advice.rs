@@ -14,7 +14,7 @@ use pg_query::protobuf::{AlterTableCmd, AlterTableStmt, AlterTableType, Constrai
 use crate::catalog::{Catalog, DEFAULT_SCHEMA, QualifiedName};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{MigrationContext, StatementContext};
-use crate::source::SourceKind;
+use crate::source::{Layout, SourceKind};
 
 /// The steps a help text asks for that depend on how the migration tool runs transactions.
 #[derive(Debug, Default, Clone, Copy)]
@@ -109,7 +109,7 @@ pub fn tool_note(kind: SourceKind, steps: Steps) -> String {
 /// How to run `sql`, which cannot run inside a transaction block, with the tool that applies
 /// this migration. `alembic` is the operation to put in the revision's autocommit block.
 pub fn outside_transaction(ctx: &StatementContext, sql: &str, alembic: &str) -> String {
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Drizzle => {
             drizzle_separate_step(sql, "before or after it, as the change needs")
         }
@@ -120,10 +120,37 @@ pub fn outside_transaction(ctx: &StatementContext, sql: &str, alembic: &str) -> 
              `COMMIT;` before the statement and `BEGIN;` after)."
         ),
         SourceKind::Plain => format!(
-            "Run `{sql}` outside a transaction block: after a `COMMIT;`, or from a file that is \
-             not wrapped in one (`assume_in_transaction` and `[[sources]] in_transaction` in \
-             chronos-lint.toml say how plain files run)."
+            "Run `{sql}` outside a transaction block: {}.",
+            plain_outside_transaction(ctx.migration.migration.layout)
         ),
+    }
+}
+
+/// Where a statement that cannot run inside a transaction block goes, with the tool whose
+/// layout a plain file has.
+fn plain_outside_transaction(layout: Layout) -> &'static str {
+    match layout {
+        Layout::GolangMigrate => {
+            "in a migration file of its own that holds that one statement (golang-migrate sends a \
+             file as one query string, which PostgreSQL runs as one transaction when it holds \
+             several statements)"
+        }
+        Layout::Goose => "in a migration of its own that starts with `-- +goose NO TRANSACTION`",
+        Layout::Dbmate => "in a migration of its own, marked `-- migrate:up transaction:false`",
+        Layout::SqlMigrate => "in a migration of its own, marked `-- +migrate Up notransaction`",
+        Layout::Flyway => {
+            "in a script of its own that holds only such statements (Flyway then runs it outside \
+             a transaction), or with `executeInTransaction=false` in the script's `.conf` file"
+        }
+        Layout::Supabase => {
+            "in a migration file of its own (the Supabase CLI applies each file in one \
+             transaction; only its releases from 2.109 run `CREATE INDEX CONCURRENTLY` outside \
+             it by themselves)"
+        }
+        _ => {
+            "after a `COMMIT;`, or in a file that is not wrapped in one (`assume_in_transaction` \
+             and `[[sources]] in_transaction` in chronos-lint.toml say how plain files run)"
+        }
     }
 }
 
@@ -144,7 +171,7 @@ pub fn transaction_reason(ctx: &StatementContext) -> &'static str {
     if ctx.statement.in_do_block && !ctx.statement.in_transaction {
         return "it runs inside a DO block (a function)";
     }
-    match ctx.migration.migration.kind {
+    match ctx.migration.migration.kind() {
         SourceKind::Drizzle => "drizzle-kit migrate runs every migration inside one transaction",
         SourceKind::Alembic => "Alembic runs it inside the revision's transaction",
         SourceKind::Plain => "this file runs it inside a transaction",
@@ -206,22 +233,23 @@ pub fn alembic_drop_index(index: &QualifiedName, table: Option<&QualifiedName>) 
 
 /// For a plain file: where `CONCURRENTLY` has to go when this statement runs in a transaction or a
 /// DO block; empty when it already runs on its own.
-pub fn plain_placement(ctx: &StatementContext) -> &'static str {
+pub fn plain_placement(ctx: &StatementContext) -> String {
     let statement = ctx.statement;
     match (statement.in_transaction, statement.in_do_block) {
-        (false, false) => "",
-        (false, true) => " Move it out of the DO block: PostgreSQL refuses it in a function.",
+        (false, false) => String::new(),
+        (false, true) => {
+            " Move it out of the DO block: PostgreSQL refuses it in a function.".into()
+        }
         (true, in_do_block) => {
-            if in_do_block {
-                " This statement runs in a DO block inside a transaction: move it out of the block \
-                 and after a `COMMIT;`, or to a file that is not wrapped in a transaction \
-                 (`assume_in_transaction` and `[[sources]] in_transaction` in chronos-lint.toml say \
-                 how plain files run)."
+            let block = if in_do_block {
+                " in a DO block, inside a transaction: move it out of the block and run it"
             } else {
-                " This statement runs inside a transaction: move it after a `COMMIT;`, or to a file \
-                 that is not wrapped in one (`assume_in_transaction` and `[[sources]] \
-                 in_transaction` in chronos-lint.toml say how plain files run)."
-            }
+                " inside a transaction: run it"
+            };
+            format!(
+                " This statement runs{block} {}.",
+                plain_outside_transaction(ctx.migration.migration.layout)
+            )
         }
     }
 }
@@ -406,7 +434,7 @@ pub fn add_index(
         python_columns.join(", ")
     );
     if new_table {
-        let tool = match ctx.migration.kind {
+        let tool = match ctx.migration.kind() {
             SourceKind::Drizzle => format!(
                 " In the drizzle schema: `index(\"{name}\").on(...)` in the table's extra config, \
                  then `drizzle-kit generate`."
@@ -424,7 +452,7 @@ pub fn add_index(
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {target}",
         quote(&name)
     );
-    let how = match ctx.migration.kind {
+    let how = match ctx.migration.kind() {
         SourceKind::Drizzle => format!(
             "drizzle-kit migrate runs all pending migrations in one transaction and has no \
              non-transactional mode, so once this migration is applied run `{concurrently};` \
@@ -439,7 +467,7 @@ pub fn add_index(
         ),
         SourceKind::Plain => format!("Run `{concurrently};` outside a transaction block."),
     };
-    let how = match ctx.migration.kind {
+    let how = match ctx.migration.kind() {
         SourceKind::Alembic => how,
         _ => format!("{how} {}", invalid_leftover(&quote(&name))),
     };

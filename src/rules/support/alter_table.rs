@@ -174,7 +174,7 @@ pub fn validated_too_soon(
         action.cmd.name, action.table
     );
     let note = advice::tool_note(
-        ctx.migration.migration.kind,
+        ctx.migration.migration.kind(),
         advice::Steps {
             validate_later: true,
             ..advice::Steps::default()
