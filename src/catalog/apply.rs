@@ -333,20 +333,9 @@ impl Catalog {
             return;
         };
         let table = range_var(relation);
-        let elems: Vec<Option<&IndexElem>> = stmt
-            .index_params
-            .iter()
-            .map(|param| match param.node.as_ref() {
-                Some(NodeEnum::IndexElem(elem)) => Some(elem.as_ref()),
-                _ => None,
-            })
-            .collect();
-        let columns = elems
-            .iter()
-            .map(|elem| elem.filter(|e| !e.name.is_empty()).map(|e| e.name.clone()))
-            .collect::<Vec<_>>();
         let name = if stmt.idxname.is_empty() {
             // PostgreSQL's choice: `<table>_<keys>_idx`, numbered when taken.
+            let columns = key_columns(&index_elems(stmt));
             let keys: Vec<&str> = columns
                 .iter()
                 .map(|c| c.as_deref().unwrap_or("expr"))
@@ -369,42 +358,40 @@ impl Catalog {
         if stmt.if_not_exists && self.indexes.contains(&name) {
             return;
         }
-        let method = if stmt.access_method.is_empty() {
-            "btree".to_owned()
-        } else {
-            stmt.access_method.clone()
+        self.indexes.insert(index_of(stmt, name, table, origin));
+    }
+
+    /// Whether `CREATE INDEX` (without `ONLY`) on a partitioned table finds an index of the
+    /// same definition on each of its partitions: PostgreSQL then attaches those instead of
+    /// building one, and the parent's index is valid at once (the last step of building it a
+    /// partition at a time).
+    pub fn attaches_partition_indexes(&self, stmt: &IndexStmt) -> bool {
+        let Some(relation) = &stmt.relation else {
+            return false;
         };
-        self.indexes.insert(Index {
-            name,
-            table,
-            key_options: elems
-                .iter()
-                .map(|elem| elem.map(key_options).unwrap_or_default())
-                .collect(),
-            columns,
-            unique: stmt.unique || stmt.primary,
-            primary: stmt.primary,
-            constraint: stmt.isconstraint,
-            partial: stmt.where_clause.is_some(),
-            predicate: deparse_predicate(stmt),
-            not_null_predicate: stmt
-                .where_clause
-                .as_deref()
-                .and_then(expr::only_not_null_tests),
-            method,
-            include: stmt
-                .index_including_params
-                .iter()
-                .filter_map(|param| match param.node.as_ref() {
-                    Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => {
-                        Some(elem.name.clone())
-                    }
-                    _ => None,
-                })
-                .collect(),
-            calls: index_calls(&elems, stmt.where_clause.as_deref()),
-            created_at: origin,
-        });
+        let table = range_var(relation);
+        if !relation.inh || !self.is_partitioned(&table) {
+            return false;
+        }
+        let wanted = index_of(
+            stmt,
+            QualifiedName::default(),
+            table.clone(),
+            Origin::default(),
+        );
+        let mut partitions = self.partitions_of(&table).peekable();
+        partitions.peek().is_some()
+            && partitions.all(|partition| {
+                !partition.partitioned
+                    && self.indexes_on(&partition.name).any(|index| {
+                        index.columns == wanted.columns
+                            && index.key_options == wanted.key_options
+                            && index.method == wanted.method
+                            && index.unique == wanted.unique
+                            && index.predicate == wanted.predicate
+                            && index.include == wanted.include
+                    })
+            })
     }
 
     /// `ALTER TABLE` of a table the migrations never created: only the columns they add are
@@ -675,6 +662,64 @@ pub fn dropped_functions(stmt: &DropStmt) -> Vec<QualifiedName> {
 fn set_default(column: &mut Column, default: Option<&Node>) {
     column.has_default = default.is_some();
     column.calls = default.map(expr::called_functions).unwrap_or_default();
+}
+
+/// The key elements of an index, `None` for what is not one.
+fn index_elems(stmt: &IndexStmt) -> Vec<Option<&IndexElem>> {
+    stmt.index_params
+        .iter()
+        .map(|param| match param.node.as_ref() {
+            Some(NodeEnum::IndexElem(elem)) => Some(elem.as_ref()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Key columns in order, an expression key `None`.
+fn key_columns(elems: &[Option<&IndexElem>]) -> Vec<Option<String>> {
+    elems
+        .iter()
+        .map(|elem| elem.filter(|e| !e.name.is_empty()).map(|e| e.name.clone()))
+        .collect()
+}
+
+/// The catalog's record of the index `stmt` creates, under `name` on `table`.
+fn index_of(stmt: &IndexStmt, name: QualifiedName, table: QualifiedName, origin: Origin) -> Index {
+    let elems = index_elems(stmt);
+    let method = if stmt.access_method.is_empty() {
+        "btree".to_owned()
+    } else {
+        stmt.access_method.clone()
+    };
+    Index {
+        name,
+        table,
+        key_options: elems
+            .iter()
+            .map(|elem| elem.map(key_options).unwrap_or_default())
+            .collect(),
+        columns: key_columns(&elems),
+        unique: stmt.unique || stmt.primary,
+        primary: stmt.primary,
+        constraint: stmt.isconstraint,
+        partial: stmt.where_clause.is_some(),
+        predicate: deparse_predicate(stmt),
+        not_null_predicate: stmt
+            .where_clause
+            .as_deref()
+            .and_then(expr::only_not_null_tests),
+        method,
+        include: stmt
+            .index_including_params
+            .iter()
+            .filter_map(|param| match param.node.as_ref() {
+                Some(NodeEnum::IndexElem(elem)) if !elem.name.is_empty() => Some(elem.name.clone()),
+                _ => None,
+            })
+            .collect(),
+        calls: index_calls(&elems, stmt.where_clause.as_deref()),
+        created_at: origin,
+    }
 }
 
 fn add_column(table: &mut Table, column: &ColumnDef, migration: usize) {

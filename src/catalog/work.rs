@@ -76,8 +76,11 @@ pub fn row_work(catalog: &Catalog, node: &NodeEnum, pg_version: u32) -> Option<R
         NodeEnum::IndexStmt(stmt) => {
             let relation = stmt.relation.as_ref()?;
             let table = range_var(relation);
-            // `ON ONLY` a partitioned table makes an empty, invalid parent index: no build.
-            if !relation.inh && catalog.is_partitioned(&table) {
+            // `ON ONLY` a partitioned table makes an empty, invalid parent index, and on one
+            // whose partitions have the index already it attaches theirs: no build.
+            if (!relation.inh && catalog.is_partitioned(&table))
+                || catalog.attaches_partition_indexes(stmt)
+            {
                 return None;
             }
             on(Work::IndexBuild, table)

@@ -37,8 +37,9 @@ impl Rule for IndexNotConcurrent {
         }
         let partitioned = ctx.catalog.is_partitioned(&table);
         // `ON ONLY` a partitioned table makes the parent's index alone, at once: the first step
-        // of building one a partition at a time.
-        if partitioned && !rel.inh {
+        // of building one a partition at a time; with every partition's index built, the parent's
+        // attaches them, at once too: the last step.
+        if partitioned && (!rel.inh || ctx.catalog.attaches_partition_indexes(stmt)) {
             return;
         }
         let index = QualifiedName::new(schema, &stmt.idxname);
