@@ -6,7 +6,7 @@ use pg_query::NodeEnum;
 
 use crate::catalog::{Catalog, LockMode, QualifiedName, table_locks};
 use crate::parse::Statement;
-use crate::source::MigrationSet;
+use crate::source::{MigrationSet, SourceKind};
 
 /// What a statement's transaction ran before it, kept by the set driver as it goes (so asking
 /// costs nothing, however long the transaction): the statements that created or changed types.
@@ -22,7 +22,8 @@ pub struct TransactionSoFar {
     /// Positions (migration, statement) of `CREATE TYPE ... AS ENUM` and `ALTER TYPE` statements
     /// earlier in the run.
     pub(super) type_changes: Vec<(usize, usize)>,
-    /// The strongest table lock the run's earlier statements took on each table.
+    /// The strongest table lock earlier statements of the transaction took on each table: of
+    /// this migration only for drizzle, whose earlier migrations may have run before.
     locks: BTreeMap<QualifiedName, LockMode>,
 }
 
@@ -63,6 +64,12 @@ impl TransactionSoFar {
         };
         if !goes_on {
             self.type_changes.clear();
+            self.locks.clear();
+        } else if self.last.is_some_and(|(_, last_index)| last_index != index)
+            && set.migrations[index].kind() == SourceKind::Drizzle
+        {
+            // Earlier drizzle migrations may have been applied by another run: their locks
+            // are not known to be held.
             self.locks.clear();
         }
         self.last = run.map(|run| (run, index));
