@@ -229,9 +229,11 @@ fn collect_not_null(expr: &Node, out: &mut Vec<String>) {
         Some(NodeEnum::NullTest(test))
             if test.nulltesttype == NullTestType::IsNotNull as i32 && !test.argisrow =>
         {
+            // A CHECK or index predicate can name only its own table's columns, so a
+            // qualified `"t"."col"` (as drizzle-kit writes it) is `col`.
             if let Some(NodeEnum::ColumnRef(column)) =
                 test.arg.as_deref().and_then(|arg| arg.node.as_ref())
-                && let [name] = ast::strings(&column.fields).as_slice()
+                && let Some(name) = ast::strings(&column.fields).last()
             {
                 out.push((*name).to_owned());
             }
@@ -350,6 +352,12 @@ mod tests {
             ["A", "b"]
         );
         assert!(not_null_columns(&check_expr("a IS NULL")).is_empty());
+        assert_eq!(
+            not_null_columns(&check_expr(
+                "\"t\".\"a\" IS NOT NULL AND public.t.b IS NOT NULL"
+            )),
+            ["a", "b"]
+        );
         assert!(not_null_columns(&check_expr("a IS NOT NULL OR b IS NOT NULL")).is_empty());
         assert!(not_null_columns(&check_expr("a > 0")).is_empty());
     }
