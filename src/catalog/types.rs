@@ -10,7 +10,7 @@ use pg_query::protobuf::{AlterTableStmt, AlterTableType, Node, TypeName, a_const
 use super::{Catalog, Constraint, ConstraintKind, Index, QualifiedName, Work, range_var};
 use crate::parse::ast;
 
-/// `varchar(255)`, `numeric(14,2)`, `int8`, `timestamptz`, `text[]`, `public.my_enum`.
+/// `varchar(255)`, `numeric(14,2)`, `int8`, `timestamptz`, `text[]`, `billing.my_enum`.
 pub fn type_name(type_name: &TypeName) -> String {
     spelled_as(type_name, &base_name(type_name), true)
 }
@@ -48,11 +48,13 @@ pub fn spelled_as(type_name: &TypeName, name: &str, modifiers: bool) -> String {
 }
 
 /// The canonical name without modifiers or array bounds: `varchar`, `timestamp`, `bpchar`
-/// (`char(n)`), `serial`, `public.my_enum`.
+/// (`char(n)`), `serial`, `billing.my_enum` (`public.` is left out).
 pub fn base_name(type_name: &TypeName) -> Cow<'_, str> {
     let names = ast::strings(&type_name.names);
     match names.as_slice() {
-        ["pg_catalog", name] | [name] => Cow::Borrowed(canonical(name)),
+        // `public` is the schema an unqualified name is made in and found in (the default
+        // `search_path`), so `public.mood` and `mood` are one type.
+        ["pg_catalog" | "public", name] | [name] => Cow::Borrowed(canonical(name)),
         parts => Cow::Owned(parts.join(".")),
     }
 }
@@ -628,7 +630,11 @@ mod tests {
             "timestamptz"
         );
         assert_eq!(column_type("CREATE TABLE t (c text[])"), "text[]");
-        assert_eq!(column_type("CREATE TABLE t (c public.mood)"), "public.mood");
+        assert_eq!(column_type("CREATE TABLE t (c public.mood)"), "mood");
+        assert_eq!(
+            column_type("CREATE TABLE t (c billing.mood)"),
+            "billing.mood"
+        );
         assert_eq!(column_type("CREATE TABLE t (c character(3))"), "bpchar(3)");
         assert_eq!(column_type("CREATE TABLE t (c char)"), "bpchar(1)");
         assert_eq!(column_type("CREATE TABLE t (c \"char\")"), "char");
