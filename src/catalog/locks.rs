@@ -150,7 +150,9 @@ pub fn table_locks(catalog: &Catalog, node: &NodeEnum) -> Vec<TableLock> {
     };
     match node {
         NodeEnum::AlterTableStmt(stmt) => alter_table(catalog, stmt, &mut add),
-        NodeEnum::CreateStmt(stmt) => create_table(stmt, &mut add),
+        NodeEnum::CreateStmt(stmt) if !catalog.creates_what_is_there(node) => {
+            create_table(stmt, &mut add)
+        }
         NodeEnum::RenameStmt(stmt) => {
             let renames_relation = matches!(
                 ObjectType::try_from(stmt.rename_type),

@@ -80,6 +80,7 @@ pub fn row_work(catalog: &Catalog, node: &NodeEnum, pg_version: u32) -> Option<R
             // whose partitions have the index already it attaches theirs: no build.
             if (!relation.inh && catalog.is_partitioned(&table))
                 || catalog.attaches_partition_indexes(stmt)
+                || catalog.creates_what_is_there(node)
             {
                 return None;
             }
@@ -117,28 +118,40 @@ pub fn row_work(catalog: &Catalog, node: &NodeEnum, pg_version: u32) -> Option<R
     }
 }
 
-/// Whether an `ALTER TABLE` action of `stmt` does nothing because what it adds is there already:
-/// `ADD COLUMN IF NOT EXISTS` of a column the catalog has, or `ADD CONSTRAINT` of a name the
-/// table has (PostgreSQL refuses it before it reads a row), unless the statement drops that
-/// constraint first.
-pub fn adds_what_is_there(catalog: &Catalog, stmt: &AlterTableStmt, cmd: &AlterTableCmd) -> bool {
+/// Whether an `ALTER TABLE` action of `stmt` does nothing to the schema the catalog holds:
+/// `ADD COLUMN IF NOT EXISTS` of a column the table has, `ADD CONSTRAINT` of a name the table
+/// has (PostgreSQL refuses it before it reads a row; drizzle-kit's `DO ... EXCEPTION WHEN
+/// duplicate_object` blocks re-run such statements on purpose) unless the statement drops that
+/// constraint first, or `DROP COLUMN IF EXISTS` / `DROP CONSTRAINT IF EXISTS` of what a table
+/// the migrations created does not have.
+pub fn changes_nothing(catalog: &Catalog, stmt: &AlterTableStmt, cmd: &AlterTableCmd) -> bool {
     let Some(table) = stmt.relation.as_ref().map(range_var) else {
         return false;
     };
     let Some(known) = catalog.table(&table) else {
         return false;
     };
-    match cmd.def.as_deref().and_then(|def| def.node.as_ref()) {
-        Some(NodeEnum::ColumnDef(column)) if cmd.subtype == AlterTableType::AtAddColumn as i32 => {
+    let subtype = AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined);
+    match (
+        subtype,
+        cmd.def.as_deref().and_then(|def| def.node.as_ref()),
+    ) {
+        (AlterTableType::AtAddColumn, Some(NodeEnum::ColumnDef(column))) => {
             cmd.missing_ok && known.column(&column.colname).is_some()
         }
-        Some(NodeEnum::Constraint(constraint))
-            if cmd.subtype == AlterTableType::AtAddConstraint as i32 =>
-        {
+        (AlterTableType::AtAddConstraint, Some(NodeEnum::Constraint(constraint))) => {
             known.has_constraint(&constraint.conname)
                 && !ast::alter_table_cmds(stmt).any(|(subtype, other)| {
                     subtype == AlterTableType::AtDropConstraint && other.name == constraint.conname
                 })
+        }
+        (AlterTableType::AtDropColumn, _) => cmd.missing_ok && known.column(&cmd.name).is_none(),
+        (AlterTableType::AtDropConstraint, _) => {
+            cmd.missing_ok
+                && !known
+                    .constraints
+                    .iter()
+                    .any(|constraint| constraint.name_on(&table) == cmd.name)
         }
         _ => false,
     }
@@ -178,7 +191,7 @@ fn alter_table(catalog: &Catalog, stmt: &AlterTableStmt, pg_version: u32) -> Opt
     }
     let rewrites = changes.iter().any(|change| change.rewrites_table());
     for (subtype, cmd) in ast::alter_table_cmds(stmt) {
-        if adds_what_is_there(catalog, stmt, cmd) {
+        if changes_nothing(catalog, stmt, cmd) {
             continue;
         }
         let def = cmd.def.as_deref().and_then(|def| def.node.as_ref());

@@ -7,7 +7,7 @@ use std::ops::Range;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableCmd, AlterTableType, ColumnDef, Constraint, ObjectType};
 
-use crate::catalog::{QualifiedName, RelationKind, adds_what_is_there};
+use crate::catalog::{QualifiedName, RelationKind, changes_nothing};
 use crate::diagnostic::Finding;
 use crate::engine::StatementContext;
 use crate::parse::{Statement, ast, comma_separated, text};
@@ -41,10 +41,9 @@ impl<'a> TableAction<'a> {
 }
 
 /// The actions of the statement when it is an `ALTER TABLE` of a table that existed before this
-/// migration. `ADD COLUMN IF NOT EXISTS` of a column the catalog already has does nothing and
-/// is left out, as is `ADD CONSTRAINT` of a name the table has: PostgreSQL refuses it before it
-/// checks a row (drizzle-kit's `DO ... EXCEPTION WHEN duplicate_object` blocks re-run such
-/// statements on purpose).
+/// migration, but those that change nothing ([`changes_nothing`]: `ADD COLUMN IF NOT EXISTS` of
+/// a column the catalog already has, `ADD CONSTRAINT` of a name the table has, `DROP ... IF
+/// EXISTS` of what it does not have).
 pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction<'a>> {
     let statement: &'a Statement = ctx.statement;
     let NodeEnum::AlterTableStmt(stmt) = &statement.node else {
@@ -77,7 +76,7 @@ pub fn existing_table_actions<'a>(ctx: &StatementContext<'a>) -> Vec<TableAction
                 kind: AlterTableType::try_from(cmd.subtype).unwrap_or(AlterTableType::Undefined),
                 span,
             };
-            (!adds_what_is_there(ctx.catalog, stmt, cmd)).then_some(action)
+            (!changes_nothing(ctx.catalog, stmt, cmd)).then_some(action)
         })
         .collect()
 }

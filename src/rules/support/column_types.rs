@@ -76,9 +76,11 @@ pub struct Retyped {
 }
 
 /// The types of the columns `ctx`'s statement defines or retypes. A temporary table's are left
-/// out: it lives for one session and is no part of the schema the style rules keep.
+/// out: it lives for one session and is no part of the schema the style rules keep; so are
+/// those of a `CREATE TABLE IF NOT EXISTS` of a table there already, which changes nothing.
 pub fn typed_columns<'a>(ctx: &'a StatementContext) -> Vec<TypedColumn<'a>> {
-    if ast::creates_temporary_table(&ctx.statement.node) {
+    let node = &ctx.statement.node;
+    if ast::creates_temporary_table(node) || ctx.catalog.creates_what_is_there(node) {
         return Vec::new();
     }
     ctx.written_columns()
