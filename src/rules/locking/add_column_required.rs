@@ -1,10 +1,11 @@
 //! `add-column-required`: `ADD COLUMN ... NOT NULL` without a default on an existing table, which
 //! fails as soon as the table has a row.
 
-use pg_query::protobuf::ConstrType;
+use pg_query::NodeEnum;
+use pg_query::protobuf::{ConstrType, RangeVar};
 
 use crate::catalog::expr::column_default;
-use crate::catalog::{CHECK_SKIPS_SCAN_SINCE, QualifiedName};
+use crate::catalog::{CHECK_SKIPS_SCAN_SINCE, QualifiedName, range_var};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
@@ -40,6 +41,9 @@ impl Rule for AddColumnRequired {
                 continue;
             }
             let table = &action.table;
+            if emptied_earlier_in_transaction(ctx, table) {
+                continue;
+            }
             let name = &column.colname;
             let message = format!(
                 "new NOT NULL column `{name}` has no default, so adding it to existing table \
@@ -95,6 +99,38 @@ impl Rule for AddColumnRequired {
             });
         }
     }
+}
+
+/// Whether an earlier statement of this migration, in the same transaction, emptied `table`
+/// (`DELETE` without `WHERE`, `TRUNCATE`) and none put rows back: the new column then has no
+/// row to fill (a reset migration's pattern).
+fn emptied_earlier_in_transaction(ctx: &StatementContext, table: &QualifiedName) -> bool {
+    if !ctx.statement.in_transaction {
+        return false;
+    }
+    let names = |relation: &RangeVar| range_var(relation) == *table;
+    let mut emptied = false;
+    for statement in &ctx.migration.parsed.statements[..ctx.index] {
+        match &statement.node {
+            NodeEnum::DeleteStmt(delete) if delete.where_clause.is_none() => {
+                emptied |= delete.relation.as_ref().is_some_and(names);
+            }
+            NodeEnum::TruncateStmt(truncate) => {
+                emptied |= truncate.relations.iter().any(|node| {
+                    matches!(&node.node, Some(NodeEnum::RangeVar(relation)) if names(relation))
+                });
+            }
+            NodeEnum::InsertStmt(insert) if insert.relation.as_ref().is_some_and(names) => {
+                emptied = false;
+            }
+            _ => {}
+        }
+        // A COMMIT between lets other sessions fill the table again.
+        if !statement.in_transaction {
+            emptied = false;
+        }
+    }
+    emptied
 }
 
 /// The statements that make `name`, a column of `table` whose rows have been filled, NOT NULL:
