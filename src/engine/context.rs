@@ -10,8 +10,8 @@ use super::session::{NO_SESSION, SessionSoFar};
 use super::transaction::{NO_TRANSACTION, TransactionSoFar};
 use crate::applied::AppliedMigration;
 use crate::catalog::{
-    Catalog, Origin, QualifiedName, Target, WrittenColumn, WrittenConstraint, written_columns,
-    written_constraints,
+    Catalog, Origin, QualifiedName, TableLock, Target, WrittenColumn, WrittenConstraint,
+    written_columns, written_constraints,
 };
 use crate::config::Config;
 use crate::diagnostic::{Finding, Suggestion};
@@ -61,6 +61,7 @@ impl<'a> MigrationContext<'a> {
             index,
             catalog,
             targets: &[],
+            locks: &[],
             transaction: &NO_TRANSACTION,
             session: &NO_SESSION,
             written: Written::default(),
@@ -86,6 +87,8 @@ pub struct StatementContext<'a> {
     pub catalog: &'a Catalog,
     /// Relations this statement touches (computed once for all rules).
     pub targets: &'a [Target],
+    /// The table locks it takes (computed once for all rules).
+    pub locks: &'a [TableLock],
     /// What ran before it in its transaction.
     pub transaction: &'a TransactionSoFar,
     /// What its session has set (timeouts) and done before it.

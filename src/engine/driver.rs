@@ -11,7 +11,7 @@ use super::{
     TransactionSoFar, WorkspaceContext,
 };
 use crate::applied::AppliedMigration;
-use crate::catalog::{Action, Catalog, Origin, Target, is_tracking_table, targets};
+use crate::catalog::{Action, Catalog, Origin, Target, is_tracking_table, table_locks, targets};
 use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
 use crate::parse::{ParsedMigration, Statement, ast, locate};
@@ -145,6 +145,7 @@ impl<'a> SetDriver<'a> {
         for (statement_index, statement) in ctx.parsed.statements.iter().enumerate() {
             self.transaction.advance(self.set, index, statement);
             self.session.advance(self.set, index);
+            let locks = table_locks(&self.catalog, &statement.node);
             if !statement.bookkeeping {
                 let targets = targets(&self.catalog, &statement.node);
                 // Only another set can be another system.
@@ -164,6 +165,7 @@ impl<'a> SetDriver<'a> {
                     index: statement_index,
                     catalog: &self.catalog,
                     targets: &targets,
+                    locks: &locks,
                     transaction: &self.transaction,
                     session: &self.session,
                     written: Default::default(),
@@ -176,9 +178,14 @@ impl<'a> SetDriver<'a> {
                 }
             }
             self.transaction
-                .record(&self.catalog, index, statement_index, statement);
-            self.session
-                .record(&self.catalog, index, self.config.pg_version, statement);
+                .record(index, statement_index, statement, &locks);
+            self.session.record(
+                &self.catalog,
+                index,
+                self.config.pg_version,
+                statement,
+                &locks,
+            );
             let origin = Origin {
                 migration: index,
                 statement: statement_index,
@@ -200,8 +207,9 @@ impl<'a> SetDriver<'a> {
     pub fn replay(&mut self, index: usize, parsed: &ParsedMigration) {
         for (statement_index, statement) in parsed.statements.iter().enumerate() {
             self.transaction.advance(self.set, index, statement);
+            let locks = table_locks(&self.catalog, &statement.node);
             self.transaction
-                .record(&self.catalog, index, statement_index, statement);
+                .record(index, statement_index, statement, &locks);
             // Only the settings: the locks matter to the migration being judged.
             self.session.advance(self.set, index);
             self.session.record_settings(statement);

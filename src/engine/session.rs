@@ -4,7 +4,7 @@
 use pg_query::NodeEnum;
 use pg_query::protobuf::{Node, VariableSetKind, a_const};
 
-use crate::catalog::{Catalog, LockMode, Work, row_work, table_locks};
+use crate::catalog::{Catalog, LockMode, TableLock, Work, row_work};
 use crate::parse::{Statement, ast};
 use crate::source::{MigrationSet, SourceKind};
 
@@ -93,24 +93,26 @@ impl SessionSoFar {
     }
 
     /// Adds `statement` of migration `migration`, run with `catalog` (the schema before it) on
-    /// `pg_version`: the locks it takes and the settings it changes.
+    /// `pg_version`, taking `locks`: the locks it takes and the settings it changes.
     pub fn record(
         &mut self,
         catalog: &Catalog,
         migration: usize,
         pg_version: u32,
         statement: &Statement,
+        locks: &[TableLock],
     ) {
         let unguarded = |t: &Timeout| !t.in_effect() && !t.locked_without;
         if !statement.bookkeeping {
             let node = &statement.node;
             if unguarded(&self.lock_timeout)
-                && strong_lock_on_existing_table(catalog, migration, node).is_some()
+                && strong_lock_on_existing_table(catalog, migration, locks).is_some()
             {
                 self.lock_timeout.locked_without = true;
             }
             if unguarded(&self.statement_timeout)
-                && long_lock_on_existing_table(catalog, migration, pg_version, node).is_some()
+                && long_lock_on_existing_table(catalog, migration, pg_version, node, locks)
+                    .is_some()
             {
                 self.statement_timeout.locked_without = true;
             }
@@ -190,34 +192,36 @@ impl SessionSoFar {
     }
 }
 
-/// The strongest lock of SHARE or stronger that `node` takes on a table that existed before
+/// The strongest of a statement's `locks` of SHARE or stronger on a table that existed before
 /// migration `migration` (the altered table rather than the one a foreign key references, when
 /// both are locked alike).
-pub fn strong_lock_on_existing_table(
+pub fn strong_lock_on_existing_table<'l>(
     catalog: &Catalog,
     migration: usize,
-    node: &NodeEnum,
-) -> Option<crate::catalog::TableLock> {
-    table_locks(catalog, node)
-        .into_iter()
+    locks: &'l [TableLock],
+) -> Option<&'l TableLock> {
+    locks
+        .iter()
         .filter(|lock| {
             lock.mode >= LockMode::Share && catalog.existed_before(&lock.table, migration)
         })
         .max_by_key(|lock| lock.mode)
 }
 
-/// The lock of SHARE or stronger that `node` holds on a table that existed before migration
-/// `migration` while it reads or writes every row of it (a rewrite, a scan, an index build), on
-/// `pg_version`, with the work: what makes it hold the lock for as long as the table is large.
-pub fn long_lock_on_existing_table(
+/// The lock of SHARE or stronger of `locks`, those `node` takes, that it holds on a table that
+/// existed before migration `migration` while it reads or writes every row of it (a rewrite, a
+/// scan, an index build), on `pg_version`, with the work: what makes it hold the lock for as
+/// long as the table is large.
+pub fn long_lock_on_existing_table<'l>(
     catalog: &Catalog,
     migration: usize,
     pg_version: u32,
     node: &NodeEnum,
-) -> Option<(crate::catalog::TableLock, Work)> {
+    locks: &'l [TableLock],
+) -> Option<(&'l TableLock, Work)> {
     let found = row_work(catalog, node, pg_version)?;
-    let lock = table_locks(catalog, node)
-        .into_iter()
+    let lock = locks
+        .iter()
         .filter(|lock| {
             lock.mode >= LockMode::Share
                 && found.tables.contains(&lock.table)

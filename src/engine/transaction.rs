@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 
 use pg_query::NodeEnum;
 
-use crate::catalog::{Catalog, LockMode, QualifiedName, table_locks};
+use crate::catalog::{LockMode, QualifiedName, TableLock};
 use crate::parse::Statement;
 use crate::source::{MigrationSet, SourceKind};
 
 /// What a statement's transaction ran before it, kept by the set driver as it goes (so asking
-/// costs nothing, however long the transaction): the statements that created or changed types.
+/// costs nothing, however long the transaction): the statements that created or changed types,
+/// and the table locks taken, which are held until the transaction ends.
 ///
 /// A statement outside a transaction block is a transaction of its own (with the statements
-/// of its `DO` block). The table locks a transaction took are held until it ends. drizzle-kit runs all pending migrations in one transaction, so a
+/// of its `DO` block). drizzle-kit runs all pending migrations in one transaction, so a
 /// transaction goes on into the next drizzle migration; an Alembic offline file into the next
 /// revision of the same file until a `COMMIT`. Plain files are applied one by one.
 #[derive(Debug, Default)]
@@ -75,14 +76,14 @@ impl TransactionSoFar {
         self.last = run.map(|run| (run, index));
     }
 
-    /// Adds `statement` (statement `position` of migration `index`, run with `catalog`, the
-    /// schema before it) to its transaction.
+    /// Adds `statement` (statement `position` of migration `index`), which takes `locks`, to
+    /// its transaction.
     pub fn record(
         &mut self,
-        catalog: &Catalog,
         index: usize,
         position: usize,
         statement: &Statement,
+        locks: &[TableLock],
     ) {
         if self.last.is_none() {
             return;
@@ -90,8 +91,8 @@ impl TransactionSoFar {
         if is_looked_back_at(&statement.node) {
             self.type_changes.push((index, position));
         }
-        for lock in table_locks(catalog, &statement.node) {
-            let held = self.locks.entry(lock.table).or_insert(lock.mode);
+        for lock in locks {
+            let held = self.locks.entry(lock.table.clone()).or_insert(lock.mode);
             *held = (*held).max(lock.mode);
         }
     }

@@ -4,7 +4,7 @@
 use pg_query::protobuf::{ConstrType, Constraint};
 
 use crate::catalog::expr::{ColumnDefault, column_default};
-use crate::catalog::{LockMode, QualifiedName, table_locks};
+use crate::catalog::{LockMode, QualifiedName};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{ast, quote_ident};
@@ -81,9 +81,11 @@ fn added(
     } else {
         format!(" `{}`", constraint.conname)
     };
-    // The statement itself (an ADD COLUMN with the key), or an ADD COLUMN (RENAME, ...) before it in its
-    // transaction, holds ACCESS EXCLUSIVE on the table through the check: reads of it wait too.
-    let by_this_statement = table_locks(ctx.catalog, &ctx.statement.node)
+    // The statement itself (an ADD COLUMN with the key), or an ADD COLUMN (RENAME, ...) before
+    // it in its transaction, holds ACCESS EXCLUSIVE on the table through the check: reads of it
+    // wait too.
+    let by_this_statement = ctx
+        .locks
         .iter()
         .any(|lock| &lock.table == table && lock.mode == LockMode::AccessExclusive);
     let by_earlier = ctx.transaction.lock_held_on(table) == Some(LockMode::AccessExclusive);

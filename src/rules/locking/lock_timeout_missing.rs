@@ -83,7 +83,7 @@ pub(crate) fn unguarded_lock(ctx: &StatementContext, timeout: &Timeout) -> Optio
     if timeout.in_effect() || timeout.locked_without() {
         return None;
     }
-    strong_lock_on_existing_table(ctx.catalog, ctx.migration.index, &ctx.statement.node)
+    strong_lock_on_existing_table(ctx.catalog, ctx.migration.index, ctx.locks).cloned()
 }
 
 /// The locked relation as the message names it.

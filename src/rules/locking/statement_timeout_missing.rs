@@ -30,6 +30,7 @@ impl Rule for StatementTimeoutMissing {
             ctx.migration.index,
             ctx.migration.config.pg_version,
             &ctx.statement.node,
+            ctx.locks,
         ) else {
             return;
         };
@@ -51,7 +52,7 @@ impl Rule for StatementTimeoutMissing {
              long it blocks {blocked}",
             verb(&ctx.statement.node),
             work.verb(),
-            locked(&lock),
+            locked(lock),
             lock.mode.a_lock(),
         );
         let statement = set_timeout(ctx, "statement_timeout", "'15min'");
