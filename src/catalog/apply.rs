@@ -966,7 +966,6 @@ fn merge_repeated_index_constraints(constraints: &mut Vec<Constraint>, explicit:
     }
 }
 
-/// An index key's operator class, collation, order and nulls order, when not the defaults.
 /// The functions an index's expression keys and predicate call.
 fn index_calls(elems: &[Option<&IndexElem>], predicate: Option<&Node>) -> Vec<QualifiedName> {
     let mut calls: Vec<QualifiedName> = Vec::new();
@@ -984,6 +983,7 @@ fn index_calls(elems: &[Option<&IndexElem>], predicate: Option<&Node>) -> Vec<Qu
     calls
 }
 
+/// An index key's operator class, collation, order and nulls order, when not the defaults.
 fn key_options(elem: &IndexElem) -> String {
     let mut parts = Vec::new();
     if !elem.collation.is_empty() {
