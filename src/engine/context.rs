@@ -10,7 +10,7 @@ use super::session::{NO_SESSION, SessionSoFar};
 use super::transaction::{NO_TRANSACTION, TransactionSoFar};
 use crate::applied::AppliedMigration;
 use crate::catalog::{
-    Catalog, Origin, QualifiedName, TableLock, Target, WrittenColumn, WrittenConstraint,
+    Catalog, Column, Origin, QualifiedName, TableLock, Target, WrittenColumn, WrittenConstraint,
     written_columns, written_constraints,
 };
 use crate::config::Config;
@@ -118,9 +118,7 @@ impl<'a> StatementContext<'a> {
             .constraints
             .get_or_init(|| written_constraints(&self.statement.node, self.migration.index))
     }
-}
 
-impl StatementContext<'_> {
     /// The span of the name at a node location (`"public"."users"`). Where the parser kept no
     /// location (`DROP TABLE`, `COMMENT ON`), the first mention of `name` in the statement.
     pub fn name_span(&self, location: Option<i32>, name: &str) -> Range<usize> {
@@ -143,6 +141,25 @@ impl StatementContext<'_> {
     /// same migration are new, so locking them blocks nobody.
     pub fn is_existing_table(&self, table: &QualifiedName) -> bool {
         self.catalog.existed_before(table, self.migration.index)
+    }
+
+    /// `column` of `table`, when this statement's migration added it: it holds no data yet, and
+    /// no running code knows it.
+    pub fn column_added_here(&self, table: &QualifiedName, column: &str) -> Option<&'a Column> {
+        self.catalog
+            .table(table)?
+            .column(column)
+            .filter(|known| known.added_in == self.migration.index)
+    }
+
+    /// The statements of the migration before this one, in order.
+    pub fn earlier_in_migration(&self) -> &'a [Statement] {
+        &self.migration.parsed.statements[..self.index]
+    }
+
+    /// The statements of the migration after this one, in order.
+    pub fn later_in_migration(&self) -> &'a [Statement] {
+        &self.migration.parsed.statements[self.index + 1..]
     }
 
     /// The statement's source text.

@@ -33,9 +33,8 @@ impl Rule for DropColumn {
             }
             let table = &action.table;
             let column = &action.cmd.name;
-            let known = ctx.catalog.table(table).and_then(|t| t.column(column));
             // A column this migration added holds no data yet, and no running code knows it.
-            if known.is_some_and(|c| c.added_in == ctx.migration.index) {
+            if ctx.column_added_here(table, column).is_some() {
                 continue;
             }
             // The running release knows the table and column by the names they had before
@@ -149,19 +148,16 @@ fn set_not_null_earlier(
     tables: &[&QualifiedName],
     columns: &[&String],
 ) -> bool {
-    ctx.migration.parsed.statements[..ctx.index]
+    ctx.earlier_in_migration()
         .iter()
         .any(|statement| match &statement.node {
             NodeEnum::AlterTableStmt(stmt) => {
                 stmt.relation
                     .as_ref()
                     .is_some_and(|relation| tables.contains(&&range_var(relation)))
-                    && stmt.cmds.iter().any(|cmd| match cmd.node.as_ref() {
-                        Some(NodeEnum::AlterTableCmd(cmd)) => {
-                            cmd.subtype == AlterTableType::AtSetNotNull as i32
-                                && columns.iter().any(|column| **column == cmd.name)
-                        }
-                        _ => false,
+                    && ast::alter_table_cmds(stmt).any(|(subtype, cmd)| {
+                        subtype == AlterTableType::AtSetNotNull
+                            && columns.iter().any(|column| **column == cmd.name)
                     })
             }
             _ => false,
@@ -171,7 +167,7 @@ fn set_not_null_earlier(
 /// What a later statement of the migration gives `column`'s name on `table` to, once the
 /// column is dropped: another column renamed to it, or a column added under it.
 fn replaced_later(ctx: &StatementContext, table: &QualifiedName, column: &str) -> Option<String> {
-    ctx.migration.parsed.statements[ctx.index + 1..]
+    ctx.later_in_migration()
         .iter()
         .find_map(|statement| match &statement.node {
             NodeEnum::RenameStmt(stmt)
@@ -190,18 +186,15 @@ fn replaced_later(ctx: &StatementContext, table: &QualifiedName, column: &str) -
                     .as_ref()
                     .is_some_and(|r| range_var(r) == *table) =>
             {
-                stmt.cmds.iter().find_map(|cmd| match cmd.node.as_ref() {
-                    Some(NodeEnum::AlterTableCmd(cmd))
-                        if cmd.subtype == AlterTableType::AtAddColumn as i32 =>
-                    {
-                        match cmd.def.as_ref().and_then(|def| def.node.as_ref()) {
-                            Some(NodeEnum::ColumnDef(def)) if def.colname == column => {
-                                Some(format!("a new column (`ADD COLUMN {column}`)"))
-                            }
-                            _ => None,
+                ast::alter_table_cmds(stmt).find_map(|(subtype, cmd)| {
+                    match cmd.def.as_ref().and_then(|def| def.node.as_ref()) {
+                        Some(NodeEnum::ColumnDef(def))
+                            if subtype == AlterTableType::AtAddColumn && def.colname == column =>
+                        {
+                            Some(format!("a new column (`ADD COLUMN {column}`)"))
                         }
+                        _ => None,
                     }
-                    _ => None,
                 })
             }
             _ => None,

@@ -35,13 +35,13 @@ impl Rule for RenameColumn {
         }
         let (old, new) = (&stmt.subname, &stmt.newname);
         // A column this migration added is used by no running code yet.
+        if ctx.column_added_here(&table, old).is_some() {
+            return;
+        }
         let known = ctx
             .catalog
             .table(&table)
             .and_then(|known| known.column(old));
-        if known.is_some_and(|column| column.added_in == ctx.migration.index) {
-            return;
-        }
         // The expand step in the rename's place: the new column, of the old one's type (a
         // serial's integer: the new column takes no sequence of its own).
         let add = known.and_then(|column| {

@@ -70,9 +70,6 @@ fn fills_new_columns(ctx: &StatementContext, table: &QualifiedName) -> bool {
     let NodeEnum::UpdateStmt(stmt) = &ctx.statement.node else {
         return false;
     };
-    let Some(known) = ctx.catalog.table(table) else {
-        return false;
-    };
     let mut targets = stmt
         .target_list
         .iter()
@@ -81,9 +78,5 @@ fn fills_new_columns(ctx: &StatementContext, table: &QualifiedName) -> bool {
             _ => None,
         });
     targets.clone().next().is_some()
-        && targets.all(|name| {
-            known
-                .column(name)
-                .is_some_and(|column| column.added_in == ctx.migration.index)
-        })
+        && targets.all(|name| ctx.column_added_here(table, name).is_some())
 }

@@ -110,7 +110,7 @@ fn emptied_earlier_in_transaction(ctx: &StatementContext, table: &QualifiedName)
     }
     let names = |relation: &RangeVar| range_var(relation) == *table;
     let mut emptied = false;
-    for statement in &ctx.migration.parsed.statements[..ctx.index] {
+    for statement in ctx.earlier_in_migration() {
         match &statement.node {
             NodeEnum::DeleteStmt(delete) if delete.where_clause.is_none() => {
                 emptied |= delete.relation.as_ref().is_some_and(names);

@@ -188,13 +188,11 @@ fn key_columns_added_here(
     table: &QualifiedName,
     constraint: &Constraint,
 ) -> Option<String> {
-    let known = ctx.catalog.table(table)?;
     let columns = ast::strings(&constraint.fk_attrs);
     let added_here = !columns.is_empty()
         && columns.iter().all(|name| {
-            known
-                .column(name)
-                .is_some_and(|column| column.added_in == ctx.migration.index && !column.has_default)
+            ctx.column_added_here(table, name)
+                .is_some_and(|column| !column.has_default)
         });
     added_here.then(|| {
         let names: Vec<String> = columns.iter().map(|c| format!("`{c}`")).collect();

@@ -246,12 +246,9 @@ fn not_there_before(
         columns.extend(expr::referenced_columns(predicate));
     }
     columns.dedup();
-    if let Some(known) = ctx.catalog.table(table)
-        && let Some(column) = columns.iter().find(|name| {
-            known
-                .column(name)
-                .is_some_and(|column| column.added_in == ctx.migration.index)
-        })
+    if let Some(column) = columns
+        .iter()
+        .find(|name| ctx.column_added_here(table, name).is_some())
     {
         return Some(format!("Column `{column}` is added by this migration"));
     }

@@ -190,13 +190,9 @@ fn drizzle_note(
     index_name: &str,
 ) -> String {
     let added = new_column
-        || ctx.catalog.table(table).is_some_and(|known| {
-            keys.iter().any(|key| {
-                known
-                    .column(key)
-                    .is_some_and(|column| column.added_in == ctx.migration.index)
-            })
-        });
+        || keys
+            .iter()
+            .any(|key| ctx.column_added_here(table, key).is_some());
     if added {
         return format!(
             " A key column is added by this migration, so the index cannot be built before it: \

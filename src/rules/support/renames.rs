@@ -13,7 +13,7 @@ use crate::engine::StatementContext;
 fn earlier_renames<'a>(
     ctx: &'a StatementContext,
 ) -> impl Iterator<Item = &'a pg_query::protobuf::RenameStmt> + 'a {
-    ctx.migration.parsed.statements[..ctx.index]
+    ctx.earlier_in_migration()
         .iter()
         .rev()
         .filter_map(|statement| match &statement.node {
