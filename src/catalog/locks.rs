@@ -10,7 +10,7 @@ use pg_query::protobuf::{
 };
 
 use super::apply::range_var;
-use super::{Catalog, ConstraintKind, QualifiedName};
+use super::{Catalog, ConstraintKind, QualifiedName, creates_what_is_there};
 use crate::parse::ast;
 
 /// PostgreSQL's table lock modes, weakest first.
@@ -150,7 +150,7 @@ pub fn table_locks(catalog: &Catalog, node: &NodeEnum) -> Vec<TableLock> {
     };
     match node {
         NodeEnum::AlterTableStmt(stmt) => alter_table(catalog, stmt, &mut add),
-        NodeEnum::CreateStmt(stmt) if !catalog.creates_what_is_there(node) => {
+        NodeEnum::CreateStmt(stmt) if !creates_what_is_there(catalog, node) => {
             create_table(stmt, &mut add)
         }
         NodeEnum::RenameStmt(stmt) => {

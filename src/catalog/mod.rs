@@ -15,13 +15,12 @@ mod written;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use pg_query::NodeEnum;
-
 pub use apply::{dropped_functions, range_var};
 pub use locks::{LockMode, TableLock, table_locks, vacuum_full};
 pub use targets::{Action, Target, targets};
 pub use work::{
-    CHECK_SKIPS_SCAN_SINCE, FAST_DEFAULT_SINCE, RowWork, Work, changes_nothing, row_work,
+    CHECK_SKIPS_SCAN_SINCE, FAST_DEFAULT_SINCE, RowWork, Work, changes_nothing,
+    creates_what_is_there, row_work,
 };
 pub use written::{
     ColumnChange, WrittenColumn, WrittenConstraint, written_columns, written_constraints,
@@ -387,31 +386,6 @@ impl Catalog {
                 .iter()
                 .filter_map(|&name| Some((name.clone(), self.outside.get(name)?.clone())))
                 .collect(),
-        }
-    }
-
-    /// Whether `node` is a `CREATE TABLE IF NOT EXISTS` or `CREATE INDEX IF NOT EXISTS` of what
-    /// the catalog has: PostgreSQL skips it with a NOTICE, before it reads or locks anything
-    /// else. (drizzle users' "resync" migrations repeat whole schemas so.)
-    pub fn creates_what_is_there(&self, node: &NodeEnum) -> bool {
-        match node {
-            NodeEnum::CreateStmt(stmt) => {
-                stmt.if_not_exists
-                    && stmt
-                        .relation
-                        .as_ref()
-                        .is_some_and(|relation| self.tables.contains_key(&range_var(relation)))
-            }
-            NodeEnum::IndexStmt(stmt) => {
-                stmt.if_not_exists
-                    && !stmt.idxname.is_empty()
-                    && stmt.relation.as_ref().is_some_and(|relation| {
-                        let schema = range_var(relation).schema;
-                        self.indexes
-                            .contains(&QualifiedName::new(Some(&schema), &stmt.idxname))
-                    })
-            }
-            _ => false,
         }
     }
 

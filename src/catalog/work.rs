@@ -80,7 +80,7 @@ pub fn row_work(catalog: &Catalog, node: &NodeEnum, pg_version: u32) -> Option<R
             // whose partitions have the index already it attaches theirs: no build.
             if (!relation.inh && catalog.is_partitioned(&table))
                 || catalog.attaches_partition_indexes(stmt)
-                || catalog.creates_what_is_there(node)
+                || creates_what_is_there(catalog, node)
             {
                 return None;
             }
@@ -115,6 +115,32 @@ pub fn row_work(catalog: &Catalog, node: &NodeEnum, pg_version: u32) -> Option<R
         }
         NodeEnum::RefreshMatViewStmt(stmt) => on(Work::Query, range_var(stmt.relation.as_ref()?)),
         _ => None,
+    }
+}
+
+/// Whether `node` is a `CREATE TABLE IF NOT EXISTS` or `CREATE INDEX IF NOT EXISTS` of what
+/// the catalog has: PostgreSQL skips it with a NOTICE, before it reads or locks anything
+/// else. (drizzle users' "resync" migrations repeat whole schemas so.)
+pub fn creates_what_is_there(catalog: &Catalog, node: &NodeEnum) -> bool {
+    match node {
+        NodeEnum::CreateStmt(stmt) => {
+            stmt.if_not_exists
+                && stmt
+                    .relation
+                    .as_ref()
+                    .is_some_and(|relation| catalog.tables.contains_key(&range_var(relation)))
+        }
+        NodeEnum::IndexStmt(stmt) => {
+            stmt.if_not_exists
+                && !stmt.idxname.is_empty()
+                && stmt.relation.as_ref().is_some_and(|relation| {
+                    let schema = range_var(relation).schema;
+                    catalog
+                        .indexes
+                        .contains(&QualifiedName::new(Some(&schema), &stmt.idxname))
+                })
+        }
+        _ => false,
     }
 }
 

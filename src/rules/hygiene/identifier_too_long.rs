@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use pg_query::NodeEnum;
 use pg_query::protobuf::{AlterTableType, ObjectType};
 
+use crate::catalog::creates_what_is_there;
 use crate::diagnostic::Finding;
 use crate::engine::{Rule, StatementContext, declare_rule};
 use crate::parse::{LexemeKind, ast, lex};
@@ -33,7 +34,7 @@ fn truncated(name: &str) -> &str {
 
 impl Rule for IdentifierTooLong {
     fn check_statement(&self, ctx: &StatementContext, out: &mut Vec<Finding>) {
-        if ctx.catalog.creates_what_is_there(&ctx.statement.node) {
+        if creates_what_is_there(ctx.catalog, &ctx.statement.node) {
             return;
         }
         // The parse tree holds the names already cut (the parser truncates as the server does):

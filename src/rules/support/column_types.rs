@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use pg_query::protobuf::TypeName;
 
-use crate::catalog::{WrittenColumn, types};
+use crate::catalog::{WrittenColumn, creates_what_is_there, types};
 use crate::diagnostic::Suggestion;
 use crate::engine::StatementContext;
 use crate::parse::ast;
@@ -80,7 +80,7 @@ pub struct Retyped {
 /// those of a `CREATE TABLE IF NOT EXISTS` of a table there already, which changes nothing.
 pub fn typed_columns<'a>(ctx: &'a StatementContext) -> Vec<TypedColumn<'a>> {
     let node = &ctx.statement.node;
-    if ast::creates_temporary_table(node) || ctx.catalog.creates_what_is_there(node) {
+    if ast::creates_temporary_table(node) || creates_what_is_there(ctx.catalog, node) {
         return Vec::new();
     }
     ctx.written_columns()
