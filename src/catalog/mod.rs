@@ -333,6 +333,20 @@ impl Catalog {
         self.tables.get(name)
     }
 
+    /// Whether `SET NOT NULL` of `column` on `table` reads every row on `pg_version`: unless
+    /// the column is known to be NOT NULL already, or (PostgreSQL 12+) a validated CHECK proves
+    /// it. A column nothing is known of is taken to need the scan.
+    pub fn set_not_null_scans(&self, table: &QualifiedName, column: &str, pg_version: u32) -> bool {
+        let proven = pg_version >= CHECK_SKIPS_SCAN_SINCE
+            && self
+                .table(table)
+                .is_some_and(|known| known.proves_not_null(column));
+        !proven
+            && !self
+                .column_of(table, column)
+                .is_some_and(|known| known.not_null)
+    }
+
     /// A column of a table the catalog knows, or one the migrations added to a table made
     /// outside them; `None` when nothing says what the column is.
     pub fn column_of(&self, table: &QualifiedName, column: &str) -> Option<&Column> {

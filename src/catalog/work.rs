@@ -229,15 +229,10 @@ fn alter_table(catalog: &Catalog, stmt: &AlterTableStmt, pg_version: u32) -> Opt
                 }
             }
             // A rewrite of the same statement checks NOT NULL as it writes each row.
-            (At::AtSetNotNull, _) if !rewrites => {
-                let known = catalog.column_of(&table, &cmd.name);
-                let proven = pg_version >= CHECK_SKIPS_SCAN_SINCE
-                    && catalog
-                        .table(&table)
-                        .is_some_and(|t| t.proves_not_null(&cmd.name));
-                if !known.is_some_and(|column| column.not_null) && !proven {
-                    add(Work::Scan, &table);
-                }
+            (At::AtSetNotNull, _)
+                if !rewrites && catalog.set_not_null_scans(&table, &cmd.name, pg_version) =>
+            {
+                add(Work::Scan, &table)
             }
             (At::AtAddConstraint, Some(NodeEnum::Constraint(constraint))) => {
                 match ast::constraint_type(constraint) {

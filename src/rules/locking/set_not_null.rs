@@ -40,15 +40,11 @@ impl Rule for SetNotNull {
             }
             let table = &action.table;
             let name = &action.cmd.name;
-            // Already NOT NULL: PostgreSQL has nothing to check.
-            let column = ctx.catalog.column_of(table, name);
-            if column.is_some_and(|column| column.not_null)
-                || ctx.catalog.table(table).is_some_and(|known| {
-                    pg_version >= CHECK_SKIPS_SCAN_SINCE && known.proves_not_null(name)
-                })
-            {
+            // Already NOT NULL, or proven so: PostgreSQL has nothing to check.
+            if !ctx.catalog.set_not_null_scans(table, name, pg_version) {
                 continue;
             }
+            let column = ctx.catalog.column_of(table, name);
             let (table_sql, name_sql) = (table.to_sql(), quote_ident(name));
             // Of a table made outside these migrations, whether the column is NOT NULL already
             // or a validated CHECK proves it is not known: the scan is not claimed.
