@@ -90,7 +90,8 @@ pub struct Cli {
     #[arg(long, value_name = "IDS", value_delimiter = ',')]
     ignore: Vec<String>,
 
-    /// Print how many findings each rule has (count, rule, summary) instead of the findings.
+    /// Print how many findings each rule has (count, rule, summary) instead of the findings;
+    /// with --format json, as a JSON array.
     #[arg(long)]
     statistics: bool,
 
@@ -353,9 +354,11 @@ fn completions(shell: clap_complete::Shell) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `--statistics`: findings per rule, most first (then by id), as `count  rule  summary`.
+/// `--statistics`: findings per rule, most first (then by id), as `count  rule  summary`, or
+/// for JSON as `[{"rule", "count", "summary"}]`.
 fn write_statistics(
     findings: &[crate::findings::Kept],
+    json: bool,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let mut counts: std::collections::BTreeMap<crate::engine::RuleId, usize> = Default::default();
@@ -364,6 +367,16 @@ fn write_statistics(
     }
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort_by(|(a, m), (b, n)| n.cmp(m).then(a.cmp(b)));
+    if json {
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|(id, count)| {
+                serde_json::json!({"rule": id.as_str(), "count": count, "summary": id.meta().summary})
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        return writeln!(out);
+    }
     let count_width = rows.first().map_or(1, |(_, n)| n.to_string().len());
     let id_width = rows
         .iter()
@@ -543,7 +556,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
         to_terminal && !cli.statistics && matches!(format, Format::Human | Format::Compact);
     if !shown_on_terminal {
         for error in &workspace.errors {
-            eprintln!("error: {}: {}", error.path, error.message);
+            eprintln!("{}", report::human::input_error(error));
         }
     }
     let color = format == Format::Human
@@ -571,7 +584,7 @@ fn run(cli: &Cli, shadow_connect: Option<shadow::Connect>) -> Result<ExitCode, F
     // Stdout flushes every line by itself; thousands of diagnostics want one buffer.
     let mut out = std::io::BufWriter::new(&mut destination);
     let written = if cli.statistics {
-        write_statistics(&output.findings.kept, &mut out)
+        write_statistics(&output.findings.kept, format == Format::Json, &mut out)
     } else {
         report::write(format, &report, &mut out)
     };

@@ -53,7 +53,15 @@ pub fn init(dir: &Path, paths: &[PathBuf], preset: Option<&str>) -> Result<Strin
     }
     let config = Config::default();
     let exclude = config.exclude_matcher(&[])?;
-    let workspace = source::discover(paths, &config, &exclude, None);
+    let mut workspace = source::discover(paths, &config, &exclude, None);
+    // The configuration names paths relative to its own folder; an Alembic project's root is
+    // found as an absolute path.
+    let base = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    for set in &mut workspace.sets {
+        if let Ok(relative) = set.root.strip_prefix(&base) {
+            set.root = relative.to_path_buf();
+        }
+    }
     let text = match preset {
         Some((name, text)) => preset_text(name, text, &workspace),
         None => owners_text(&systems(&workspace)),
@@ -114,7 +122,7 @@ fn systems(workspace: &Workspace) -> Vec<System> {
         .map(|set| System {
             owner: String::new(),
             root: set.root.clone(),
-            kind: set.kind().as_str(),
+            kind: set.layout().name(),
             tables: created_tables(set, workspace),
         })
         .collect();

@@ -462,7 +462,10 @@ fn the_command_is_configurable_and_its_failures_are_input_errors() {
     .unwrap();
     let (code, _, stderr) = lint_json(&mut chronos(root), &["--no-cache", "."]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("error: .: Alembic failed"), "{stderr}");
+    assert!(
+        stderr.contains("error: alembic.ini: Alembic failed"),
+        "{stderr}"
+    );
     assert!(stderr.contains("SyntaxError"), "{stderr}");
     fs::remove_file(&broken).unwrap();
 
@@ -471,7 +474,7 @@ fn the_command_is_configurable_and_its_failures_are_input_errors() {
     let (code, _, stderr) = lint_json(&mut chronos(root), &["--no-cache", "."]);
     assert_eq!(code, 2);
     assert!(
-        stderr.contains("error: .: cannot run `/nonexistent/alembic -c")
+        stderr.contains("error: alembic.ini: cannot run `/nonexistent/alembic -c")
             && stderr.contains("[alembic] command"),
         "{stderr}"
     );
@@ -502,4 +505,27 @@ fn a_sources_entry_names_a_project_by_its_ini_file() {
     let (code, report, stderr) = lint_json(&mut chronos(root), &["--no-cache", "."]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(position(&report, "drop-column", TOY_0005).0, 28);
+}
+
+#[test]
+fn init_names_a_project_by_its_folder_relative_to_the_configuration() {
+    let dir = tempfile::tempdir().unwrap();
+    let toy = toy();
+    copy_tree(toy.path(), &dir.path().join("backend"));
+    let output = chronos(dir.path()).arg("init").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let written = fs::read_to_string(dir.path().join("chronos-lint.toml")).unwrap();
+    assert!(
+        written.contains("[[sources]]\npath = \"backend\"\nowner = \"alembic\""),
+        "{written}"
+    );
+    // The copied folder lints with the configuration it wrote.
+    let (code, report, stderr) = lint_json(&mut chronos(dir.path()), &["--no-cache", "."]);
+    assert!(code < 2, "{stderr}");
+    assert!(
+        !diagnostics(&report)
+            .iter()
+            .any(|d| d["rule"] == "unowned-table" || d["rule"] == "ownership-violation"),
+        "{report}"
+    );
 }

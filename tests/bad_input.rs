@@ -199,6 +199,11 @@ fn missing_path_and_empty_directory() {
         "{err}"
     );
     assert!(out.contains(GOOD_FINDING), "{out}");
+
+    // The working directory is named `.`, however it was given.
+    let (code, _, err) = run(chronos().current_dir(dir.path().join("empty")));
+    assert_eq!(code, 2);
+    assert!(err.contains("error: .: no migrations found"), "{err}");
 }
 
 /// A folder named twice, or a file and its folder, is linted once: each file once, in its place

@@ -294,6 +294,23 @@ fn ignore_statistics_quiet_and_output_file() {
         total += count;
     }
     assert_eq!(total, all.lines().count(), "{stats}");
+    // With --format json, the same rows as JSON.
+    let (_, json, _) = stdout_of(chronos().args([
+        "--no-cache",
+        "--statistics",
+        "--format",
+        "json",
+        "migrations/",
+    ]));
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), stats.lines().count(), "{json}");
+    for (row, line) in rows.iter().zip(stats.lines()) {
+        let count = row["count"].as_u64().unwrap().to_string();
+        let rule = row["rule"].as_str().unwrap();
+        assert!(line.trim_start().starts_with(&count), "{line}");
+        assert!(line.contains(rule), "{line}");
+    }
 
     // Quiet: the findings without the summary line.
     let (_, human, _) = stdout_of(chronos().args(["--no-cache", "migrations/"]));

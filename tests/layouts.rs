@@ -419,6 +419,145 @@ fn sqitch_deploys_in_plan_order_and_never_reverts_or_verifies() {
 }
 
 #[test]
+fn sqitch_style_folders_without_a_plan_never_revert_or_verify() {
+    let dir = tree(&[
+        (
+            "db/deploy/users.sql",
+            "CREATE TABLE users (id int PRIMARY KEY);\n",
+        ),
+        ("db/revert/users.sql", "DROP TABLE users;\n"),
+        ("db/verify/users.sql", "SELECT id FROM users WHERE FALSE;\n"),
+    ]);
+    let (findings, summary) = lint(&dir, &["--select", "drop-table", "db"]);
+    assert_eq!(findings, []);
+    assert_eq!(
+        summary["files"], 1,
+        "revert and verify scripts are not read"
+    );
+    let (findings, summary) = lint(&dir, &["db/revert/users.sql"]);
+    assert_eq!(findings, []);
+    assert_eq!(summary["files"], 0);
+}
+
+#[test]
+fn flyway_orders_the_scripts_of_a_location_across_its_subfolders() {
+    let dir = tree(&[
+        (
+            "db/migration/release2/V1__create_tags.sql",
+            "CREATE TABLE tags (id int PRIMARY KEY, color text);\n",
+        ),
+        (
+            "db/migration/release1/V2__drop_color.sql",
+            "ALTER TABLE tags DROP COLUMN color;\n",
+        ),
+        ("db/migration/release1/U1__undo.sql", "DROP TABLE tags;\n"),
+    ]);
+    // One set: no system other than Flyway's own creates `tags`.
+    let args = [
+        "--select",
+        "drop-table,drop-column,ownership-violation",
+        ".",
+    ];
+    let (findings, summary) = lint(&dir, &args);
+    assert_eq!(
+        findings,
+        [found_drop(
+            "db/migration/release1/V2__drop_color.sql",
+            "V2__drop_color",
+            "color"
+        )]
+    );
+    assert_eq!(summary["migrations"], 2);
+}
+
+#[test]
+fn prisma_migration_folders_are_one_set_each_file_one_query_string() {
+    let dir = tree(&[
+        (
+            "prisma/migrations/migration_lock.toml",
+            "provider = \"postgresql\"\n",
+        ),
+        (
+            "prisma/migrations/20240101000000_init/migration.sql",
+            "CREATE TABLE \"User\" (id int PRIMARY KEY, bio text);\n",
+        ),
+        (
+            "prisma/migrations/20240102000000_drop_bio/migration.sql",
+            "ALTER TABLE \"User\" DROP COLUMN bio;\n",
+        ),
+        // One statement alone runs outside a transaction; with another, in an implicit one.
+        (
+            "prisma/migrations/20240103000000_index/migration.sql",
+            "CREATE INDEX CONCURRENTLY user_id ON \"User\" (id);\n",
+        ),
+        (
+            "prisma/migrations/20240104000000_two/migration.sql",
+            "CREATE INDEX CONCURRENTLY user_id2 ON \"User\" (id);\nALTER TABLE \"User\" ADD COLUMN x int;\n",
+        ),
+    ]);
+    let args = [
+        "--select",
+        "drop-column,ownership-violation,concurrent-in-transaction",
+        ".",
+    ];
+    let (findings, summary) = lint(&dir, &args);
+    assert_eq!(
+        findings,
+        [
+            found_drop(
+                "prisma/migrations/20240102000000_drop_bio/migration.sql",
+                "20240102000000_drop_bio",
+                "bio"
+            ),
+            found(
+                "concurrent-in-transaction",
+                "prisma/migrations/20240104000000_two/migration.sql",
+                "20240104000000_two",
+                "CONCURRENTLY"
+            ),
+        ]
+    );
+    assert_eq!(summary["migrations"], 4);
+}
+
+#[test]
+fn hasura_replays_up_sql_and_never_down_sql() {
+    let dir = tree(&[
+        (
+            "hasura/migrations/default/1700000000000_create_users/up.sql",
+            "CREATE TABLE users (id int PRIMARY KEY, bio text);\n",
+        ),
+        (
+            "hasura/migrations/default/1700000000000_create_users/down.sql",
+            "DROP TABLE users;\n",
+        ),
+        (
+            "hasura/migrations/default/1700000000001_drop_bio/up.sql",
+            "ALTER TABLE users DROP COLUMN bio;\n",
+        ),
+        (
+            "hasura/migrations/default/1700000000001_drop_bio/down.sql",
+            "ALTER TABLE users ADD COLUMN bio text;\n",
+        ),
+    ]);
+    let args = [
+        "--select",
+        "drop-table,drop-column,ownership-violation",
+        ".",
+    ];
+    let (findings, summary) = lint(&dir, &args);
+    assert_eq!(
+        findings,
+        [found_drop(
+            "hasura/migrations/default/1700000000001_drop_bio/up.sql",
+            "1700000000001_drop_bio",
+            "bio"
+        )]
+    );
+    assert_eq!(summary["files"], 2, "down.sql is not read");
+}
+
+#[test]
 fn the_config_forces_a_layout_per_source() {
     let files = [
         (

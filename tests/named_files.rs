@@ -182,6 +182,16 @@ fn exclude_applies_to_drizzle_folders_and_their_files() {
         migrations(&all) - 1,
         "the others are still linted"
     );
+
+    // Patterns also match relative to the folder walked, as for plain files.
+    let (_, json, err) = run(dir.path(), &["--exclude", "drizzle/**", "migrations"], None);
+    assert_eq!(in_drizzle(&json), Vec::<String>::new(), "{err}");
+    let (_, json, _) = run(
+        dir.path(),
+        &["--exclude", "drizzle/0001_add_deal_notes.sql", "migrations"],
+        None,
+    );
+    assert!(!in_drizzle(&json).iter().any(|f| f.ends_with(one)));
 }
 
 #[test]

@@ -65,7 +65,7 @@ impl<'a> WorkspaceContext<'a> {
     /// Set `set` named for a person: its folder and kind (`` `db/drizzle` (drizzle) ``).
     pub fn system(&self, set: usize) -> String {
         let set = &self.workspace.sets[set];
-        let kind = set.kind().as_str();
+        let kind = set.layout().name();
         // As file names are shown: without a leading `./`.
         let root = set.root.strip_prefix(".").unwrap_or(&set.root);
         let root = if root.as_os_str().is_empty() {

@@ -13,6 +13,7 @@ use miette::{
 use super::{Report, printable};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::doc_url;
+use crate::source::InputError;
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let theme = if report.color {
@@ -51,12 +52,7 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
     }
     for error in report.input_errors {
-        writeln!(
-            out,
-            "error: {}: {}",
-            printable(&error.path),
-            printable(&error.message)
-        )?;
+        writeln!(out, "{}", input_error(error))?;
     }
     if !report.input_errors.is_empty() {
         writeln!(out)?;
@@ -90,6 +86,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         stats.statements,
         plural(stats.statements),
     )
+}
+
+/// `error: <path>: <message>`, safe for a terminal; a message of several lines (a tool's
+/// stderr) goes on indented.
+pub fn input_error(error: &InputError) -> String {
+    let message = terminal_safe(&error.message).replace('\n', "\n  ");
+    format!("error: {}: {message}", printable(&error.path))
 }
 
 fn plural(count: usize) -> &'static str {

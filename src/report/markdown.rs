@@ -54,7 +54,26 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if !report.input_errors.is_empty() {
         writeln!(out, "**Could not read:**\n")?;
         for error in report.input_errors {
-            writeln!(out, "- {}: {}", code(&error.path), cell(&error.message))?;
+            // The first line in the list; the rest (a tool's stderr) as a code block under it.
+            let (first, rest) = error
+                .message
+                .split_once('\n')
+                .unwrap_or((&error.message, ""));
+            writeln!(out, "- {}: {}", code(&error.path), cell(first))?;
+            if !rest.is_empty() {
+                let lines: Vec<_> = rest.lines().map(printable).collect();
+                let longest = lines
+                    .iter()
+                    .flat_map(|line| line.split(|c| c != '`').map(str::len))
+                    .max()
+                    .unwrap_or(0);
+                let fence = "`".repeat(longest.max(2) + 1);
+                writeln!(out, "\n  {fence}")?;
+                for line in lines {
+                    writeln!(out, "  {line}")?;
+                }
+                writeln!(out, "  {fence}\n")?;
+            }
         }
         writeln!(out)?;
     }

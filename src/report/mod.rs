@@ -4,7 +4,7 @@
 mod compact;
 mod github;
 mod gitlab;
-mod human;
+pub mod human;
 mod json;
 mod line_index;
 mod markdown;

@@ -454,47 +454,102 @@ pub fn place(statements: &[&str], calls: &[OpCall]) -> Vec<Option<usize>> {
         .iter()
         .map(|call| normalize(&call.literals.concat()))
         .collect();
-    let mut last = 0;
-    statements
+    let candidates: Vec<Vec<Candidate>> = statements
         .iter()
-        .map(|sql| {
-            let described = describe(sql);
-            let normalized = normalize(sql);
-            let has = |call: &OpCall, name: &str| call.literals.iter().any(|l| l == name);
-            // (call, score) of the calls that can produce it.
-            let candidates: Vec<(usize, u32, bool)> = calls
-                .iter()
-                .enumerate()
-                .filter_map(|(i, call)| match produces(&call.name, described.class) {
-                    Some(false) => None,
-                    Some(true) => {
-                        let named = described.names.iter().any(|name| has(call, name));
-                        let table = described.table.as_ref().is_some_and(|t| has(call, t));
-                        Some((i, u32::from(named) * 2 + u32::from(table), true))
-                    }
-                    None => {
-                        let written = !normalized.is_empty() && executes[i].contains(&normalized);
-                        // SQL written out in the call that is not this statement is another's.
-                        let other_sql = call.name == "execute" && !call.literals.is_empty();
-                        match (written, other_sql) {
-                            (true, _) => Some((i, 3, false)),
-                            (false, true) => None,
-                            (false, false) => Some((i, 0, false)),
-                        }
-                    }
+        .map(|sql| candidates(sql, calls, &executes))
+        .collect();
+    let mut placed = vec![None; statements.len()];
+    // First the statements a call names or writes out, in order.
+    let mut last = 0;
+    for (at, found) in candidates.iter().enumerate() {
+        let best = found.iter().map(|c| c.score).max().unwrap_or(0);
+        if best == 0 {
+            continue;
+        }
+        let top = || found.iter().filter(|c| c.score == best);
+        let chosen = top().find(|c| c.call >= last).or_else(|| top().next());
+        if let Some(chosen) = chosen {
+            last = chosen.call;
+            placed[at] = Some(chosen.call);
+        }
+    }
+    // Then the rest, which nothing names: calls run in order, so only a call between those of
+    // the placed statements around it, of the right kind before an `execute`, and not yet
+    // taken (an `op.execute(variable)` writes one statement). None, and the statement belongs
+    // to `def upgrade`.
+    let mut taken: Vec<bool> = vec![false; calls.len()];
+    for call in placed.iter().flatten() {
+        taken[*call] = true;
+    }
+    let mut last = 0;
+    for at in 0..statements.len() {
+        if let Some(call) = placed[at] {
+            last = call;
+            continue;
+        }
+        let next = placed[at..].iter().flatten().next().copied();
+        let ahead = || {
+            candidates[at].iter().filter(|c| {
+                c.call >= last && next.is_none_or(|next| c.call <= next) && !taken[c.call]
+            })
+        };
+        if let Some(chosen) = ahead().find(|c| c.known).or_else(|| ahead().next()) {
+            last = chosen.call;
+            taken[chosen.call] = true;
+            placed[at] = Some(chosen.call);
+        }
+    }
+    placed
+}
+
+/// A call that can have produced a statement.
+struct Candidate {
+    call: usize,
+    /// How much of the statement the call names: 3 its SQL written out, 2 its index, column
+    /// or constraint, 1 its table, 0 nothing.
+    score: u32,
+    /// Whether the call is an operation known to produce statements of this kind (not an
+    /// `execute` or an operation this does not know).
+    known: bool,
+}
+
+/// The calls that can have produced `sql`.
+fn candidates(sql: &str, calls: &[OpCall], executes: &[String]) -> Vec<Candidate> {
+    let described = describe(sql);
+    let normalized = normalize(sql);
+    let has = |call: &OpCall, name: &str| call.literals.iter().any(|l| l == name);
+    let comparable = described.table.is_some() || !described.names.is_empty();
+    calls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, call)| match produces(&call.name, described.class) {
+            Some(false) => None,
+            Some(true) => {
+                let named = described.names.iter().any(|name| has(call, name));
+                let table = described.table.as_ref().is_some_and(|t| has(call, t));
+                // A call that names other tables and columns is another statement's.
+                let names_others = comparable && !named && !table && !call.literals.is_empty();
+                (!names_others).then(|| Candidate {
+                    call: i,
+                    score: u32::from(named) * 2 + u32::from(table),
+                    known: true,
                 })
-                .collect();
-            let best = candidates.iter().map(|&(_, score, _)| score).max()?;
-            let chosen = if best > 0 {
-                let top = || candidates.iter().filter(|c| c.1 == best);
-                top().find(|c| c.0 >= last).or_else(|| top().next())
-            } else {
-                // Nothing says which: the next call of the right kind, before any `execute`.
-                let ahead = || candidates.iter().filter(|c| c.0 >= last);
-                ahead().find(|c| c.2).or_else(|| ahead().next())
-            }?;
-            last = chosen.0;
-            Some(chosen.0)
+            }
+            None => {
+                let written = !normalized.is_empty() && executes[i].contains(&normalized);
+                // SQL written out in the call that is not this statement is another's.
+                let other_sql = call.name == "execute" && !call.literals.is_empty();
+                let score = match (written, other_sql) {
+                    (true, _) => 3,
+                    (false, true) => return None,
+                    (false, false) => 0,
+                };
+                Some(Candidate {
+                    call: i,
+                    score,
+                    known: false,
+                })
+            }
         })
         .collect()
 }
@@ -585,6 +640,25 @@ def downgrade() -> None:
             &script.calls,
         );
         assert_eq!(placed, [Some(0), Some(0), Some(1), Some(2), None]);
+    }
+
+    #[test]
+    fn a_statement_without_evidence_is_not_pinned_on_another_call() {
+        // A helper function's drop, then a drop of another table's column, then SQL from a
+        // variable that an `op.execute` without literals writes once.
+        let text = "def upgrade():\n    helper()\n    op.drop_column('raw', 'payload')\n    \
+                    op.execute(SQL)\n";
+        let script = scan(text);
+        let placed = place(
+            &[
+                "ALTER TABLE staging DROP COLUMN status",
+                "ALTER TABLE raw DROP COLUMN payload",
+                "ALTER TABLE staging DROP COLUMN amount",
+                "ALTER TABLE staging DROP COLUMN other",
+            ],
+            &script.calls,
+        );
+        assert_eq!(placed, [None, Some(0), Some(1), None]);
     }
 
     #[test]

@@ -425,7 +425,7 @@ impl Revision {
 }
 
 /// Renders the project of `ini` and reads it into a migration set, its revisions' scripts into
-/// the workspace. A project that cannot be rendered is an input error naming it.
+/// the workspace. A project that cannot be rendered is an input error of its ini file.
 pub fn read_project(
     ini: &Path,
     config: &Config,
@@ -433,9 +433,8 @@ pub fn read_project(
     workspace: &mut Workspace,
 ) -> Option<MigrationSet> {
     let fail = |workspace: &mut Workspace, path: &Path, err: AlembicError| {
-        let shown = display(path);
         workspace.errors.push(InputError {
-            path: if shown.is_empty() { ".".into() } else { shown },
+            path: display(path),
             message: err.to_string(),
         });
     };
@@ -459,13 +458,13 @@ pub fn read_project(
                 sql
             }
             Err(err) => {
-                fail(workspace, &project.root, err);
+                fail(workspace, ini, err);
                 return None;
             }
         },
     };
     if sql.len() as u64 > MAX_FILE_SIZE || text::count_tokens(&sql, MAX_TOKENS + 1) > MAX_TOKENS {
-        fail(workspace, &project.root, AlembicError::TooLarge);
+        fail(workspace, ini, AlembicError::TooLarge);
         return None;
     }
     let ini_name = ini.file_name().map_or_else(

@@ -85,6 +85,7 @@ pub fn discover_with(
             walker.named_file(path, config, &mut found, &mut workspace);
         } else {
             found.walked.push(canonical(path));
+            found.walked_as_given.push(path.clone());
             walker.walk(path, None, config, &mut found, &mut workspace);
             // A folder inside an Alembic project (`migrations/`, `versions/`) brings the
             // project; its own revision scripts are the ones reported.
@@ -111,9 +112,16 @@ pub fn discover_with(
         loose,
         named,
         walked,
+        walked_as_given,
         ..
     } = found;
-    let excluded = |path: &Path| walker.excluded(path, None);
+    // Patterns match relative to the folder walked for drizzle and sqitch files too.
+    let excluded = |path: &Path| {
+        walker.excluded(path, None)
+            || walked_as_given
+                .iter()
+                .any(|root| walker.excluded(path, Some(root)))
+    };
     drizzle_roots.sort();
     for root in &drizzle_roots {
         if let Some(set) = drizzle::read_folder(root, config, &excluded, &mut workspace) {
@@ -209,6 +217,8 @@ struct Found {
     /// Canonical paths of the files named among the paths, and of the folders named.
     named: HashSet<PathBuf>,
     walked: Vec<PathBuf>,
+    /// The folders named, as written.
+    walked_as_given: Vec<PathBuf>,
     /// Loose .sql files grouped by directory: each directory is one set, in path order.
     loose: BTreeMap<PathBuf, Vec<PathBuf>>,
     /// Canonical paths of the drizzle folders and loose files taken.
@@ -321,6 +331,11 @@ impl Walker<'_> {
             return found.alembic_project(ini);
         }
         let sql = path.extension().is_some_and(|ext| ext == "sql");
+        // A revert or verify script named alone is no migration.
+        if sql && sqitch::is_backward_folder(&parent_of(path)) {
+            found.count += 1;
+            return;
+        }
         let snapshot = path.file_name().is_some_and(|n| n == "snapshot.json");
         let in_folder_set = |path: &Path| drizzle::is_folder_migration(path);
         let set_member = if snapshot {
@@ -364,8 +379,9 @@ impl Walker<'_> {
         let mut walker = WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
-            // A set's loose files, and drizzle-kit 1.0 folder migrations, are at most this deep.
-            .max_depth(if only_set.is_some() { 2 } else { usize::MAX })
+            // A set's loose files, its folder migrations and the scripts in subfolders of a
+            // Flyway location are at most this deep.
+            .max_depth(if only_set.is_some() { 4 } else { usize::MAX })
             .into_iter();
         let mut ignores = self.options.ignore_files.then(|| IgnoreFiles::above(root));
         while let Some(entry) = walker.next() {
@@ -399,7 +415,8 @@ impl Walker<'_> {
             if is_dir {
                 let name = entry.file_name().to_string_lossy();
                 let hidden = entry.depth() > 0 && name.starts_with('.');
-                if hidden || SKIPPED_DIRS.contains(&name.as_ref()) {
+                let backward = entry.depth() > 0 && sqitch::is_backward_folder(path);
+                if hidden || backward || SKIPPED_DIRS.contains(&name.as_ref()) {
                     walker.skip_current_dir();
                     continue;
                 }
@@ -460,10 +477,14 @@ fn drizzle_root_of(path: &Path) -> Option<PathBuf> {
 }
 
 /// The directory whose migration set a loose `.sql` file belongs to: its own directory, or for
-/// drizzle-kit 1.0 folder migrations the directory holding the migration folders.
+/// a migration in a folder of its own (drizzle-kit 1.0, Prisma, Hasura) the directory holding
+/// the migration folders, and for a Flyway script in a subfolder its location.
 fn set_dir_of(path: &Path) -> PathBuf {
+    if let Some(location) = layout::flyway_location(path) {
+        return location;
+    }
     let dir = parent_of(path);
-    if drizzle::is_folder_migration(path) {
+    if layout::folder_migration(path).is_some() {
         parent_of(&dir)
     } else {
         dir
@@ -532,19 +553,14 @@ fn loose_file_migrations(
             in_transaction = !layout::flyway_outside_transaction(path)
                 && !layout::flyway_runs_outside_transaction(&source.text, start);
         }
-        // golang-migrate sends the file as one query string, which PostgreSQL runs as one
-        // implicit transaction when it holds several statements.
-        Layout::GolangMigrate if configured.is_none() => {
+        // The file goes as one query string, which PostgreSQL runs as one implicit transaction
+        // when it holds several statements.
+        _ if layout.sends_file_as_one_query() && configured.is_none() => {
             in_transaction = crate::parse::text::split_statements(&source.text[start..]).len() > 1;
         }
         _ => {}
     }
-    // A folder migration is named by its folder.
-    let name = if folder_migration {
-        Layout::Plain.migration_name(path.parent().unwrap_or(path))
-    } else {
-        layout.migration_name(path)
-    };
+    let name = layout.migration_name(path);
     vec![Migration {
         name,
         file,

@@ -1,6 +1,6 @@
 //! The folder layouts other migration tools write, and the order each tool applies them in:
-//! golang-migrate, dbmate, goose, sql-migrate, Flyway, Supabase (sqitch, which has a plan file,
-//! is in `sqitch.rs`).
+//! golang-migrate, dbmate, goose, sql-migrate, Flyway, Supabase, and the folder-per-migration
+//! layouts of Prisma and Hasura (sqitch, which has a plan file, is in `sqitch.rs`).
 //! Only what a tool runs forward is a migration: down, undo and revert scripts are never read.
 
 use std::cmp::Ordering;
@@ -36,6 +36,11 @@ pub enum Layout {
     Supabase,
     /// `sqitch.plan` with `deploy/`, `revert/`, `verify/`.
     Sqitch,
+    /// `<timestamp>_<name>/migration.sql`, one folder per migration (without drizzle-kit's
+    /// `snapshot.json` beside it).
+    Prisma,
+    /// `<timestamp>_<name>/up.sql` and `down.sql`, one folder per migration.
+    Hasura,
 }
 
 impl Layout {
@@ -60,19 +65,50 @@ impl Layout {
             | Layout::Goose
             | Layout::SqlMigrate
             | Layout::Flyway
-            | Layout::Supabase => Some(true),
+            | Layout::Supabase
+            | Layout::Hasura => Some(true),
             Layout::Sqitch => Some(false),
             Layout::Drizzle
             | Layout::Alembic
             | Layout::AlembicProject
             | Layout::Plain
-            | Layout::GolangMigrate => None,
+            | Layout::GolangMigrate
+            | Layout::Prisma => None,
         }
+    }
+
+    /// The tool's name, as `kind` spells it: what a set of migrations is called for a person.
+    pub fn name(self) -> &'static str {
+        match self {
+            Layout::Drizzle => "drizzle",
+            Layout::Alembic | Layout::AlembicProject => "alembic",
+            Layout::Plain => "plain",
+            Layout::GolangMigrate => "golang-migrate",
+            Layout::Dbmate => "dbmate",
+            Layout::Goose => "goose",
+            Layout::SqlMigrate => "sql-migrate",
+            Layout::Flyway => "flyway",
+            Layout::Supabase => "supabase",
+            Layout::Sqitch => "sqitch",
+            Layout::Prisma => "prisma",
+            Layout::Hasura => "hasura",
+        }
+    }
+
+    /// Whether the tool sends a migration file to PostgreSQL as one query string, which
+    /// PostgreSQL runs as one implicit transaction when it holds several statements.
+    pub fn sends_file_as_one_query(self) -> bool {
+        matches!(self, Layout::GolangMigrate | Layout::Prisma)
     }
 
     /// The layout the `.sql` file names of one folder show, if any. A dbmate file is recognised
     /// by its text, file by file, and a sqitch project by its plan.
     pub fn of_folder(dir: &Path, files: &[PathBuf]) -> Option<Layout> {
+        // drizzle-kit 1.0 folders are drizzle's by each migration, not by folder.
+        let mut folders = files.iter().filter_map(|path| folder_migration(path));
+        if let Some(layout) = folders.find(|&layout| layout != Layout::Drizzle) {
+            return Some(layout);
+        }
         let names = || files.iter().filter_map(|path| file_name(path));
         if names().any(|name| golang_migrate(name).is_some()) {
             return Some(Layout::GolangMigrate);
@@ -117,6 +153,16 @@ impl Layout {
                         .then(|| (Key::Version(vec![version]), path))
                 })
                 .collect(),
+            // A folder's migration file; path order is the order of the folders' timestamps.
+            Layout::Prisma | Layout::Hasura => {
+                return Some(
+                    files
+                        .iter()
+                        .filter(|path| folder_migration(path) == Some(self) && is_forward(path))
+                        .cloned()
+                        .collect(),
+                );
+            }
             _ => return None,
         };
         // Stable: equal versions keep the path order.
@@ -124,9 +170,14 @@ impl Layout {
         Some(keyed.into_iter().map(|(_, path)| path.clone()).collect())
     }
 
-    /// The migration's name: the file stem, without golang-migrate's `.up`.
+    /// The migration's name: the file stem, without golang-migrate's `.up`; a folder
+    /// migration is named by its folder.
     pub fn migration_name(self, path: &Path) -> String {
-        let stem = path
+        let named = match folder_migration(path) {
+            Some(_) => path.parent().unwrap_or(path),
+            None => path,
+        };
+        let stem = named
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
         match self {
@@ -134,6 +185,45 @@ impl Layout {
             _ => stem,
         }
     }
+}
+
+/// The layout of a migration kept in a folder of its own, `<timestamp>_<name>/<file>.sql`:
+/// drizzle-kit 1.0's `migration.sql` beside `snapshot.json`, Prisma's `migration.sql`, Hasura's
+/// `up.sql` and `down.sql`. Its set is the folder that holds the migration folders.
+pub fn folder_migration(path: &Path) -> Option<Layout> {
+    if super::drizzle::is_folder_migration(path) {
+        return Some(Layout::Drizzle);
+    }
+    let folder = path.parent()?.file_name()?.to_str()?;
+    let (_, rest) = leading_digits(folder)?;
+    if !rest.starts_with('_') {
+        return None;
+    }
+    match file_name(path)? {
+        "migration.sql" => Some(Layout::Prisma),
+        "up.sql" | "down.sql" => Some(Layout::Hasura),
+        _ => None,
+    }
+}
+
+/// The location a Flyway script belongs to when it sits in a subfolder of one: the nearest
+/// folder above it named `migration` or `migrations` (Flyway's default is `db/migration`),
+/// whose scripts Flyway orders by version whichever subfolder holds them.
+pub fn flyway_location(path: &Path) -> Option<PathBuf> {
+    flyway(file_name(path)?)?;
+    path.ancestors()
+        .skip(2)
+        .take(3)
+        .find(|dir| {
+            dir.file_name()
+                .is_some_and(|name| name == "migration" || name == "migrations")
+        })
+        .map(Path::to_path_buf)
+}
+
+/// Whether a folder migration's file runs forward (Hasura's `down.sql` does not).
+fn is_forward(path: &Path) -> bool {
+    file_name(path) != Some("down.sql")
 }
 
 fn file_name(path: &Path) -> Option<&str> {

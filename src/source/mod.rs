@@ -140,6 +140,13 @@ impl MigrationSet {
             .first()
             .map_or(SourceKind::Plain, |migration| migration.kind())
     }
+
+    /// The layout of its migrations: the tool whose set it is, for a person.
+    pub fn layout(&self) -> Layout {
+        self.migrations
+            .first()
+            .map_or(Layout::Plain, |migration| migration.layout)
+    }
 }
 
 /// A drizzle `meta/_journal.json` and how it matches the folder.

@@ -147,5 +147,11 @@ pub(super) fn display(path: &Path) -> String {
         })
         .unwrap_or_else(|| path.to_path_buf());
     let shown = relative.to_string_lossy().replace('\\', "/");
-    shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown)
+    let shown = shown.strip_prefix("./").map(str::to_owned).unwrap_or(shown);
+    // The working directory itself.
+    if shown.is_empty() {
+        ".".to_owned()
+    } else {
+        shown
+    }
 }

@@ -14,6 +14,16 @@ pub fn has_plan(dir: &Path) -> bool {
     dir.join(PLAN).is_file()
 }
 
+/// Whether `dir` holds sqitch-style scripts that never run forward: a `revert/` or `verify/`
+/// folder beside a `deploy/` one, with or without a plan.
+pub fn is_backward_folder(dir: &Path) -> bool {
+    dir.file_name()
+        .is_some_and(|name| name == "revert" || name == "verify")
+        && dir
+            .parent()
+            .is_some_and(|parent| parent.join("deploy").is_dir())
+}
+
 /// The sqitch project a file belongs to: the nearest folder above it with a plan.
 pub fn root_of(path: &Path) -> Option<PathBuf> {
     let absolute = super::read::absolute(path);

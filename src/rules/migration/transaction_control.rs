@@ -7,7 +7,7 @@ use pg_query::protobuf::TransactionStmtKind;
 use crate::catalog::Catalog;
 use crate::diagnostic::Finding;
 use crate::engine::{MigrationContext, Rule, declare_rule};
-use crate::source::{Layout, SourceKind};
+use crate::source::SourceKind;
 
 declare_rule! {
     pub struct TransactionControl {
@@ -52,10 +52,12 @@ impl Rule for TransactionControl {
         if migration.kind() == SourceKind::Alembic {
             return;
         }
-        // golang-migrate's transaction is the implicit one of a query string of several
-        // statements: an explicit `BEGIN` turns it into a regular one, which `COMMIT` ends, so
-        // the file's own BEGIN and COMMIT are judged as in a file run on its own.
-        let wrapped = migration.starts_in_transaction && migration.layout != Layout::GolangMigrate;
+        // The transaction of a file sent as one query string (golang-migrate, Prisma) is the
+        // implicit one of several statements: an explicit `BEGIN` turns it into a regular one,
+        // which `COMMIT` ends, so the file's own BEGIN and COMMIT are judged as in a file run
+        // on its own.
+        let wrapped =
+            migration.starts_in_transaction && !migration.layout.sends_file_as_one_query();
         let controls: Vec<(usize, Control, &str)> = ctx
             .parsed
             .statements

@@ -74,6 +74,29 @@ impl Rule for DirectusFieldBroken {
                     _ => {}
                 }
             }
+            NodeEnum::AlterObjectSchemaStmt(stmt) => {
+                let moves_table = matches!(
+                    ObjectType::try_from(stmt.object_type),
+                    Ok(ObjectType::ObjectTable
+                        | ObjectType::ObjectView
+                        | ObjectType::ObjectMatview)
+                );
+                let Some(rel) = stmt.relation.as_ref().filter(|_| moves_table) else {
+                    return;
+                };
+                let table = range_var(rel);
+                if let Some(collection) = existing_collection(ctx, model, &table) {
+                    let span = ctx.name_span(Some(rel.location), &rel.relname);
+                    out.push(collection_moved(
+                        ctx,
+                        config,
+                        model,
+                        &collection,
+                        &stmt.newschema,
+                        span,
+                    ));
+                }
+            }
             NodeEnum::AlterTableStmt(stmt) => {
                 for action in existing_table_actions(ctx) {
                     let (table, name) = (&action.table, &action.cmd.name);
@@ -232,6 +255,30 @@ fn collection_renamed(
          table: create collection `{new}` in Directus with the same fields, interfaces, \
          relations and permissions (or rename it in an exported snapshot and `npx directus \
          schema apply` it right after this migration), then delete `{table}` there.{}",
+        refresh(config)
+    );
+    ctx.finding(span, message).help(help)
+}
+
+fn collection_moved(
+    ctx: &StatementContext,
+    config: &Config,
+    model: &Model,
+    table: &QualifiedName,
+    schema: &str,
+    span: Range<usize>,
+) -> Finding {
+    let message = format!(
+        "moving `{table}` to schema `{schema}` breaks Directus collection `{table}` ({} \
+         configured fields in {}): Directus reads the tables of one schema (its \
+         `DB_SEARCH_PATH`), so it finds its configuration and no table",
+        model.column_fields(table),
+        sources(model)
+    );
+    let help = format!(
+        "Keep the table in the schema Directus reads. If editors no longer need it there, \
+         take collection `{table}` out of Directus's configuration (its fields, relations, \
+         permissions and presets) in the same deploy, as it has no table to show.{}",
         refresh(config)
     );
     ctx.finding(span, message).help(help)

@@ -135,6 +135,15 @@ fn plain_outside_transaction(layout: Layout) -> &'static str {
              file as one query string, which PostgreSQL runs as one transaction when it holds \
              several statements)"
         }
+        Layout::Prisma => {
+            "in a migration of its own that holds that one statement (Prisma Migrate sends \
+             `migration.sql` as one query string, which PostgreSQL runs as one transaction when \
+             it holds several statements)"
+        }
+        Layout::Hasura => {
+            "outside Hasura's migrations, which it applies each in a transaction (e.g. with \
+             `psql` as a step of the deploy)"
+        }
         Layout::Goose => "in a migration of its own that starts with `-- +goose NO TRANSACTION`",
         Layout::Dbmate => "in a migration of its own, marked `-- migrate:up transaction:false`",
         Layout::SqlMigrate => "in a migration of its own, marked `-- +migrate Up notransaction`",
