@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use prost::Message;
 use rayon::prelude::*;
@@ -93,7 +93,7 @@ impl Cache {
         set: &MigrationSet,
         files: &[SourceFile],
         baseline: Option<&Baseline>,
-    ) -> SetCache<'_> {
+    ) -> StoredSet<'_> {
         let keys = MigrationKeys::new(&self.tool, &self.run, set, files, baseline);
         let name = {
             let mut hasher = Sha256::new();
@@ -104,7 +104,7 @@ impl Cache {
             hex(&hasher.finalize())
         };
         let results = Frames::read(&self.dir.join(format!("{name}.results")));
-        SetCache {
+        let cache = SetCache {
             stats: &self.stats,
             root: &self.root,
             dir: self.dir.clone(),
@@ -112,6 +112,10 @@ impl Cache {
             keys,
             results,
             trees: None,
+        };
+        StoredSet {
+            cache,
+            writer: Mutex::new(None),
         }
     }
 }
@@ -270,8 +274,85 @@ impl MigrationKeys {
     }
 }
 
+/// What the pipeline asks of the cache for one set: the results it can reuse, the trees it
+/// need not parse again, and this run's records. Reading trees and recording go on side by side
+/// (one batch is parsed while the one before is recorded), so both take `&self`.
+pub struct StoredSet<'c> {
+    cache: SetCache<'c>,
+    /// Where this run's records go, once the set has to be linted again; `None` after a failed
+    /// write (warned about once).
+    writer: Mutex<Option<SetWriter>>,
+}
+
+impl StoredSet<'_> {
+    /// The stored results of the set's first migrations, up to the first one without any (see
+    /// [`SetCache::leading_results`]).
+    pub fn reused(
+        &mut self,
+        files: &[SourceFile],
+        rule_id: impl Fn(&str) -> Option<RuleId>,
+    ) -> Vec<MigrationResults> {
+        self.cache.leading_results(files, rule_id)
+    }
+
+    /// From here on the set is linted again: its stored trees are read, and this run's records
+    /// are written anew.
+    pub fn relint(&mut self) {
+        self.cache.load_trees();
+        let writer = self.cache.writer().map_err(warn_unwritable).ok();
+        self.writer = Mutex::new(writer);
+    }
+
+    /// Whether this run's trees are recorded: their bytes are worth keeping.
+    pub fn records(&self) -> bool {
+        self.writer.lock().is_ok_and(|writer| writer.is_some())
+    }
+
+    /// The stored tree of migration `index`, with its bytes; a miss counts as parsed.
+    pub fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
+        let tree = self.cache.tree(index);
+        if tree.is_none() {
+            self.cache.count_parsed();
+        }
+        tree
+    }
+
+    /// Records migration `index`'s results and tree; on an error, warns and records no more.
+    pub fn record(
+        &self,
+        index: usize,
+        results: &MigrationResults,
+        tree: &[u8],
+        files: &[SourceFile],
+    ) {
+        let Ok(mut writer) = self.writer.lock() else {
+            return;
+        };
+        let Some(active) = writer.as_mut() else {
+            return;
+        };
+        if let Err(err) = active.add(&self.cache, index, tree, results, files) {
+            warn_unwritable(err);
+            *writer = None;
+        }
+    }
+
+    /// Puts this run's records in place of the stored ones.
+    pub fn commit(self) {
+        let writer = self.writer.into_inner().ok().flatten();
+        if let Some(Err(err)) = writer.map(SetWriter::commit) {
+            warn_unwritable(err);
+        }
+    }
+}
+
+/// A cache that cannot be written is no reason to fail the run.
+fn warn_unwritable(err: io::Error) {
+    eprintln!("warning: cannot write the cache: {err}");
+}
+
 /// What the cache holds for one set, and where this run's records go.
-pub struct SetCache<'c> {
+struct SetCache<'c> {
     stats: &'c CacheStats,
     root: &'c Path,
     dir: PathBuf,
@@ -287,7 +368,7 @@ impl SetCache<'_> {
     /// The stored results of the set's first migrations, up to the first one without any.
     /// `rule_id` gives the id of this run's rule of that name (a record naming another rule is
     /// not reused).
-    pub fn leading_results(
+    fn leading_results(
         &mut self,
         files: &[SourceFile],
         rule_id: impl Fn(&str) -> Option<RuleId>,
@@ -325,7 +406,7 @@ impl SetCache<'_> {
     }
 
     /// Reads the stored trees; call before [`SetCache::tree`] from several threads.
-    pub fn load_trees(&mut self) {
+    fn load_trees(&mut self) {
         if self.trees.is_none() {
             let path = self.dir.join(format!("{}.trees", self.name));
             self.trees = Some(Frames::read(&path));
@@ -333,7 +414,7 @@ impl SetCache<'_> {
     }
 
     /// The stored tree of migration `index`, with its bytes (to store again).
-    pub fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
+    fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
         let bytes = self.trees.as_ref()?.get(&self.keys.trees[index])?;
         let parsed = ParsedMigration::from_bytes(bytes)?;
         self.stats.trees_reused.fetch_add(1, Ordering::Relaxed);
@@ -341,12 +422,12 @@ impl SetCache<'_> {
     }
 
     /// Counts a migration that had to be parsed.
-    pub fn count_parsed(&self) {
+    fn count_parsed(&self) {
         self.stats.parsed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Starts writing this run's records for the set.
-    pub fn writer(&self) -> io::Result<SetWriter> {
+    fn writer(&self) -> io::Result<SetWriter> {
         create_cache_dir(self.root, &self.dir)?;
         Ok(SetWriter {
             results: FrameWriter::create(&self.dir.join(format!("{}.results", self.name)))?,
@@ -355,11 +436,11 @@ impl SetCache<'_> {
         })
     }
 
-    pub fn result_key(&self, index: usize) -> &Key {
+    fn result_key(&self, index: usize) -> &Key {
         &self.keys.results[index]
     }
 
-    pub fn tree_key(&self, index: usize) -> &Key {
+    fn tree_key(&self, index: usize) -> &Key {
         &self.keys.trees[index]
     }
 }
@@ -701,14 +782,14 @@ impl Strings {
 }
 
 /// This run's records for one set, committed (renamed into place) only when complete.
-pub struct SetWriter {
+struct SetWriter {
     results: FrameWriter,
     trees: FrameWriter,
     strings: StringTable,
 }
 
 impl SetWriter {
-    pub fn add(
+    fn add(
         &mut self,
         cache: &SetCache,
         index: usize,
@@ -721,7 +802,7 @@ impl SetWriter {
         self.results.add(cache.result_key(index), &stored)
     }
 
-    pub fn commit(mut self) -> io::Result<()> {
+    fn commit(mut self) -> io::Result<()> {
         self.results.add(&STRINGS_KEY, &self.strings.encode())?;
         self.trees.commit()?;
         self.results.commit()

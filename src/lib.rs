@@ -28,5 +28,4 @@ pub mod rules;
 pub mod shadow;
 pub mod snapshot_diff;
 pub mod source;
-pub mod suppress;
 pub mod trace;

@@ -14,10 +14,11 @@ use pg_query::NodeEnum;
 use pg_query::protobuf::Integer;
 use rayon::prelude::*;
 
-use crate::cache::{Cache, SetCache, SetWriter};
+use crate::cache::{Cache, StoredSet};
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 pub use crate::engine::History;
+use crate::engine::suppress::{self, Suppressions};
 use crate::engine::{
     ActiveRule, MigrationResults, SetDriver, TableUse, WorkspaceContext, check_workspace,
     is_looked_back_at,
@@ -26,8 +27,7 @@ use crate::findings::{Arena, Findings, Kept};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
 use crate::rules::migration::unused_suppression;
-use crate::source::{FileId, MigrationSet, SourceFile, Workspace};
-use crate::suppress::{self, Suppressions};
+use crate::source::{FileId, MigrationSet, Workspace};
 use crate::trace::SetTrace;
 
 /// Figures about one run, for the summary.
@@ -282,7 +282,7 @@ fn lint_set(
     let mut stored = cache.map(|cache| cache.open_set(set, files, history.baseline));
     let mut reused = stored
         .as_mut()
-        .map(|stored| stored.leading_results(files, |id| rules::find(id).map(|rule| rule.id())))
+        .map(|stored| stored.reused(files, |id| rules::find(id).map(|rule| rule.id())))
         .unwrap_or_default()
         .into_iter();
     if reused.len() == migrations.len() {
@@ -294,32 +294,22 @@ fn lint_set(
     // From the first migration without stored results on, every migration is linted again
     // (those before are replayed into the catalog), and everything is stored anew.
     if let Some(stored) = &mut stored {
-        stored.load_trees();
+        stored.relint();
     }
-    let mut writer = stored.as_ref().and_then(|stored| match stored.writer() {
-        Ok(writer) => Some(writer),
-        Err(err) => {
-            eprintln!("warning: cannot write the cache: {err}");
-            None
-        }
-    });
-    let stored = stored.as_ref();
-    let writing = writer.is_some();
+    let store = stored.as_ref();
+    let recording = store.is_some_and(StoredSet::records);
     // A batch's parse trees, read back from the cache or parsed, with the bytes to store.
     let parse_batch = |from: usize| -> Vec<(ParsedMigration, Option<Cow<'_, [u8]>>)> {
         let to = (from + PARSE_AHEAD).min(migrations.len());
         (from..to)
             .into_par_iter()
             .map(|index| {
-                if let Some((parsed, bytes)) = stored.and_then(|stored| stored.tree(index)) {
+                if let Some((parsed, bytes)) = store.and_then(|stored| stored.tree(index)) {
                     return (parsed, Some(Cow::Borrowed(bytes)));
-                }
-                if let Some(stored) = stored {
-                    stored.count_parsed();
                 }
                 let migration = &migrations[index];
                 let mut parsed = parse::parse_migration(&files[migration.file].text, migration);
-                let bytes = writing.then(|| Cow::Owned(parsed.to_bytes()));
+                let bytes = recording.then(|| Cow::Owned(parsed.to_bytes()));
                 // libpg_query's encoding of the trees is needed only for storing them.
                 parsed.encoded = Vec::new();
                 (parsed, bytes)
@@ -346,7 +336,6 @@ fn lint_set(
         let linter = &mut linter;
         let reused = &mut reused;
         let written = &pending;
-        let writer = &mut writer;
         let batch;
         (batch, next) = rayon::join(
             || {
@@ -361,7 +350,13 @@ fn lint_set(
                     .collect::<Vec<_>>()
             },
             || {
-                write_records(writer, stored, written, files);
+                if let Some(store) = store {
+                    for (index, results, tree) in written {
+                        if let Some(tree) = tree {
+                            store.record(*index, results, tree, files);
+                        }
+                    }
+                }
                 parse_batch(to)
             },
         );
@@ -396,31 +391,11 @@ fn lint_set(
             }
         }
     }
-    if let Some(Err(err)) = writer.map(SetWriter::commit) {
-        eprintln!("warning: cannot write the cache: {err}");
+    if let Some(stored) = stored {
+        stored.commit();
     }
     linter.finish(trace, &parsed)
 }
 
 /// A migration's findings and its tree's bytes, to store (by the migration's index).
 type Record<'a> = (usize, MigrationResults, Option<Cow<'a, [u8]>>);
-
-/// Adds migrations' findings and trees to the cache; on an error, warns and stops writing.
-fn write_records(
-    writer: &mut Option<SetWriter>,
-    stored: Option<&SetCache>,
-    records: &[Record],
-    files: &[SourceFile],
-) {
-    let (Some(active), Some(stored)) = (writer.as_mut(), stored) else {
-        return;
-    };
-    for (index, results, tree) in records {
-        let Some(tree) = tree else { continue };
-        if let Err(err) = active.add(stored, *index, tree, results, files) {
-            eprintln!("warning: cannot write the cache: {err}");
-            *writer = None;
-            return;
-        }
-    }
-}

@@ -190,3 +190,42 @@ fn readme_configuration_examples_are_accepted() {
     }
     assert!(blocks > 0);
 }
+
+/// The README's rule table and each doc page's header agree with the rules' declarations: every
+/// registered rule has one row, linking its page, with its default severity, and its page names
+/// that severity and its family.
+#[test]
+fn readme_rows_and_page_headers_follow_the_declarations() {
+    let readme = fs::read_to_string("README.md").unwrap();
+    let rows: Vec<&str> = readme
+        .lines()
+        .filter(|line| line.starts_with("| ["))
+        .collect();
+    assert_eq!(rows.len(), rules::REGISTRY.len(), "one README row per rule");
+    for rule in rules::REGISTRY {
+        let meta = rule.meta();
+        let link = format!("| [{id}](rules/{id}.md) | ", id = meta.id);
+        let row = rows
+            .iter()
+            .find(|row| row.starts_with(&link))
+            .unwrap_or_else(|| panic!("README.md has no row for {}", meta.id));
+        let severity = meta.severity.as_str();
+        assert!(
+            row[link.len()..].starts_with(&format!("{severity} |")),
+            "README.md row of {}: severity is {severity}: {row}",
+            meta.id
+        );
+        let family = format!("{:?}", meta.family).to_lowercase();
+        let header = meta
+            .doc
+            .lines()
+            .find(|line| line.starts_with("**Default severity:**"))
+            .unwrap_or_else(|| panic!("rules/{}.md has no header line", meta.id));
+        assert!(
+            header.starts_with(&format!("**Default severity:** {severity}"))
+                && header.contains(&format!("**Family:** {family}")),
+            "rules/{}.md: header should say {severity} and {family}: {header}",
+            meta.id
+        );
+    }
+}

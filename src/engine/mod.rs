@@ -7,12 +7,14 @@
 //! real PostgreSQL showed (`--shadow`, a [`crate::trace::SetTrace`]). A rule returns
 //! [`crate::diagnostic::Finding`]s; the linter attaches the rule id, the configured severity and
 //! the migration. The [`SetDriver`] runs the hooks of the rules that are on over one set, and
-//! [`check_workspace`] the one hook that sees every set.
+//! [`check_workspace`] the one hook that sees every set. [`suppress`] reads the suppression
+//! comments that take findings back.
 
 mod context;
 mod driver;
 mod rule;
 mod session;
+pub mod suppress;
 mod transaction;
 mod workspace;
 

@@ -7,7 +7,8 @@
 
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{Rule, StatementContext, declare_rule, long_lock_on_existing_table};
-use crate::rules::locking::lock_timeout_missing::{locked, set_timeout, verb, where_to_set};
+use crate::rules::support::advice::{set_timeout, where_to_set};
+use crate::rules::support::describe::{locked, verb};
 use crate::source::SourceKind;
 
 declare_rule! {

@@ -2,9 +2,9 @@
 //! read.
 
 use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::engine::suppress::{Directive, Malformed, Suppressions};
 use crate::engine::{ActiveRule, Rule, declare_rule};
 use crate::rules;
-use crate::suppress::{Directive, Malformed, Suppressions};
 
 declare_rule! {
     pub struct UnusedSuppression {
