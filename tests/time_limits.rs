@@ -100,6 +100,56 @@ fn statements_that_never_end_are_canceled_and_reported() {
     }
 }
 
+/// A migration that catches the cancel, or locks new sessions out before it runs long, is still
+/// stopped: the canceling session is opened before any migration runs, and a statement that
+/// outlives the cancel has its session ended. The set's finding says so; the other sets and
+/// the static findings are reported as ever.
+#[test]
+fn statements_that_outlive_the_cancel_end_their_session_and_only_their_set() {
+    let project = project(&[
+        (
+            "swallow/0001_swallow.sql",
+            "DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(1); \
+             EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$;\n",
+        ),
+        (
+            "locked/0001_locked.sql",
+            "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I CONNECTION LIMIT 1', \
+             current_database()); END $$;\nSELECT pg_sleep(600);\n",
+        ),
+        (
+            "other/0001_create.sql",
+            "CREATE TABLE t (id int PRIMARY KEY);\n",
+        ),
+        ("other/0002_drop.sql", "DROP TABLE t;\n"),
+    ]);
+    let cluster = support::cluster();
+    for (file, phrase) in [
+        ("swallow/0001_swallow.sql", "its session was ended"),
+        ("locked/0001_locked.sql", "still running after 1 s"),
+    ] {
+        let (output, took) = lint(
+            project.path(),
+            &[
+                "--shadow-statement-timeout",
+                "1",
+                "--shadow-url",
+                &cluster.url("postgres"),
+                file,
+                "other",
+            ],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_ne!(output.status.code(), Some(2), "{file}: {stderr}");
+        assert!(took < Duration::from_secs(40), "{file} took {took:?}");
+        let failed = findings(&output, "shadow-apply-failed");
+        assert_eq!(failed.len(), 1, "{file}: {failed:?}");
+        let message = failed[0]["message"].as_str().unwrap();
+        assert!(message.contains(phrase), "{file}: {message}");
+        assert_eq!(findings(&output, "drop-table").len(), 1, "{file}: {stderr}");
+    }
+}
+
 #[test]
 fn a_migrations_statement_timeout_does_not_reach_the_shadows_own_queries() {
     // Two thousand new tables, their locks held: reading what a statement did takes the shadow

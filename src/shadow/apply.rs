@@ -63,6 +63,9 @@ pub struct Run<'a> {
 /// A statement's error, or a failure of the connection itself (which ends the whole run).
 enum StatementError {
     Rejected(Box<PgDatabaseError>),
+    /// Past the statement limit, canceling did not stop the statement (a migration can catch
+    /// the cancel): its session was ended, and the set goes no further.
+    Ended,
     Connection(sqlx::Error),
 }
 
@@ -82,6 +85,10 @@ impl From<StatementError> for sqlx::Error {
     fn from(err: StatementError) -> Self {
         match err {
             StatementError::Rejected(error) => sqlx::Error::Database(error),
+            StatementError::Ended => sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "a statement ran past --shadow-statement-timeout and its session was ended",
+            )),
             StatementError::Connection(err) => err,
         }
     }
@@ -92,17 +99,22 @@ struct Session<'c> {
     conn: &'c mut PgConnection,
     /// The session's backend, which another session cancels.
     pid: i32,
+    /// A second session of the same role, opened before any migration runs: it cancels the
+    /// first even after a migration has locked new sessions out (`CONNECTION LIMIT`, `NOLOGIN`).
+    canceller: Option<PgConnection>,
     options: &'c PgConnectOptions,
     limits: Limits,
     /// A statement was canceled for running past the limit since the flag was last cleared
     /// (before each migration statement).
     timed_out: bool,
+    /// The session was ended past the limit: it is dropped, not closed.
+    ended: bool,
 }
 
 impl Session<'_> {
     /// Runs `sql`. Past the statement limit it is canceled from another session (a migration
-    /// can neither lift nor outlast this limit, unlike its own `statement_timeout`), and if it
-    /// does not end then, its session is ended.
+    /// can neither lift nor outlast this limit, unlike its own `statement_timeout`); if it does
+    /// not end then, its session is ended, and if even that does not answer, it is left.
     async fn execute(&mut self, sql: &str) -> Result<(), StatementError> {
         let query = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut *self.conn);
         let Some(limit) = self.limits.statement else {
@@ -110,17 +122,21 @@ impl Session<'_> {
             return Ok(());
         };
         tokio::pin!(query);
+        let canceller = &mut self.canceller;
+        let (options, connect, pid) = (self.options, self.limits.connect, self.pid);
         let result = tokio::select! {
             result = &mut query => result,
             () = tokio::time::sleep(limit) => {
                 self.timed_out = true;
-                signal_backend(self.options, self.limits.connect, "pg_cancel_backend", self.pid).await;
+                signal_backend(canceller, options, connect, "pg_cancel_backend", pid).await;
                 match tokio::time::timeout(CANCEL_GRACE, &mut query).await {
                     Ok(result) => result,
                     Err(_) => {
-                        signal_backend(self.options, self.limits.connect, "pg_terminate_backend", self.pid)
+                        signal_backend(canceller, options, connect, "pg_terminate_backend", pid)
                             .await;
-                        query.await
+                        // Ended or not, the session is done with.
+                        let _ = tokio::time::timeout(CANCEL_GRACE, &mut query).await;
+                        return Err(StatementError::Ended);
                     }
                 }
             }
@@ -167,12 +183,24 @@ impl Session<'_> {
 
 /// Cancels the statement of backend `pid`, or ends its session, from a session of its own
 /// (of the same role, which PostgreSQL allows). Best effort: the caller waits either way.
-async fn signal_backend(options: &PgConnectOptions, limit: Duration, function: &str, pid: i32) {
+async fn signal_backend(
+    canceller: &mut Option<PgConnection>,
+    options: &PgConnectOptions,
+    limit: Duration,
+    function: &str,
+    pid: i32,
+) {
+    let signal = || sqlx::AssertSqlSafe(format!("SELECT {function}($1)"));
+    if let Some(conn) = canceller {
+        let sent = sqlx::query(signal()).bind(pid).execute(&mut *conn);
+        if matches!(tokio::time::timeout(limit, sent).await, Ok(Ok(_))) {
+            return;
+        }
+        // The migration ended that session too: a new one may still get in.
+        *canceller = None;
+    }
     if let Ok(mut conn) = connect_within(options, limit).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {function}($1)")))
-            .bind(pid)
-            .execute(&mut conn)
-            .await;
+        let _ = sqlx::query(signal()).bind(pid).execute(&mut conn).await;
         let _ = conn.close().await;
     }
 }
@@ -282,13 +310,19 @@ pub async fn apply_set(
     let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
         .fetch_one(&mut conn)
         .await?;
+    let canceller = match run.limits.statement {
+        Some(_) => connect_within(conn_options, run.limits.connect).await.ok(),
+        None => None,
+    };
     let mut applier = Applier {
         session: Session {
             conn: &mut conn,
             pid,
+            canceller,
             options: conn_options,
             limits: run.limits,
             timed_out: false,
+            ended: false,
         },
         input,
         observer: Observer::default(),
@@ -300,7 +334,16 @@ pub async fn apply_set(
     };
     let result = applier.apply(run).await;
     let trace = std::mem::take(&mut applier.trace);
-    let _ = conn.close().await;
+    let ended = applier.session.ended;
+    if let Some(canceller) = applier.session.canceller.take() {
+        let _ = canceller.close_hard().await;
+    }
+    // A session ended mid-statement has nothing left to say goodbye to.
+    if ended {
+        let _ = conn.close_hard().await;
+    } else {
+        let _ = conn.close().await;
+    }
     result.map(|()| trace)
 }
 
@@ -432,6 +475,11 @@ impl<'i> Applier<'_, 'i> {
                     match outcome {
                         Ok(()) => {}
                         Err(StatementError::Connection(err)) => return Err(err),
+                        Err(StatementError::Ended) => {
+                            self.ended((index, position));
+                            self.trace.migrations.extend(current.take());
+                            return Ok(());
+                        }
                         Err(StatementError::Rejected(error)) => {
                             if self.open {
                                 self.finish("ROLLBACK").await?;
@@ -483,6 +531,10 @@ impl<'i> Applier<'_, 'i> {
             match self.session.execute(self.sql(index, position)).await {
                 Ok(()) => {}
                 Err(StatementError::Connection(err)) => return Err(err),
+                Err(StatementError::Ended) => {
+                    self.ended((index, position));
+                    return Ok(false);
+                }
                 Err(StatementError::Rejected(error)) => {
                     self.session.execute("ROLLBACK").await?;
                     for (migration, statement, name) in skipped {
@@ -525,6 +577,12 @@ impl<'i> Applier<'_, 'i> {
         match self.finish("COMMIT").await {
             Ok(()) => Ok(true),
             Err(StatementError::Connection(err)) => Err(err),
+            Err(StatementError::Ended) => {
+                if let Some(at) = self.last {
+                    self.ended(at);
+                }
+                Ok(false)
+            }
             Err(StatementError::Rejected(error)) => {
                 if let Some(at) = self.last {
                     self.trace.failure = Some(self.failure_at(at, &error));
@@ -560,6 +618,8 @@ impl<'i> Applier<'_, 'i> {
                 // Locks are gone; rewrites and new relations still show.
                 self.observe(before, trace, false).await?;
             }
+            // The session is gone: nothing to roll back on.
+            Err(StatementError::Ended) => return Err(StatementError::Ended),
             Err(err) => {
                 self.session.execute("ROLLBACK").await?;
                 return Err(err);
@@ -604,6 +664,30 @@ impl<'i> Applier<'_, 'i> {
         let mut failure = self.failure_at(at, error);
         failure.missing_extension = blamed;
         self.trace.failure = Some(failure);
+    }
+
+    /// The statement at `at` ran past the statement limit and its session had to be ended.
+    fn ended(&mut self, (migration, position): (usize, usize)) {
+        self.session.ended = true;
+        let statement = &self.input.parsed[migration].statements[position];
+        let limit = self.session.limits.statement.unwrap_or_default();
+        self.trace.failure = Some(Failure {
+            migration,
+            statement: position,
+            span: statement.span.clone(),
+            message: format!(
+                "still running after {} s, the shadow's limit for one statement \
+                 (--shadow-statement-timeout), and canceling it did not stop it (the migration \
+                 catches the cancel, or locked the shadow's own sessions out), so its session was \
+                 ended",
+                limit.as_secs_f64()
+            ),
+            sqlstate: QUERY_CANCELED.to_owned(),
+            detail: None,
+            hint: None,
+            missing_extension: None,
+            after_server_wide_skip: self.server_wide_skipped,
+        });
     }
 
     fn failure_at(
