@@ -292,3 +292,45 @@ fn an_extension_only_a_superuser_may_create_is_reported_unverified() {
         "{report:#}"
     );
 }
+
+/// A URL role that may not create roles cannot have the migrations confined: they are not
+/// applied at all, whatever else it may do on the server (here: write server files).
+#[test]
+fn a_shadow_url_role_that_cannot_create_roles_is_refused() {
+    let cluster = support::cluster();
+    support::psql(
+        &cluster,
+        "postgres",
+        "CREATE ROLE app LOGIN CREATEDB; GRANT pg_write_server_files TO app",
+    );
+    let written = tempfile::tempdir().unwrap();
+    let target = written.path().join("x.txt");
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("0001_t.sql"),
+        format!("COPY (SELECT 1) TO '{}';", target.display()),
+    )
+    .unwrap();
+    let url = cluster.url("postgres").replacen("postgres@", "app@", 1);
+    let output = Command::new(env!("CARGO_BIN_EXE_chronos-lint"))
+        .current_dir(project.path())
+        .args(["--no-cache", "--shadow-url", &url, "."])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refusing to apply migrations as `app`") && stderr.contains("CREATEROLE"),
+        "{stderr}"
+    );
+    assert!(!target.exists(), "the server wrote {}", target.display());
+    assert_eq!(
+        support::psql(
+            &cluster,
+            "postgres",
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'chronos_shadow_%'"
+        )
+        .trim(),
+        "0"
+    );
+}

@@ -51,6 +51,14 @@ pub enum TargetError {
     )]
     RoleCannotLogIn { name: String, reason: String },
     #[error(
+        "--shadow-url: refusing to apply migrations as `{role}`: it may not create roles, so \
+         they could not run as a role made for the run, confined to the shadow database, and \
+         would run with every privilege `{role}` has on the server (its own settings, the \
+         databases it owns, the server roles it belongs to). Give it CREATEROLE, or use \
+         --shadow, a private throwaway cluster"
+    )]
+    CannotConfine { role: String },
+    #[error(
         "--shadow-url: refusing to apply migrations to `{name}`: it already holds user tables \
          ({tables}), copied from the server's template1. Migrations are only ever applied to an \
          empty database; clean template1 or use another server"
@@ -262,13 +270,20 @@ impl Target {
         let shown = |err: sqlx::Error| TargetError::Server(connection_error(&err, url));
 
         let mut conn = connect_within(&admin, connect_limit).await.map_err(shown)?;
-        let (superuser, may_create_roles): (bool, bool) = sqlx::query_as(
-            "SELECT rolsuper, rolcreaterole FROM pg_roles WHERE rolname = current_user",
+        let (role, superuser, may_create_roles): (String, bool, bool) = sqlx::query_as(
+            "SELECT rolname::text, rolsuper, rolcreaterole FROM pg_roles \
+             WHERE rolname = current_user",
         )
         .fetch_one(&mut conn)
         .await
         .map_err(shown)?;
-        let confine = connect.confine && (superuser || may_create_roles);
+        // Nothing the migrations do may reach past the shadow database: without a role made
+        // for the run, they are not applied at all.
+        if connect.confine && !(superuser || may_create_roles) {
+            let _ = conn.close().await;
+            return Err(TargetError::CannotConfine { role });
+        }
+        let confine = connect.confine;
         // Registered first: an interrupt during CREATE ROLE or CREATE DATABASE still drops what
         // they made.
         let guard = {
@@ -319,14 +334,6 @@ impl Target {
                 name,
                 tables: tables.join(", "),
             });
-        }
-        if connect.confine && run_as.is_none() {
-            eprintln!(
-                "warning: --shadow-url: the URL's role may not create roles, so the migrations \
-                 run as that role itself, with every privilege it has on the server (they are \
-                 not confined to the shadow database). Give it CREATEROLE, or use --shadow, a \
-                 private throwaway cluster"
-            );
         }
         Ok(Target {
             options,
