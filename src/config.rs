@@ -410,9 +410,9 @@ impl Owner {
     }
 }
 
-/// The largest configuration file read: a configuration takes a few kB, and the same cap as a
-/// migration's leaves room for any generated one.
-const MAX_CONFIG_SIZE: u64 = 16 << 20;
+/// The largest configuration file read: a configuration takes a few kB. This cap bounds what
+/// its globs cost too: a megabyte of patterns compiles to about 300 MB of automaton.
+const MAX_CONFIG_SIZE: u64 = 1 << 20;
 
 /// The text of a configuration file. Only a regular file is read (a link to one is followed):
 /// a named pipe would block the run and a device could be read forever.

@@ -27,7 +27,7 @@ use crate::findings::{Arena, Findings, Kept};
 use crate::parse::{self, ParsedMigration};
 use crate::rules;
 use crate::rules::migration::unused_suppression;
-use crate::source::{FileId, MigrationSet, Workspace};
+use crate::source::{FileId, Migration, MigrationSet, Workspace};
 use crate::trace::SetTrace;
 
 /// Figures about one run, for the summary.
@@ -248,8 +248,32 @@ fn relocate_generated(workspace: &Workspace, diagnostics: &mut [Diagnostic]) {
 }
 
 /// Migrations are parsed this many at a time, in parallel, while the rules judge the batch
-/// before.
+/// before...
 const PARSE_AHEAD: usize = 8;
+
+/// ...and no more SQL than this beyond a batch's first migration. Parse trees take about a
+/// hundred times the text's size: a batch larger than this is not parsed ahead of either, so
+/// that a folder of large files holds one file's trees at a time (the memory budget of a file).
+const PARSE_AHEAD_BYTES: usize = 1 << 20;
+
+/// The SQL text of a migration, in bytes.
+fn sql_bytes(migration: &Migration) -> usize {
+    migration.chunks.iter().map(ExactSizeIterator::len).sum()
+}
+
+/// Where the batch that starts at `from` ends.
+fn batch_end(migrations: &[Migration], from: usize) -> usize {
+    let mut bytes = 0;
+    let mut to = from;
+    while to < migrations.len() && to < from + PARSE_AHEAD {
+        bytes += sql_bytes(&migrations[to]);
+        if to > from && bytes > PARSE_AHEAD_BYTES {
+            break;
+        }
+        to += 1;
+    }
+    to
+}
 
 /// What every set of a run is linted with.
 #[derive(Clone, Copy)]
@@ -300,7 +324,7 @@ fn lint_set(
     let recording = store.is_some_and(StoredSet::records);
     // A batch's parse trees, read back from the cache or parsed, with the bytes to store.
     let parse_batch = |from: usize| -> Vec<(ParsedMigration, Option<Cow<'_, [u8]>>)> {
-        let to = (from + PARSE_AHEAD).min(migrations.len());
+        let to = batch_end(migrations, from);
         (from..to)
             .into_par_iter()
             .map(|index| {
@@ -321,6 +345,8 @@ fn lint_set(
     // rules look at every statement of the set, so with a trace nothing is released.
     let mut parsed: Vec<ParsedMigration> = Vec::with_capacity(migrations.len());
     let mut kept_from = 0;
+    // Migrations before this one have had their trees let go of already.
+    let mut trimmed_to = 0;
     // The cache records of the batch linted last, written while the next batch is linted.
     let mut pending: Vec<Record> = Vec::new();
     let mut next = parse_batch(0);
@@ -336,6 +362,7 @@ fn lint_set(
         let linter = &mut linter;
         let reused = &mut reused;
         let written = &pending;
+        let large = migrations[from..to].iter().map(sql_bytes).sum::<usize>() > PARSE_AHEAD_BYTES;
         let batch;
         (batch, next) = rayon::join(
             || {
@@ -357,7 +384,7 @@ fn lint_set(
                         }
                     }
                 }
-                parse_batch(to)
+                if large { Vec::new() } else { parse_batch(to) }
             },
         );
         for (index, results, _) in pending.drain(..) {
@@ -381,14 +408,20 @@ fn lint_set(
                 kept_from = last + 1;
             }
             // The rest goes on into the next batch's transaction, which looks back only at its
-            // type changes: the other trees are let go (a long drizzle folder is one transaction).
-            for statement in parsed[kept_from..]
+            // type changes: the other trees are let go (a long drizzle folder is one transaction),
+            // each migration's once.
+            for statement in parsed[kept_from.max(trimmed_to)..]
                 .iter_mut()
                 .flat_map(|migration| &mut migration.statements)
                 .filter(|statement| !is_looked_back_at(&statement.node))
             {
                 statement.node = NodeEnum::Integer(Integer::default());
             }
+            trimmed_to = to;
+        }
+        // After a large batch, the next is parsed once its trees are let go.
+        if large {
+            next = parse_batch(to);
         }
     }
     if let Some(stored) = stored {

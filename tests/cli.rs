@@ -589,6 +589,19 @@ fn an_overlong_glob_is_refused_with_its_setting() {
     );
 }
 
+/// Globs are bounded in total too: a configuration file over 1 MiB is not read.
+#[test]
+fn a_configuration_over_a_megabyte_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("chronos-lint.toml");
+    let pattern = format!("\"{}\"", "a*".repeat(500));
+    let patterns = vec![pattern; 1_100].join(", ");
+    fs::write(&config, format!("exclude = [{patterns}]\n")).unwrap();
+    let (code, _, stderr) = stdout_of(chronos().arg("--config").arg(&config).arg("migrations/"));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("larger than 1 MiB"), "{stderr}");
+}
+
 #[test]
 fn a_file_over_the_token_budget_is_an_input_error_and_the_others_are_linted() {
     let dir = tempfile::tempdir().unwrap();

@@ -336,12 +336,10 @@ pub async fn apply_set(
     let trace = std::mem::take(&mut applier.trace);
     let ended = applier.session.ended;
     if let Some(canceller) = applier.session.canceller.take() {
-        let _ = canceller.close_hard().await;
+        let _ = canceller.close().await;
     }
-    // A session ended mid-statement has nothing left to say goodbye to.
-    if ended {
-        let _ = conn.close_hard().await;
-    } else {
+    // A session ended mid-statement has nothing left to say goodbye to: its socket is dropped.
+    if !ended {
         let _ = conn.close().await;
     }
     result.map(|()| trace)
