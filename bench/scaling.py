@@ -2,10 +2,15 @@
 linted with `--no-cache`; the time and peak-RSS ratios (2n over n) should be about 2.
 
     python3 bench/scaling.py [BINARY] [RUNS]
+    python3 bench/scaling.py compare OLD NEW [PAIRS]
 
 BINARY defaults to target/release/chronos-lint (build it first), RUNS to 3 (medians). Prints a
 markdown table for BENCHMARKS.md. Times are medians of RUNS runs of each size, taken in pairs
 (n, 2n, n, 2n, ...), and the ratio is the median of the per-pair ratios.
+
+`compare` runs two builds in pairs (OLD, NEW, OLD, NEW, ...; PAIRS defaults to 3) on the largest
+inputs: a drizzle folder of 100,000 migrations, and a folder of four files each just under the
+token budget of one file.
 """
 
 import json
@@ -98,6 +103,16 @@ def drizzle_history(root, n):
     return folder
 
 
+def budget_files(root, n):
+    """A folder of n files of 329,000 `SELECT 1;` each: just under a file's token budget."""
+    folder = os.path.join(root, "big")
+    os.makedirs(folder)
+    for i in range(n):
+        with open(os.path.join(folder, f"{i:04d}_big.sql"), "w") as out:
+            out.write("SELECT 1;\n" * 329_000)
+    return folder
+
+
 CASES = [
     ("one drizzle migration, n statements in its transaction", drizzle_transaction, 20000),
     ("Alembic BEGIN ... COMMIT, n statements", alembic_transaction, 20000),
@@ -105,7 +120,7 @@ CASES = [
     ("CREATE TABLE of n columns", wide_table, 50000),
     ("n findings on one line", one_line, 40000),
     ("one-line journal of n entries", journal, 50000),
-    ("drizzle folder of n migrations", drizzle_history, 2500),
+    ("drizzle folder of n migrations", drizzle_history, 20000),
 ]
 
 
@@ -117,7 +132,27 @@ def run(binary, target):
     return time.perf_counter() - start, usage.ru_maxrss
 
 
+def compare(old, new, pairs):
+    """The largest inputs, linted by two builds in pairs."""
+    print("| input | pairs | old | new | median per-pair ratio (wall) | peak RSS old → new |")
+    print("|---|---|---|---|---|---|")
+    for name, make, n in [("drizzle folder of n migrations", drizzle_history, 100_000),
+                          ("n files at the token budget", budget_files, 4)]:
+        with tempfile.TemporaryDirectory() as root:
+            target = make(root, n)
+            runs = [(run(old, target), run(new, target)) for _ in range(pairs)]
+        ratio = statistics.median(b[0] / a[0] for a, b in runs)
+        t_old = statistics.median(a[0] for a, _ in runs)
+        t_new = statistics.median(b[0] for _, b in runs)
+        rss_old = statistics.median(a[1] for a, _ in runs) / 1024
+        rss_new = statistics.median(b[1] for _, b in runs) / 1024
+        print(f"| {name}, n = {n:,} | {pairs} | {t_old:.2f} s | {t_new:.2f} s | {ratio:.3f} | "
+              f"{rss_old:,.0f} → {rss_new:,.0f} MiB |")
+
+
 def main(argv):
+    if argv and argv[0] == "compare":
+        return compare(argv[1], argv[2], int(argv[3]) if len(argv) > 3 else 3)
     binary = argv[0] if argv else "target/release/chronos-lint"
     runs = int(argv[1]) if len(argv) > 1 else 3
     print("| input | n | time at n | time at 2n | time ratio | RSS at n | RSS at 2n |")
