@@ -132,6 +132,15 @@ def run(binary, target):
     return time.perf_counter() - start, usage.ru_maxrss
 
 
+def medians(pairs):
+    """Of pairs of runs ((time, RSS KiB), (time, RSS KiB)): the median per-pair time ratio, then
+    each side's median time and median RSS in MiB."""
+    ratio = statistics.median(b[0] / a[0] for a, b in pairs)
+    times = [statistics.median(run[side][0] for run in pairs) for side in (0, 1)]
+    rss = [statistics.median(run[side][1] for run in pairs) / 1024 for side in (0, 1)]
+    return ratio, times[0], times[1], rss[0], rss[1]
+
+
 def compare(old, new, pairs):
     """The largest inputs, linted by two builds in pairs."""
     print("| input | pairs | old | new | median per-pair ratio (wall) | peak RSS old → new |")
@@ -141,11 +150,7 @@ def compare(old, new, pairs):
         with tempfile.TemporaryDirectory() as root:
             target = make(root, n)
             runs = [(run(old, target), run(new, target)) for _ in range(pairs)]
-        ratio = statistics.median(b[0] / a[0] for a, b in runs)
-        t_old = statistics.median(a[0] for a, _ in runs)
-        t_new = statistics.median(b[0] for _, b in runs)
-        rss_old = statistics.median(a[1] for a, _ in runs) / 1024
-        rss_new = statistics.median(b[1] for _, b in runs) / 1024
+        ratio, t_old, t_new, rss_old, rss_new = medians(runs)
         print(f"| {name}, n = {n:,} | {pairs} | {t_old:.2f} s | {t_new:.2f} s | {ratio:.3f} | "
               f"{rss_old:,.0f} → {rss_new:,.0f} MiB |")
 
@@ -161,11 +166,7 @@ def main(argv):
         with tempfile.TemporaryDirectory() as small_dir, tempfile.TemporaryDirectory() as big_dir:
             small, big = make(small_dir, n), make(big_dir, 2 * n)
             pairs = [(run(binary, small), run(binary, big)) for _ in range(runs)]
-        ratio = statistics.median(b[0] / a[0] for a, b in pairs)
-        t_small = statistics.median(a[0] for a, _ in pairs)
-        t_big = statistics.median(b[0] for _, b in pairs)
-        rss_small = statistics.median(a[1] for a, _ in pairs) / 1024
-        rss_big = statistics.median(b[1] for _, b in pairs) / 1024
+        ratio, t_small, t_big, rss_small, rss_big = medians(pairs)
         print(f"| {name} | {n:,} | {t_small:.3f} s | {t_big:.3f} s | {ratio:.2f} | "
               f"{rss_small:.0f} MiB | {rss_big:.0f} MiB |")
 
