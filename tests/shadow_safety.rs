@@ -20,14 +20,13 @@ fn server_state(cluster: &Cluster) -> String {
         "SELECT r.rolname, m.rolname, admin_option FROM pg_auth_members a \
            JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member ORDER BY 1, 2",
         "SELECT setdatabase, setrole, setconfig FROM pg_db_role_setting ORDER BY 1, 2",
-        // Privileges as they are in effect: a GRANT that grants nothing, by a role that holds
-        // a privilege on the database (CONNECT, through PUBLIC), makes PostgreSQL write out its
-        // default ACL, which changes no privilege.
-        "SELECT datname, pg_get_userbyid(datdba), coalesce(datacl, acldefault('d', datdba)), \
+        // Access lists as stored: a GRANT that grants nothing, by a role that holds a
+        // privilege on the database (CONNECT, through PUBLIC), makes PostgreSQL write out the
+        // default list, which the run puts back.
+        "SELECT datname, pg_get_userbyid(datdba), coalesce(datacl::text, 'none'), \
                 datallowconn, datconnlimit \
            FROM pg_database ORDER BY datname",
-        "SELECT spcname, pg_get_userbyid(spcowner), coalesce(spcacl, acldefault('t', spcowner)), \
-                spcoptions \
+        "SELECT spcname, pg_get_userbyid(spcowner), coalesce(spcacl::text, 'none'), spcoptions \
            FROM pg_tablespace ORDER BY spcname",
         "SELECT classoid::regclass, objoid, description FROM pg_shdescription ORDER BY 1, 2",
     ];

@@ -284,11 +284,24 @@ impl Target {
             return Err(TargetError::CannotConfine { role });
         }
         let confine = connect.confine;
+        // A GRANT on a database by the run's role, which holds CONNECT through PUBLIC but may not
+        // grant it, changes no privilege, yet PostgreSQL stores the default access list it
+        // leaves in place of none: as a superuser, put back none where there was none.
+        let default_acls: Vec<i64> = if superuser {
+            sqlx::query_scalar("SELECT oid::int8 FROM pg_database WHERE datacl IS NULL")
+                .fetch_all(&mut conn)
+                .await
+                .map_err(shown)?
+        } else {
+            Vec::new()
+        };
         // Registered first: an interrupt during CREATE ROLE or CREATE DATABASE still drops what
         // they made.
         let guard = {
             let (admin, name) = (admin.clone(), name.clone());
-            cleanup::register(move || drop_database_and_role(&admin, &name, confine, connect_limit))
+            cleanup::register(move || {
+                drop_database_and_role(&admin, &name, confine, &default_acls, connect_limit);
+            })
         };
         let run_as = if confine {
             Some(
@@ -390,15 +403,29 @@ async fn user_tables(options: &PgConnectOptions, limit: Duration) -> sqlx::Resul
 
 /// Drops a database made by [`Target::create_on`], ending sessions still connected to it, and
 /// then the role of the same name that owned it.
-fn drop_database_and_role(admin: &PgConnectOptions, name: &str, role: bool, limit: Duration) {
+fn drop_database_and_role(
+    admin: &PgConnectOptions,
+    name: &str,
+    role: bool,
+    default_acls: &[i64],
+    limit: Duration,
+) {
     // On a thread of its own: this may run inside another runtime (a panic unwinding through
     // it) or in the signal handler.
-    let (admin, name) = (admin.clone(), name.to_owned());
-    let _ =
-        std::thread::spawn(move || drop_database_and_role_now(&admin, &name, role, limit)).join();
+    let (admin, name, default_acls) = (admin.clone(), name.to_owned(), default_acls.to_vec());
+    let _ = std::thread::spawn(move || {
+        drop_database_and_role_now(&admin, &name, role, &default_acls, limit);
+    })
+    .join();
 }
 
-fn drop_database_and_role_now(admin: &PgConnectOptions, name: &str, role: bool, limit: Duration) {
+fn drop_database_and_role_now(
+    admin: &PgConnectOptions,
+    name: &str,
+    role: bool,
+    default_acls: &[i64],
+    limit: Duration,
+) {
     let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -433,6 +460,17 @@ fn drop_database_and_role_now(admin: &PgConnectOptions, name: &str, role: bool, 
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
                 "DROP ROLE IF EXISTS \"{name}\""
             )))
+            .execute(&mut conn)
+            .await;
+        }
+        // Only an access list that says no more than the default it stands for goes back to
+        // none: a change anyone else made meanwhile stays.
+        if !default_acls.is_empty() {
+            let _ = sqlx::query(
+                "UPDATE pg_database SET datacl = NULL WHERE oid = ANY($1::int8[]::oid[]) \
+                 AND datacl = acldefault('d', datdba)",
+            )
+            .bind(default_acls)
             .execute(&mut conn)
             .await;
         }
