@@ -235,24 +235,20 @@ fn a_superuser_shadow_url_run_refuses_when_the_confined_role_cannot_log_in() {
     assert!(stderr.contains("cannot log in"), "{stderr}");
     assert!(stderr.contains("--shadow"), "{stderr}");
     // Nothing is left behind: neither the database nor the role of the run.
-    assert_eq!(
-        support::psql(
-            &cluster,
-            "postgres",
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'chronos_shadow_%'"
-        )
-        .trim(),
-        "0"
-    );
-    assert_eq!(
-        support::psql(
-            &cluster,
-            "postgres",
-            "SELECT count(*) FROM pg_roles WHERE rolname LIKE 'chronos_shadow_%'"
-        )
-        .trim(),
-        "0"
-    );
+    assert_nothing_left(&cluster);
+}
+
+/// No `chronos_shadow_*` database or role is left on the server.
+fn assert_nothing_left(cluster: &Cluster) {
+    for (catalog, column) in [("pg_database", "datname"), ("pg_roles", "rolname")] {
+        let query =
+            format!("SELECT count(*) FROM {catalog} WHERE {column} LIKE 'chronos_shadow_%'");
+        assert_eq!(
+            support::psql(cluster, "postgres", &query).trim(),
+            "0",
+            "{catalog}"
+        );
+    }
 }
 
 #[test]
@@ -323,13 +319,5 @@ fn a_shadow_url_role_that_cannot_create_roles_is_refused() {
         "{stderr}"
     );
     assert!(!target.exists(), "the server wrote {}", target.display());
-    assert_eq!(
-        support::psql(
-            &cluster,
-            "postgres",
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'chronos_shadow_%'"
-        )
-        .trim(),
-        "0"
-    );
+    assert_nothing_left(&cluster);
 }
