@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 
 use prost::Message;
 use rayon::prelude::*;
@@ -104,7 +104,7 @@ impl Cache {
             hex(&hasher.finalize())
         };
         let results = Frames::read(&self.dir.join(format!("{name}.results")));
-        let cache = SetCache {
+        StoredSet {
             stats: &self.stats,
             root: &self.root,
             dir: self.dir.clone(),
@@ -112,10 +112,6 @@ impl Cache {
             keys,
             results,
             trees: None,
-        };
-        StoredSet {
-            cache,
-            writer: Mutex::new(None),
         }
     }
 }
@@ -274,73 +270,34 @@ impl MigrationKeys {
     }
 }
 
-/// What the pipeline asks of the cache for one set: the results it can reuse, the trees it
-/// need not parse again, and this run's records. Reading trees and recording go on side by side
-/// (one batch is parsed while the one before is recorded), so both take `&self`.
-pub struct StoredSet<'c> {
-    cache: SetCache<'c>,
-    /// Where this run's records go, once the set has to be linted again; `None` after a failed
-    /// write (warned about once).
-    writer: Mutex<Option<SetWriter>>,
+/// This run's records for a set that is linted again; after a failed write (warned about
+/// once) it records no more.
+pub struct SetRecorder {
+    writer: Option<SetWriter>,
 }
 
-impl StoredSet<'_> {
-    /// The stored results of the set's first migrations, up to the first one without any (see
-    /// [`SetCache::leading_results`]).
-    pub fn reused(
-        &mut self,
-        files: &[SourceFile],
-        rule_id: impl Fn(&str) -> Option<RuleId>,
-    ) -> Vec<MigrationResults> {
-        self.cache.leading_results(files, rule_id)
-    }
-
-    /// From here on the set is linted again: its stored trees are read, and this run's records
-    /// are written anew.
-    pub fn relint(&mut self) {
-        self.cache.load_trees();
-        let writer = self.cache.writer().map_err(warn_unwritable).ok();
-        self.writer = Mutex::new(writer);
-    }
-
-    /// Whether this run's trees are recorded: their bytes are worth keeping.
-    pub fn records(&self) -> bool {
-        self.writer.lock().is_ok_and(|writer| writer.is_some())
-    }
-
-    /// The stored tree of migration `index`, with its bytes; a miss counts as parsed.
-    pub fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
-        let tree = self.cache.tree(index);
-        if tree.is_none() {
-            self.cache.count_parsed();
-        }
-        tree
-    }
-
-    /// Records migration `index`'s results and tree; on an error, warns and records no more.
+impl SetRecorder {
+    /// Records migration `index`'s results and tree.
     pub fn record(
-        &self,
+        &mut self,
+        stored: &StoredSet,
         index: usize,
         results: &MigrationResults,
         tree: &[u8],
         files: &[SourceFile],
     ) {
-        let Ok(mut writer) = self.writer.lock() else {
+        let Some(writer) = self.writer.as_mut() else {
             return;
         };
-        let Some(active) = writer.as_mut() else {
-            return;
-        };
-        if let Err(err) = active.add(&self.cache, index, tree, results, files) {
+        if let Err(err) = writer.add(stored, index, tree, results, files) {
             warn_unwritable(err);
-            *writer = None;
+            self.writer = None;
         }
     }
 
     /// Puts this run's records in place of the stored ones.
     pub fn commit(self) {
-        let writer = self.writer.into_inner().ok().flatten();
-        if let Some(Err(err)) = writer.map(SetWriter::commit) {
+        if let Some(Err(err)) = self.writer.map(SetWriter::commit) {
             warn_unwritable(err);
         }
     }
@@ -351,8 +308,9 @@ fn warn_unwritable(err: io::Error) {
     eprintln!("warning: cannot write the cache: {err}");
 }
 
-/// What the cache holds for one set, and where this run's records go.
-struct SetCache<'c> {
+/// What the cache holds for one set, as the pipeline asks it: the results it can reuse, the
+/// trees it need not parse again, and where this run's records go.
+pub struct StoredSet<'c> {
     stats: &'c CacheStats,
     root: &'c Path,
     dir: PathBuf,
@@ -364,11 +322,11 @@ struct SetCache<'c> {
     trees: Option<Frames>,
 }
 
-impl SetCache<'_> {
+impl StoredSet<'_> {
     /// The stored results of the set's first migrations, up to the first one without any.
     /// `rule_id` gives the id of this run's rule of that name (a record naming another rule is
     /// not reused).
-    fn leading_results(
+    pub fn reused(
         &mut self,
         files: &[SourceFile],
         rule_id: impl Fn(&str) -> Option<RuleId>,
@@ -405,25 +363,33 @@ impl SetCache<'_> {
         found
     }
 
-    /// Reads the stored trees; call before [`SetCache::tree`] from several threads.
-    fn load_trees(&mut self) {
+    /// From here on the set is linted again: its stored trees are read (call before
+    /// [`StoredSet::tree`] from several threads), and this run's records are written anew.
+    pub fn relint(&mut self) -> Option<SetRecorder> {
         if self.trees.is_none() {
             let path = self.dir.join(format!("{}.trees", self.name));
             self.trees = Some(Frames::read(&path));
         }
+        let writer = self.writer().map_err(warn_unwritable).ok()?;
+        Some(SetRecorder {
+            writer: Some(writer),
+        })
     }
 
-    /// The stored tree of migration `index`, with its bytes (to store again).
-    fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
-        let bytes = self.trees.as_ref()?.get(&self.keys.trees[index])?;
-        let parsed = ParsedMigration::from_bytes(bytes)?;
-        self.stats.trees_reused.fetch_add(1, Ordering::Relaxed);
-        Some((parsed, bytes))
-    }
-
-    /// Counts a migration that had to be parsed.
-    fn count_parsed(&self) {
-        self.stats.parsed.fetch_add(1, Ordering::Relaxed);
+    /// The stored tree of migration `index`, with its bytes (to store again); a miss counts as
+    /// parsed.
+    pub fn tree(&self, index: usize) -> Option<(ParsedMigration, &[u8])> {
+        let stored = self
+            .trees
+            .as_ref()
+            .and_then(|trees| trees.get(&self.keys.trees[index]))
+            .and_then(|bytes| Some((ParsedMigration::from_bytes(bytes)?, bytes)));
+        let counter = match stored {
+            Some(_) => &self.stats.trees_reused,
+            None => &self.stats.parsed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        stored
     }
 
     /// Starts writing this run's records for the set.
@@ -791,7 +757,7 @@ struct SetWriter {
 impl SetWriter {
     fn add(
         &mut self,
-        cache: &SetCache,
+        cache: &StoredSet,
         index: usize,
         tree: &[u8],
         results: &MigrationResults,

@@ -317,11 +317,9 @@ fn lint_set(
     }
     // From the first migration without stored results on, every migration is linted again
     // (those before are replayed into the catalog), and everything is stored anew.
-    if let Some(stored) = &mut stored {
-        stored.relint();
-    }
+    let mut recorder = stored.as_mut().and_then(StoredSet::relint);
     let store = stored.as_ref();
-    let recording = store.is_some_and(StoredSet::records);
+    let recording = recorder.is_some();
     // A batch's parse trees, read back from the cache or parsed, with the bytes to store.
     let parse_batch = |from: usize| -> Vec<(ParsedMigration, Option<Cow<'_, [u8]>>)> {
         let to = batch_end(migrations, from);
@@ -362,7 +360,9 @@ fn lint_set(
         let linter = &mut linter;
         let reused = &mut reused;
         let written = &pending;
-        let large = migrations[from..to].iter().map(sql_bytes).sum::<usize>() > PARSE_AHEAD_BYTES;
+        let recorder = &mut recorder;
+        // Only a batch's first migration can take it past the limit.
+        let large = from < to && sql_bytes(&migrations[from]) > PARSE_AHEAD_BYTES;
         let batch;
         (batch, next) = rayon::join(
             || {
@@ -377,10 +377,10 @@ fn lint_set(
                     .collect::<Vec<_>>()
             },
             || {
-                if let Some(store) = store {
+                if let (Some(recorder), Some(store)) = (recorder.as_mut(), store) {
                     for (index, results, tree) in written {
                         if let Some(tree) = tree {
-                            store.record(*index, results, tree, files);
+                            recorder.record(store, *index, results, tree, files);
                         }
                     }
                 }
@@ -424,8 +424,8 @@ fn lint_set(
             next = parse_batch(to);
         }
     }
-    if let Some(stored) = stored {
-        stored.commit();
+    if let Some(recorder) = recorder {
+        recorder.commit();
     }
     linter.finish(trace, &parsed)
 }

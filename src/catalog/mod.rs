@@ -180,6 +180,13 @@ pub struct Table {
 }
 
 impl Table {
+    /// The constraint called `name`, unnamed ones by the name PostgreSQL gives them.
+    pub fn constraint_named(&self, name: &str) -> Option<&Constraint> {
+        self.constraints
+            .iter()
+            .find(|constraint| constraint.name_on(&self.name) == name)
+    }
+
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|column| column.name == name)
     }

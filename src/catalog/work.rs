@@ -173,11 +173,7 @@ pub fn changes_nothing(catalog: &Catalog, stmt: &AlterTableStmt, cmd: &AlterTabl
         }
         (AlterTableType::AtDropColumn, _) => cmd.missing_ok && known.column(&cmd.name).is_none(),
         (AlterTableType::AtDropConstraint, _) => {
-            cmd.missing_ok
-                && !known
-                    .constraints
-                    .iter()
-                    .any(|constraint| constraint.name_on(&table) == cmd.name)
+            cmd.missing_ok && known.constraint_named(&cmd.name).is_none()
         }
         _ => false,
     }

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Finding, Severity, Text};
 use crate::parse::{ParsedMigration, Statement, ast, locate};
 use crate::source::history::Baseline;
-use crate::source::{Migration, MigrationSet, SourceFile, Workspace};
+use crate::source::{Migration, MigrationSet, SourceFile, SourceKind, Workspace};
 use crate::trace::{SetTrace, Trace};
 
 /// A rule that is on, with its configured severity.
@@ -205,9 +205,17 @@ impl<'a> SetDriver<'a> {
 
     /// Replays migration `index` into the catalog without judging it (its results are known).
     pub fn replay(&mut self, index: usize, parsed: &ParsedMigration) {
+        // A replayed migration's locks matter only where its transaction goes on into a judged
+        // one: an Alembic file's next revision (drizzle's count within a migration, and a plain
+        // file's transaction ends with it).
+        let carries_locks = self.set.migrations[index].kind() == SourceKind::Alembic;
         for (statement_index, statement) in parsed.statements.iter().enumerate() {
             self.transaction.advance(self.set, index, statement);
-            let locks = table_locks(&self.catalog, &statement.node);
+            let locks = if carries_locks {
+                table_locks(&self.catalog, &statement.node)
+            } else {
+                Vec::new()
+            };
             self.transaction
                 .record(index, statement_index, statement, &locks);
             // Only the settings: the locks matter to the migration being judged.

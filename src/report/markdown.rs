@@ -62,12 +62,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "- {}: {}", code(&error.path), cell(first))?;
             if !rest.is_empty() {
                 let lines: Vec<_> = rest.lines().map(printable).collect();
-                let longest = lines
-                    .iter()
-                    .flat_map(|line| line.split(|c| c != '`').map(str::len))
-                    .max()
-                    .unwrap_or(0);
-                let fence = "`".repeat(longest.max(2) + 1);
+                let longest = lines.iter().map(|line| longest_backticks(line)).max();
+                let fence = "`".repeat(longest.unwrap_or(0).max(2) + 1);
                 writeln!(out, "\n  {fence}")?;
                 for line in lines {
                     writeln!(out, "  {line}")?;
@@ -94,8 +90,7 @@ fn cell(text: &str) -> String {
 /// in code.
 fn code(text: &str) -> String {
     let text = printable(text).replace('|', "\\|");
-    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
+    let fence = "`".repeat(longest_backticks(&text) + 1);
     // A space inside the fence keeps a backtick at either end from joining it.
     let pad = if text.starts_with('`') || text.ends_with('`') {
         " "
@@ -103,6 +98,11 @@ fn code(text: &str) -> String {
         ""
     };
     format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// The longest run of backticks in `text`: a fence around it is longer.
+fn longest_backticks(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 #[cfg(test)]

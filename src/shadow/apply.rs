@@ -22,7 +22,7 @@ use super::observe::{self, Observer};
 use super::progress::Progress;
 use crate::database::connect_within;
 use crate::parse::{self, ParsedMigration, Statement, text};
-use crate::source::{MigrationSet, SourceFile, SourceKind};
+use crate::source::{MigrationSet, SourceFile};
 use crate::trace::{Failure, MigrationTrace, MissingExtension, SetTrace, Skip, StatementTrace};
 
 /// SQLSTATE of "cannot run inside a transaction block".
@@ -136,6 +136,7 @@ impl Session<'_> {
                             .await;
                         // Ended or not, the session is done with.
                         let _ = tokio::time::timeout(CANCEL_GRACE, &mut query).await;
+                        self.ended = true;
                         return Err(StatementError::Ended);
                     }
                 }
@@ -283,11 +284,7 @@ fn plan(input: &SetInput) -> Vec<Step> {
         // The tool's transaction ends with the migration unless the next one continues it.
         let continues = migrations
             .get(index + 1)
-            .is_some_and(|next| match migration.kind() {
-                SourceKind::Drizzle => next.kind() == SourceKind::Drizzle,
-                SourceKind::Alembic => next.file == migration.file,
-                SourceKind::Plain => false,
-            });
+            .is_some_and(|next| next.may_share_transaction_with(migration));
         if open && !continues {
             steps.push(Step::Commit);
             open = false;
@@ -666,7 +663,6 @@ impl<'i> Applier<'_, 'i> {
 
     /// The statement at `at` ran past the statement limit and its session had to be ended.
     fn ended(&mut self, (migration, position): (usize, usize)) {
-        self.session.ended = true;
         let statement = &self.input.parsed[migration].statements[position];
         let limit = self.session.limits.statement.unwrap_or_default();
         self.trace.failure = Some(Failure {

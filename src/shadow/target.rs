@@ -283,7 +283,6 @@ impl Target {
             let _ = conn.close().await;
             return Err(TargetError::CannotConfine { role });
         }
-        let confine = connect.confine;
         // A GRANT on a database by the run's role, which holds CONNECT through PUBLIC but may not
         // grant it, changes no privilege, yet PostgreSQL stores the default access list it
         // leaves in place of none: as a superuser, put back none where there was none.
@@ -298,12 +297,12 @@ impl Target {
         // Registered first: an interrupt during CREATE ROLE or CREATE DATABASE still drops what
         // they made.
         let guard = {
-            let (admin, name) = (admin.clone(), name.clone());
+            let (admin, name, confine) = (admin.clone(), name.clone(), connect.confine);
             cleanup::register(move || {
                 drop_database_and_role(&admin, &name, confine, &default_acls, connect_limit);
             })
         };
-        let run_as = if confine {
+        let run_as = if connect.confine {
             Some(
                 create_role(&mut conn, &name, superuser)
                     .await

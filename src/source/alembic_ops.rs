@@ -481,13 +481,20 @@ pub fn place(statements: &[&str], calls: &[OpCall]) -> Vec<Option<usize>> {
     for call in placed.iter().flatten() {
         taken[*call] = true;
     }
+    // The call of the next placed statement at or after each one.
+    let mut next_placed = vec![None; statements.len()];
+    let mut next = None;
+    for at in (0..statements.len()).rev() {
+        next = placed[at].or(next);
+        next_placed[at] = next;
+    }
     let mut last = 0;
     for at in 0..statements.len() {
         if let Some(call) = placed[at] {
             last = call;
             continue;
         }
-        let next = placed[at..].iter().flatten().next().copied();
+        let next = next_placed[at];
         let ahead = || {
             candidates[at].iter().filter(|c| {
                 c.call >= last && next.is_none_or(|next| c.call <= next) && !taken[c.call]

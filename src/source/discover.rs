@@ -116,12 +116,7 @@ pub fn discover_with(
         ..
     } = found;
     // Patterns match relative to the folder walked for drizzle and sqitch files too.
-    let excluded = |path: &Path| {
-        walker.excluded(path, None)
-            || walked_as_given
-                .iter()
-                .any(|root| walker.excluded(path, Some(root)))
-    };
+    let excluded = |path: &Path| walker.excluded_under(path, &walked_as_given);
     drizzle_roots.sort();
     for root in &drizzle_roots {
         if let Some(set) = drizzle::read_folder(root, config, &excluded, &mut workspace) {
@@ -282,12 +277,20 @@ impl Walker<'_> {
     /// Whether `path` is excluded: the patterns are matched against the path relative to the
     /// folder walked, as written, and relative to the working directory.
     fn excluded(&self, path: &Path, root: Option<&Path>) -> bool {
+        self.excluded_under(path, root.as_slice())
+    }
+
+    /// [`Walker::excluded`], with the path relative to whichever of `roots` it is under.
+    fn excluded_under(&self, path: &Path, roots: &[impl AsRef<Path>]) -> bool {
         let exclude = self.options.exclude;
         if exclude.is_empty() {
             return false;
         }
-        let relative = root.and_then(|root| path.strip_prefix(root).ok());
-        relative.is_some_and(|relative| exclude.is_match(relative))
+        let relative = |root: &Path| path.strip_prefix(root).ok();
+        roots
+            .iter()
+            .filter_map(|root| relative(root.as_ref()))
+            .any(|relative| exclude.is_match(relative))
             || exclude.is_match(path)
             || exclude.is_match(display(path))
     }
@@ -510,7 +513,7 @@ fn loose_file_migrations(
 ) -> Vec<Migration> {
     let file = 0;
     let settings = config.source_settings(path);
-    let folder_migration = drizzle::is_folder_migration(path);
+    let folder_migration = layout::folder_migration(path);
     let start = source.content_start();
     let up_section = || layout::up_section(&source.text, start);
     // Cheap words first: most files have no section markers.
@@ -518,7 +521,7 @@ fn loose_file_migrations(
         .iter()
         .any(|word| source.text.contains(word));
     let layout = settings.and_then(|s| s.kind).or(folder).unwrap_or_else(|| {
-        if folder_migration {
+        if folder_migration == Some(Layout::Drizzle) {
             Layout::Drizzle
         } else if let Some(section) = up_section().filter(|_| marked) {
             section.tool
@@ -560,7 +563,7 @@ fn loose_file_migrations(
         }
         _ => {}
     }
-    let name = layout.migration_name(path);
+    let name = layout.migration_name(path, folder_migration.is_some());
     vec![Migration {
         name,
         file,

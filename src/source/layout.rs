@@ -170,12 +170,13 @@ impl Layout {
         Some(keyed.into_iter().map(|(_, path)| path.clone()).collect())
     }
 
-    /// The migration's name: the file stem, without golang-migrate's `.up`; a folder
-    /// migration is named by its folder.
-    pub fn migration_name(self, path: &Path) -> String {
-        let named = match folder_migration(path) {
-            Some(_) => path.parent().unwrap_or(path),
-            None => path,
+    /// The migration's name: the file stem, without golang-migrate's `.up`; a migration in a
+    /// folder of its own ([`folder_migration`]) is named by its folder.
+    pub fn migration_name(self, path: &Path, in_own_folder: bool) -> String {
+        let named = if in_own_folder {
+            path.parent().unwrap_or(path)
+        } else {
+            path
         };
         let stem = named
             .file_stem()
@@ -200,7 +201,7 @@ pub fn folder_migration(path: &Path) -> Option<Layout> {
         return None;
     }
     match file_name(path)? {
-        "migration.sql" => Some(Layout::Prisma),
+        super::drizzle::FOLDER_MIGRATION => Some(Layout::Prisma),
         "up.sql" | "down.sql" => Some(Layout::Hasura),
         _ => None,
     }
@@ -505,7 +506,7 @@ mod tests {
             ["1_a.up.sql", "9_b.up.sql", "10_c.up.sql"]
         );
         assert_eq!(
-            Layout::GolangMigrate.migration_name(Path::new("db/1_a.up.sql")),
+            Layout::GolangMigrate.migration_name(Path::new("db/1_a.up.sql"), false),
             "1_a"
         );
     }

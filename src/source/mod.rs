@@ -136,9 +136,7 @@ pub struct MigrationSet {
 impl MigrationSet {
     /// The kind of its migrations (a set holds one kind): what the set is named by.
     pub fn kind(&self) -> SourceKind {
-        self.migrations
-            .first()
-            .map_or(SourceKind::Plain, |migration| migration.kind())
+        self.layout().kind()
     }
 
     /// The layout of its migrations: the tool whose set it is, for a person.

@@ -30,7 +30,7 @@ impl Rule for DropConstraint {
             let known = ctx
                 .catalog
                 .table(table)
-                .and_then(|t| t.constraints.iter().find(|c| c.name_on(table) == *name));
+                .and_then(|t| t.constraint_named(name));
             if replaced_or_dropped_later(
                 ctx,
                 table,

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use pg_query::NodeEnum;
 
-use crate::catalog::{Catalog, ConstraintKind, Index, written_constraints};
+use crate::catalog::{Catalog, ConstraintKind, Index};
 use crate::diagnostic::{Finding, Suggestion};
 use crate::engine::{MigrationContext, Rule, StatementContext, declare_rule};
 use crate::parse::quote_ident;
@@ -239,9 +239,8 @@ fn span(ctx: &StatementContext, index: &Index) -> Range<usize> {
                 ctx.name_span(None, &stmt.idxname)
             }
         }
-        node => {
-            let written = written_constraints(node, ctx.migration.index);
-            let found = written.iter().find(|written| {
+        _ => {
+            let found = ctx.written_constraints().iter().find(|written| {
                 let constraint = &written.constraint;
                 let kind_matches = match constraint.kind {
                     ConstraintKind::PrimaryKey => index.primary,

@@ -375,11 +375,10 @@ fn broken_relation<'a>(
     table: &QualifiedName,
     constraint: &str,
 ) -> Option<&'a Relation> {
-    let known = ctx.catalog.table(table).and_then(|t| {
-        t.constraints
-            .iter()
-            .find(|c| c.name_on(table) == constraint)
-    });
+    let known = ctx
+        .catalog
+        .table(table)
+        .and_then(|t| t.constraint_named(constraint));
     let relation = model.relations_on(table).find(|relation| {
         let by_columns = known.is_some_and(|known| {
             matches!(&known.kind, ConstraintKind::ForeignKey { references, .. }
